@@ -1,0 +1,1 @@
+"""Small end-to-end runs that show the toolkit working on bundled data."""

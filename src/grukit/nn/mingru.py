@@ -1,0 +1,233 @@
+"""``grukit.nn.MinGRU``: the minimal GRU of Feng et al. 2024, trained with a parallel scan."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from grukit.nn import _checks
+from grukit.nn.scan import SCAN_CHUNK_SIZE, g, mingru_log_coefficients, scan_log
+
+_OWNER = "MinGRU"
+
+
+def mingru_gates(x: Tensor, weight: Tensor, bias: Tensor | None) -> tuple[Tensor, Tensor]:
+    """The two pre-activations of a minGRU layer, from the input alone.
+
+    [k; p] = W x + b,   W = [W_z; W_h] (2H, I),  b = [b_z; b_h] (2H,)
+
+    Shapes: x (..., I) -> k, p each (..., H).
+
+    Example:
+        >>> k, p = mingru_gates(torch.randn(5, 3), torch.randn(8, 3), torch.zeros(8))   # (5, 4) each
+    """
+    return F.linear(x, weight, bias).chunk(2, dim=-1)
+
+
+def mingru_step(x_t: Tensor, h: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """One step of a minGRU layer.
+
+    z  = sigmoid(W_z x + b_z)
+    h~ = g(W_h x + b_h)
+    h' = (1 - z) * h + z * h~
+
+    Shapes: x_t (B, I), h (B, H) -> h' (B, H).
+
+    Example:
+        >>> h = mingru_step(torch.randn(2, 3), torch.zeros(2, 4), torch.randn(8, 3), None)   # (2, 4)
+    """
+    k, p = mingru_gates(x_t, weight, bias)
+    return torch.lerp(h, g(p), torch.sigmoid(k))
+
+
+def mingru_sequence(
+    x: Tensor, h0: Tensor, weight: Tensor, bias: Tensor | None, chunk_size: int = SCAN_CHUNK_SIZE
+) -> Tensor:
+    """All states of a minGRU layer at once, by the log-space parallel scan.
+
+    log a_t = -softplus(k_t),   log b_t = -softplus(-k_t) + log g(p_t),   [k_t; p_t] = W x_t + b
+    h_t     = a_t * h_{t-1} + b_t                      (see :func:`grukit.nn.scan.scan_log`)
+
+    Shapes: x (T, B, I), h0 (B, H) -> h (T, B, H).
+
+    Example:
+        >>> h = mingru_sequence(torch.randn(10, 2, 3), torch.zeros(2, 4), torch.randn(8, 3), None)
+    """
+    k, p = mingru_gates(x, weight, bias)  # (T, B, H) each
+    log_a, log_b = mingru_log_coefficients(k, p)
+    return scan_log(log_a, log_b, h0, chunk_size)
+
+
+class MinGRU(nn.Module):
+    r"""A multi-layer minGRU (Feng et al. 2024) with ``torch.nn.GRU``'s call.
+
+    For each layer, with gates that see the input x_t only::
+
+        z_t  = sigmoid(W_z x_t + b_z)
+        h~_t = g(W_h x_t + b_h),     g(x) = x + 1/2 if x >= 0 else sigmoid(x)
+        h_t  = (1 - z_t) * h_{t-1} + z_t * h~_t
+
+    ``forward`` computes all steps with a parallel scan in log space (Heinsen 2023; see
+    :mod:`grukit.nn.scan`), adding the initial state by linearity so hx may take any sign;
+    ``step`` advances one step for streaming, and a loop of it matches ``forward``.
+
+    Args:
+        input_size, hidden_size, num_layers, bias, batch_first, dropout: as in ``torch.nn.GRU``;
+            dropout acts on each layer's output except the last, in training only.
+        residual: add each layer's input to its output where both have hidden_size features
+            (every layer after the first; the first too when input_size == hidden_size).
+            The state h stays the recurrence's own; the residual goes to the layer's output.
+
+    Parameters (per layer k, gates stacked in the order z, h~):
+        ``weight_l{k}`` (2H, I) for k = 0 and (2H, H) after it, ``bias_l{k}`` (2H,) when bias;
+        initialized like ``torch.nn.GRU``, U(-1/sqrt(H), 1/sqrt(H)).
+
+    Attributes:
+        scan_chunk_size: steps per chunk of the log-space scan (default 32); longer chunks run
+            fewer sequential steps but lose more float32 digits.
+
+    Shapes (B batch, T time, I input_size, H hidden_size, L num_layers):
+        input (T, B, I), or (B, T, I) with batch_first, or (T, I) unbatched;
+        hx (L, B, H) or (L, H) unbatched, None for zeros; output (T, B, H); h_n (L, B, H).
+
+    Example:
+        >>> rnn = MinGRU(input_size=3, hidden_size=8, num_layers=2, batch_first=True, residual=True)
+        >>> output, h_n = rnn(torch.randn(4, 10, 3))   # (4, 10, 8), (2, 4, 8)
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        *,
+        residual: bool = False,
+        dropout: float = 0.0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        self.input_size = _checks.check_positive_int(_OWNER, "input_size", input_size)
+        self.hidden_size = _checks.check_positive_int(_OWNER, "hidden_size", hidden_size)
+        self.num_layers = _checks.check_positive_int(_OWNER, "num_layers", num_layers)
+        self.bias = bool(bias)
+        self.batch_first = bool(batch_first)
+        self.residual = bool(residual)
+        self.dropout = _checks.check_probability(_OWNER, "dropout", dropout)
+        self.scan_chunk_size = SCAN_CHUNK_SIZE
+        kw = {"device": torch.device(device) if device is not None else None, "dtype": dtype}
+        for layer in range(self.num_layers):
+            layer_input = self.input_size if layer == 0 else self.hidden_size
+            weight = nn.Parameter(torch.empty(2 * self.hidden_size, layer_input, **kw))
+            self.register_parameter(f"weight_l{layer}", weight)
+            if self.bias:
+                self.register_parameter(f"bias_l{layer}", nn.Parameter(torch.empty(2 * self.hidden_size, **kw)))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """torch.nn.GRU's initialization: every parameter U(-1/sqrt(H), 1/sqrt(H))."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for param in self.parameters():
+            nn.init.uniform_(param, -bound, bound)
+
+    def layer_parameters(self, layer: int) -> tuple[Tensor, Tensor | None]:
+        """(weight (2H, I or H), bias (2H,) or None) of one layer, gates stacked as [z; h~]."""
+        return getattr(self, f"weight_l{layer}"), getattr(self, f"bias_l{layer}", None)
+
+    def has_residual(self, layer: int) -> bool:
+        """Whether the layer adds its input to its output (residual=True and matching sizes)."""
+        layer_input = self.input_size if layer == 0 else self.hidden_size
+        return self.residual and layer_input == self.hidden_size
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        defaults = {"num_layers": 1, "bias": True, "batch_first": False, "residual": False, "dropout": 0.0}
+        for key, default in defaults.items():
+            value = getattr(self, key)
+            if value != default:
+                text += f", {key}={value!r}"
+        return text
+
+    # ----------------------------------------------------------------- forward
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Run the whole sequence with the parallel scan; see the class docstring for shapes."""
+        _checks.check_float_tensor(_OWNER, "input", input, self.weight_l0.dtype)
+        layout = "(B, T, input_size)" if self.batch_first else "(T, B, input_size)"
+        _checks.check_rank(_OWNER, "input", input, (2, 3), f"3-D {layout} or 2-D (T, input_size) unbatched")
+        _checks.check_feature_size(_OWNER, "input", input, self.input_size)
+        unbatched = input.dim() == 2
+        x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first else input)  # (T, B, I)
+        h0 = self._initial_hx(hx, x.shape[1], unbatched, x)  # (L, B, H)
+        last_states = []
+        for layer in range(self.num_layers):
+            weight, bias = self.layer_parameters(layer)
+            h = mingru_sequence(x, h0[layer], weight, bias, self.scan_chunk_size)  # (T, B, H)
+            last_states.append(h[-1])
+            x = self._layer_output(layer, x, h)
+        h_n = torch.stack(last_states)  # (L, B, H)
+        if unbatched:
+            return x.squeeze(1), h_n.squeeze(1)
+        return (x.transpose(0, 1) if self.batch_first else x), h_n
+
+    def _layer_output(self, layer: int, x: Tensor, h: Tensor) -> Tensor:
+        """What the layer passes on: h, plus x when residual, then dropout between layers.
+
+        y = dropout(h + x)  or  dropout(h);  no dropout after the last layer or in eval mode.
+        """
+        y = h + x if self.has_residual(layer) else h
+        if layer < self.num_layers - 1 and self.dropout > 0.0:
+            y = F.dropout(y, self.dropout, self.training)
+        return y
+
+    def _initial_hx(self, hx: Tensor | None, batch: int, unbatched: bool, like: Tensor) -> Tensor:
+        """The (L, B, H) initial state: hx as given, or zeros."""
+        if hx is None:
+            return torch.zeros(self.num_layers, batch, self.hidden_size, dtype=like.dtype, device=like.device)
+        _checks.check_float_tensor(_OWNER, "hx", hx, like.dtype)
+        if unbatched:
+            _checks.check_state_shape(_OWNER, "hx", hx, (self.num_layers, self.hidden_size),
+                                      "(num_layers, hidden_size) for unbatched input")
+            return hx.unsqueeze(1)
+        _checks.check_state_shape(_OWNER, "hx", hx, (self.num_layers, batch, self.hidden_size),
+                                  "(num_layers, batch, hidden_size)")
+        return hx
+
+    # ----------------------------------------------------------------- streaming
+    def step(
+        self, x_t: Tensor, hx: Tensor | None = None, *, return_output: bool = False
+    ) -> Tensor | tuple[Tensor, Tensor]:
+        """Advance the state by one time step, sequentially, for streaming inference.
+
+        Per layer: h' = (1 - z) * h + z * h~ with z = sigmoid(W_z x + b_z), h~ = g(W_h x + b_h).
+        A loop of ``step`` gives the states of ``forward``: after ``h = rnn.step(x[t], h)``,
+        ``h`` equals forward's state at t, and ``h[-1]`` its ``output[t]`` unless the last layer
+        is residual. ``return_output=True`` returns ``(output_t, h)``, with output_t (B, H)
+        equal to ``output[t]`` in every case.
+
+        Shapes: x_t (B, I) or (I,); hx and the returned h (L, B, H) or (L, H).
+
+        Example:
+            >>> h = None
+            >>> for x_t in stream:        # each (B, I)
+            ...     h = rnn.step(x_t, h)  # (L, B, H)
+        """
+        _checks.check_float_tensor(_OWNER, "x_t", x_t, self.weight_l0.dtype)
+        _checks.check_rank(_OWNER, "x_t", x_t, (1, 2), "2-D (B, input_size) or 1-D (input_size,) unbatched")
+        _checks.check_feature_size(_OWNER, "x_t", x_t, self.input_size)
+        unbatched = x_t.dim() == 1
+        x = x_t.unsqueeze(0) if unbatched else x_t  # (B, I)
+        h = self._initial_hx(hx, x.shape[0], unbatched, x)  # (L, B, H)
+        states = []
+        for layer in range(self.num_layers):
+            weight, bias = self.layer_parameters(layer)
+            states.append(mingru_step(x, h[layer], weight, bias))  # (B, H)
+            x = self._layer_output(layer, x, states[-1])
+        h_next = torch.stack(states)  # (L, B, H)
+        if unbatched:
+            x, h_next = x.squeeze(0), h_next.squeeze(1)
+        return (x, h_next) if return_output else h_next

@@ -1,0 +1,7 @@
+import os
+import tempfile
+
+# Keras runs on its torch backend in the interop tests; both must be set before keras is imported,
+# and its config folder goes to a temporary place rather than the home or the repository.
+os.environ.setdefault("KERAS_BACKEND", "torch")
+os.environ.setdefault("KERAS_HOME", tempfile.mkdtemp(prefix="grukit-keras-"))
