@@ -39,7 +39,7 @@ def run_steps(model: MinGRU, x: torch.Tensor, hx: torch.Tensor | None) -> tuple[
     """forward's result computed by a loop of step: x (T, B, I) -> (T, B, H), (L, B, H)."""
     outputs, h = [], hx
     for x_t in x:
-        y_t, h = model.step(x_t, h, return_output=True)
+        y_t, h = model.step_with_output(x_t, h)
         outputs.append(y_t)
     return torch.stack(outputs), h
 
@@ -218,7 +218,7 @@ def test_step_shapes_and_default_state():
     model = MinGRU(INPUT, HIDDEN, num_layers=3)
     h = model.step(torch.randn(BATCH, INPUT))
     assert h.shape == (3, BATCH, HIDDEN)
-    y, h = model.step(torch.randn(BATCH, INPUT), h, return_output=True)
+    y, h = model.step_with_output(torch.randn(BATCH, INPUT), h)
     assert y.shape == (BATCH, HIDDEN) and torch.equal(y, h[-1])
 
 

@@ -96,3 +96,32 @@ def check_lengths(owner: str, lengths: object, batch: int, steps: int) -> torch.
             f"Pad the input to the longest sequence and give each sequence's true length."
         )
     return lengths.to(torch.int64)
+
+
+def initial_state(
+    owner: str, hx: torch.Tensor | None, num_states: int, batch: int, hidden_size: int, unbatched: bool,
+    like: torch.Tensor, states_legend: str,
+) -> torch.Tensor:
+    """The (S, B, H) initial state of a stack of S recurrences: hx checked and batched, or zeros.
+
+    ``states_legend`` names S in messages, e.g. "num_layers * num_directions".
+    """
+    if hx is None:
+        return torch.zeros(num_states, batch, hidden_size, dtype=like.dtype, device=like.device)
+    check_float_tensor(owner, "hx", hx, like.dtype)
+    if unbatched:
+        check_state_shape(owner, "hx", hx, (num_states, hidden_size),
+                          f"({states_legend}, hidden_size) for unbatched input")
+        return hx.unsqueeze(1)
+    check_state_shape(owner, "hx", hx, (num_states, batch, hidden_size), f"({states_legend}, batch, hidden_size)")
+    return hx
+
+
+def non_default_repr(module: object, defaults: dict[str, object]) -> str:
+    """``extra_repr`` text: input and hidden sizes, then every option that differs from its default."""
+    text = f"{module.input_size}, {module.hidden_size}"
+    for key, default in defaults.items():
+        value = getattr(module, key)
+        if value != default:
+            text += f", {key}={value!r}"
+    return text

@@ -182,15 +182,10 @@ class GRU(nn.Module):
         return self.backend
 
     def extra_repr(self) -> str:
-        text = f"{self.input_size}, {self.hidden_size}"
-        defaults = {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0, "bidirectional": False,
-                    "reset": "after", "layer_norm": False, "zoneout": 0.0, "recurrent_dropout": 0.0,
-                    "learn_init": False, "backend": "auto"}
-        for key, default in defaults.items():
-            value = getattr(self, key)
-            if value != default:
-                text += f", {key}={value!r}"
-        return text
+        return _checks.non_default_repr(self, {
+            "num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0, "bidirectional": False,
+            "reset": "after", "layer_norm": False, "zoneout": 0.0, "recurrent_dropout": 0.0, "learn_init": False,
+            "backend": "auto"})
 
     # ----------------------------------------------------------------- forward
     def forward(
@@ -243,18 +238,10 @@ class GRU(nn.Module):
     def _initial_hx(self, hx: Tensor | None, batch: int, unbatched: bool, like: Tensor) -> Tensor:
         """The (L*D, B, H) initial state: hx as given, the learned one, or zeros."""
         states = self.num_layers * self.num_directions
-        if hx is None:
-            if self.learn_init:
-                return self.initial_state.unsqueeze(1).expand(states, batch, self.hidden_size)
-            return torch.zeros(states, batch, self.hidden_size, dtype=like.dtype, device=like.device)
-        _checks.check_float_tensor(_OWNER, "hx", hx, like.dtype)
-        if unbatched:
-            _checks.check_state_shape(_OWNER, "hx", hx, (states, self.hidden_size),
-                                      "(num_layers * num_directions, hidden_size) for unbatched input")
-            return hx.unsqueeze(1)
-        _checks.check_state_shape(_OWNER, "hx", hx, (states, batch, self.hidden_size),
-                                  "(num_layers * num_directions, batch, hidden_size)")
-        return hx
+        if hx is None and self.learn_init:
+            return self.initial_state.unsqueeze(1).expand(states, batch, self.hidden_size)
+        return _checks.initial_state(_OWNER, hx, states, batch, self.hidden_size, unbatched, like,
+                                     "num_layers * num_directions")
 
     # ----------------------------------------------------------------- streaming
     def step(self, x_t: Tensor, hx: Tensor | None = None) -> Tensor:

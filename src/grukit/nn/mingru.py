@@ -145,13 +145,8 @@ class MinGRU(nn.Module):
         return self.residual and layer_input == self.hidden_size
 
     def extra_repr(self) -> str:
-        text = f"{self.input_size}, {self.hidden_size}"
-        defaults = {"num_layers": 1, "bias": True, "batch_first": False, "residual": False, "dropout": 0.0}
-        for key, default in defaults.items():
-            value = getattr(self, key)
-            if value != default:
-                text += f", {key}={value!r}"
-        return text
+        return _checks.non_default_repr(
+            self, {"num_layers": 1, "bias": True, "batch_first": False, "residual": False, "dropout": 0.0})
 
     # ----------------------------------------------------------------- forward
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
@@ -186,28 +181,17 @@ class MinGRU(nn.Module):
 
     def _initial_hx(self, hx: Tensor | None, batch: int, unbatched: bool, like: Tensor) -> Tensor:
         """The (L, B, H) initial state: hx as given, or zeros."""
-        if hx is None:
-            return torch.zeros(self.num_layers, batch, self.hidden_size, dtype=like.dtype, device=like.device)
-        _checks.check_float_tensor(_OWNER, "hx", hx, like.dtype)
-        if unbatched:
-            _checks.check_state_shape(_OWNER, "hx", hx, (self.num_layers, self.hidden_size),
-                                      "(num_layers, hidden_size) for unbatched input")
-            return hx.unsqueeze(1)
-        _checks.check_state_shape(_OWNER, "hx", hx, (self.num_layers, batch, self.hidden_size),
-                                  "(num_layers, batch, hidden_size)")
-        return hx
+        return _checks.initial_state(_OWNER, hx, self.num_layers, batch, self.hidden_size, unbatched, like,
+                                     "num_layers")
 
     # ----------------------------------------------------------------- streaming
-    def step(
-        self, x_t: Tensor, hx: Tensor | None = None, *, return_output: bool = False
-    ) -> Tensor | tuple[Tensor, Tensor]:
+    def step(self, x_t: Tensor, hx: Tensor | None = None) -> Tensor:
         """Advance the state by one time step, sequentially, for streaming inference.
 
         Per layer: h' = (1 - z) * h + z * h~ with z = sigmoid(W_z x + b_z), h~ = g(W_h x + b_h).
         A loop of ``step`` gives the states of ``forward``: after ``h = rnn.step(x[t], h)``,
         ``h`` equals forward's state at t, and ``h[-1]`` its ``output[t]`` unless the last layer
-        is residual. ``return_output=True`` returns ``(output_t, h)``, with output_t (B, H)
-        equal to ``output[t]`` in every case.
+        is residual (then use :meth:`step_with_output`).
 
         Shapes: x_t (B, I) or (I,); hx and the returned h (L, B, H) or (L, H).
 
@@ -216,6 +200,10 @@ class MinGRU(nn.Module):
             >>> for x_t in stream:        # each (B, I)
             ...     h = rnn.step(x_t, h)  # (L, B, H)
         """
+        return self.step_with_output(x_t, hx)[1]
+
+    def step_with_output(self, x_t: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Like :meth:`step`, returning ``(output_t, h)``; output_t (B, H) equals forward's ``output[t]``."""
         _checks.check_float_tensor(_OWNER, "x_t", x_t, self.weight_l0.dtype)
         _checks.check_rank(_OWNER, "x_t", x_t, (1, 2), "2-D (B, input_size) or 1-D (input_size,) unbatched")
         _checks.check_feature_size(_OWNER, "x_t", x_t, self.input_size)
@@ -229,5 +217,5 @@ class MinGRU(nn.Module):
             x = self._layer_output(layer, x, states[-1])
         h_next = torch.stack(states)  # (L, B, H)
         if unbatched:
-            x, h_next = x.squeeze(0), h_next.squeeze(1)
-        return (x, h_next) if return_output else h_next
+            return x.squeeze(0), h_next.squeeze(1)
+        return x, h_next
