@@ -9,12 +9,12 @@ clipping, a fixed seed, a naive baseline scored on the same test windows, and a 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+
+from grukit._io import atomic_write
 
 SEQUENCE_LENGTH = 50
 TRAIN_WINDOWS = 800
@@ -84,18 +84,6 @@ def run_sine_demo(config: SineDemoConfig, out: Path | None = None, progress: boo
     return metrics
 
 
-def _write_atomically(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename: never a half-written file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def _save(out: Path, metrics: dict, truth: np.ndarray, prediction: np.ndarray, naive: np.ndarray) -> None:
     import matplotlib
 
@@ -118,5 +106,5 @@ def _save(out: Path, metrics: dict, truth: np.ndarray, prediction: np.ndarray, n
         fig.savefig(tmp, format="png", dpi=100)
         plt.close(fig)
 
-    _write_atomically(out / "metrics.json", write_json)
-    _write_atomically(out / "prediction.png", write_plot)
+    atomic_write(out / "metrics.json", write_json)
+    atomic_write(out / "prediction.png", write_plot)
