@@ -1,5 +1,8 @@
 """Models around the GRU core: a recurrent encoder with a task head."""
 
+from grukit.models.forecast_net import ForecastNet
+from grukit.models.losses import pinball_loss
 from grukit.models.regressor import GRURegressor
+from grukit.models.revin import RevIN
 
-__all__ = ["GRURegressor"]
+__all__ = ["ForecastNet", "GRURegressor", "RevIN", "pinball_loss"]
