@@ -55,5 +55,5 @@ def test_public_api():
 
     assert grukit.__all__ == ["__version__", "nn"]
     assert grukit.nn.__all__ == ["GRU", "GRUCell", "MinGRU"]
-    assert grukit.models.__all__ == ["GRURegressor"]
+    assert grukit.models.__all__ == ["ForecastNet", "GRURegressor", "RevIN", "pinball_loss"]
     assert grukit.nn is sys.modules["grukit.nn"]

@@ -1,0 +1,220 @@
+"""The model against the baselines: a plain-text table and one self-contained HTML report.
+
+The ``metrics`` dict both functions read has the shape::
+
+    {"horizon": K, "split": {...},
+     "model": {"mae": ..., "rmse": ..., "mse": ..., "mape": ..., "smape": ..., "mase": ...},
+     "baselines": {"naive": {...}, "seasonal_naive": {...}, "drift": {...}, "mean": {...}},
+     "scaled": {"model": {...}, "baselines": {...}}}          # "scaled" is optional
+
+Numbers are shown with 4 significant digits; NaN (e.g. MAPE when every actual is 0) shows as "n/a".
+Lower is better in every column.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+from grukit._io import atomic_write
+from grukit.evaluate.plots import plot_forecast, plot_loss
+
+__all__ = ["format_metrics_table", "write_report", "plot_forecast", "plot_loss"]
+
+# (key in the metrics dicts, column header)
+COLUMNS = (("mae", "MAE"), ("rmse", "RMSE"), ("mse", "MSE"), ("mape", "MAPE %"), ("smape", "sMAPE %"), ("mase", "MASE"))
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+NUMBER_WIDTH = 9
+VERDICT_HEADER = "beats on MAE"
+
+
+def format_metrics_table(metrics: Mapping) -> str:
+    """The model and each baseline as a fixed-width text table, for the end of a training run.
+
+    The last column says, for each baseline row, whether the model's MAE is lower ("yes"), higher
+    ("no") or equal ("tie"); a final line counts the baselines the model beats.
+
+    Example:
+        >>> row = {"mae": 1.0, "rmse": 2.0, "mse": 4.0, "mape": 10.0, "smape": 9.5, "mase": 0.8}
+        >>> print(format_metrics_table({"model": row, "baselines": {"naive": dict(row, mae=2.0)}}))
+        Test metrics (original scale)
+                    MAE      RMSE       MSE    MAPE %   sMAPE %      MASE  beats on MAE
+        model         1         2         4        10       9.5       0.8
+        naive         2         2         4        10       9.5       0.8  yes
+        The model beats 1 of 1 baselines on MAE.
+    """
+    rows = _rows(metrics, "metrics")
+    name_width = max(len(name) for name, _ in rows)
+    horizon = f", horizon {metrics['horizon']}" if "horizon" in metrics else ""
+    lines = [f"Test metrics (original scale{horizon})"]
+    header = " " * name_width + "".join(f" {title:>{NUMBER_WIDTH}}" for _, title in COLUMNS)
+    lines.append(f"{header}  {VERDICT_HEADER}")
+    model_mae = rows[0][1]["mae"]
+    wins = 0
+    for i, (name, values) in enumerate(rows):
+        cells = "".join(f" {format_number(values[key]):>{NUMBER_WIDTH}}" for key, _ in COLUMNS)
+        verdict = "" if i == 0 else _verdict(model_mae, values["mae"])
+        wins += verdict == "yes"
+        lines.append(f"{name:<{name_width}}{cells}  {verdict}".rstrip())
+    if len(rows) > 1:
+        lines.append(f"The model beats {wins} of {len(rows) - 1} baselines on MAE.")
+    return "\n".join(lines)
+
+
+def write_report(
+    path: Path,
+    metrics: Mapping,
+    plots: Mapping[str, Path],
+    title: str,
+    details: Mapping,
+) -> Path:
+    """Write one self-contained HTML file: title, metrics tables, details and the plots.
+
+    The PNGs in ``plots`` (caption -> file) are embedded as base64 data URIs and the CSS is
+    inline, so the file opens anywhere on its own: no external resource and no JavaScript.
+    Sections: the model and each baseline (best value per column in bold), the same in the scaled
+    space when ``metrics["scaled"]`` exists, ``details`` (nested dicts flattened to "a.b" keys, plus
+    ``metrics["split"]`` when details has no "split") as a key-value table, then the plots.
+    All text is escaped. Returns ``path``.
+    """
+    images = {caption: _png_data_uri(Path(file)) for caption, file in plots.items()}
+    sections = [f"<h1>{_esc(title)}</h1>", _intro(metrics)]
+    sections.append("<h2>Forecast accuracy (original scale)</h2>")
+    sections.append(_html_table(_rows(metrics, "metrics")))
+    if "scaled" in metrics:
+        sections.append("<h2>Forecast accuracy (scaled, as the model was trained)</h2>")
+        sections.append(_html_table(_rows(metrics["scaled"], 'metrics["scaled"]')))
+    facts = dict(details or {})
+    if "split" in metrics and "split" not in facts:
+        facts["split"] = metrics["split"]
+    if facts:
+        sections.append("<h2>Details</h2>")
+        sections.append(_html_details(facts))
+    if images:
+        sections.append("<h2>Plots</h2>")
+        sections.extend(
+            f'<figure><img alt="{_esc(caption)}" src="{uri}"><figcaption>{_esc(caption)}</figcaption></figure>'
+            for caption, uri in images.items()
+        )
+    document = _page(title, "\n".join(sections))
+    path = Path(path)
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(document.encode("utf-8")))
+    return path
+
+
+def format_number(value: object) -> str:
+    """4 significant digits; "n/a" for None or NaN."""
+    number = _as_float(value)
+    return "n/a" if math.isnan(number) else f"{number:.4g}"
+
+
+def _rows(block: Mapping, where: str) -> list[tuple[str, Mapping]]:
+    """[("model", {...}), (baseline, {...}), ...], checking that every row has every metric."""
+    if not isinstance(block, Mapping) or not isinstance(block.get("model"), Mapping):
+        raise ValueError(f'{where} must hold a "model" dict of metrics (as evaluate_all returns); '
+                         f"got keys {sorted(block) if isinstance(block, Mapping) else type(block).__name__}.")
+    rows = [("model", block["model"])] + list(dict(block.get("baselines") or {}).items())
+    expected = [key for key, _ in COLUMNS]
+    for name, values in rows:
+        missing = [key for key in expected if key not in values]
+        if missing:
+            raise ValueError(f"{where}: the row {name!r} lacks {', '.join(missing)}; every row needs "
+                             f"{', '.join(expected)} (as evaluate_all returns).")
+    return rows
+
+
+def _verdict(model_mae: object, baseline_mae: object) -> str:
+    model, baseline = _as_float(model_mae), _as_float(baseline_mae)
+    if math.isnan(model) or math.isnan(baseline):
+        return "n/a"
+    return "yes" if model < baseline else "tie" if model == baseline else "no"
+
+
+def _as_float(value: object) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _best(rows: list[tuple[str, Mapping]], key: str) -> float:
+    """The lowest non-NaN value in a column (NaN when there is none)."""
+    values = [v for v in (_as_float(row[key]) for _, row in rows) if not math.isnan(v)]
+    return min(values) if values else math.nan
+
+
+def _html_table(rows: list[tuple[str, Mapping]]) -> str:
+    best = {key: _best(rows, key) for key, _ in COLUMNS}
+    head = "".join(f"<th>{_esc(title)}</th>" for _, title in COLUMNS)
+    body = []
+    for i, (name, values) in enumerate(rows):
+        cells = []
+        for key, _ in COLUMNS:
+            text = _esc(format_number(values[key]))
+            is_best = _as_float(values[key]) == best[key]  # NaN never equals, so it is never bold
+            cells.append(f"<td><strong>{text}</strong></td>" if is_best else f"<td>{text}</td>")
+        css = ' class="model"' if i == 0 else ""
+        body.append(f'<tr{css}><th scope="row">{_esc(name)}</th>{"".join(cells)}</tr>')
+    rows_html = "\n".join(body)
+    return f'<table class="metrics"><thead><tr><th></th>{head}</tr></thead><tbody>\n{rows_html}\n</tbody></table>'
+
+
+def _html_details(facts: Mapping) -> str:
+    rows = "\n".join(f"<tr><th>{_esc(key)}</th><td>{_esc(value)}</td></tr>" for key, value in _flatten(facts))
+    return f'<table class="details"><tbody>\n{rows}\n</tbody></table>'
+
+
+def _flatten(facts: Mapping, prefix: str = "") -> list[tuple[str, object]]:
+    """Nested dicts as ("outer.inner", value) pairs, in insertion order."""
+    pairs = []
+    for key, value in facts.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            pairs.extend(_flatten(value, f"{name}."))
+        else:
+            pairs.append((name, value))
+    return pairs
+
+
+def _intro(metrics: Mapping) -> str:
+    horizon = f"Forecast horizon: {_esc(metrics['horizon'])} steps. " if "horizon" in metrics else ""
+    return f"<p>{horizon}Lower is better in every column; the best value of each column is in bold.</p>"
+
+
+def _png_data_uri(file: Path) -> str:
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"write_report: the plot {str(file)!r} does not exist; write it first "
+                                f"(plot_forecast, plot_loss) or leave it out of plots.") from None
+    if not data.startswith(PNG_SIGNATURE):
+        raise ValueError(f"write_report: the plot {str(file)!r} is not a PNG file; only PNG images can be embedded.")
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 60rem;
+       padding: 0 1rem; color: #222; line-height: 1.4; }
+h1 { font-size: 1.6rem; margin-bottom: 0.3rem; }
+h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
+table { border-collapse: collapse; margin: 0.5rem 0; font-variant-numeric: tabular-nums; }
+th, td { padding: 0.25rem 0.7rem; border-bottom: 1px solid #eee; }
+table.metrics td { text-align: right; }
+table.metrics th[scope=row], table.details th { text-align: left; font-weight: normal; color: #555; }
+tr.model { background: #eef4fb; }
+tr.model th[scope=row] { font-weight: bold; color: #222; }
+figure { margin: 1rem 0; }
+figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 0.9rem; }
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{_esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
