@@ -1,0 +1,75 @@
+"""Put a ``SeriesSet`` into the per-series arrays a ``WindowDataset`` reads.
+
+Per series i, with C targets, P past covariates and F calendar features:
+
+    inputs[i]       = [scaled targets | scaled covariates | calendar]   (N_i, C + P + F)
+    targets[i]      =  scaled targets                                   (N_i, C)
+    known_future[i] =  calendar                                         (N_i, F), None when F = 0
+
+Scaling uses scalers fitted on the train rows (``fit_scalers``), so val/test rows are transformed
+with train statistics only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from grukit.data.calendar import calendar_feature_names, calendar_features
+from grukit.data.scaling import StandardScaler
+from grukit.data.series import SeriesSet
+from grukit.errors import DataError
+
+__all__ = ["ModelArrays", "model_arrays"]
+
+
+@dataclass
+class ModelArrays:
+    """The arrays of every series, ready for ``WindowDataset``."""
+
+    inputs: list[np.ndarray]  # per series (N_i, C + P + F) float32
+    targets: list[np.ndarray]  # per series (N_i, C) float32, scaled
+    known_future: list[np.ndarray] | None  # per series (N_i, F) float32; None when F = 0
+    input_names: list[str]  # the C + P + F input channel names
+
+
+def model_arrays(
+    series_set: SeriesSet,
+    target_scalers: Sequence[StandardScaler],
+    covariate_scalers: Sequence[StandardScaler] | None = None,
+    calendar: bool = True,
+) -> ModelArrays:
+    """Scaled targets, scaled covariates (unscaled when ``covariate_scalers`` is None) and calendar.
+
+    ``calendar=False`` (or integer-step data) leaves the calendar features out (F = 0).
+    """
+    n = len(series_set.series)
+    if len(target_scalers) != n or (covariate_scalers is not None and len(covariate_scalers) != n):
+        raise DataError(
+            f"model_arrays got {n} series but {len(target_scalers)} target scalers"
+            f"{'' if covariate_scalers is None else f' and {len(covariate_scalers)} covariate scalers'}; "
+            f"give one scaler per series (fit_scalers)."
+        )
+    names = calendar_feature_names(series_set.freq) if calendar else []
+    inputs, targets, future = [], [], []
+    for i, series in enumerate(series_set.series):
+        target = target_scalers[i].transform(series.target)  # (N, C)
+        covariates = series.past_covariates  # (N, P)
+        if covariate_scalers is not None and covariates.shape[1]:
+            covariates = covariate_scalers[i].transform(covariates)
+        if names and series.time is not None:
+            known = calendar_features(series.time, series_set.freq)  # (N, F)
+        else:
+            known = np.zeros((len(series), 0))
+        inputs.append(np.concatenate([target, covariates, known], axis=1).astype(np.float32))  # (N, C+P+F)
+        targets.append(target.astype(np.float32))
+        future.append(known.astype(np.float32))
+    has_future = bool(future) and future[0].shape[1] > 0
+    return ModelArrays(
+        inputs=inputs,
+        targets=targets,
+        known_future=future if has_future else None,
+        input_names=[*series_set.target_columns, *series_set.covariate_columns, *(names if has_future else [])],
+    )

@@ -1,0 +1,173 @@
+"""Checks on loaded data; each failure is a one-line ``DataError`` that points at the offending cell.
+
+Numbers: every target and covariate cell must be a number or empty (empty = missing).
+Time: every row needs a timestamp; timestamps go forward (sorted) and never repeat.
+Columns: a column that is missing everywhere in a series cannot be used.
+Length: a series needs at least lookback + horizon rows for one training window.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from grukit.data._source import Rows, Source
+from grukit.errors import DataError
+
+__all__ = ["check_length", "check_positive_int"]
+
+
+def check_positive_int(name: str, value: object) -> int:
+    """``value`` as an int >= 1, else a ``DataError``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise DataError(f"{name} must be a positive integer; got {value!r}.")
+    return int(value)
+
+
+def numeric_values(frame: pd.DataFrame, columns: list[str], source: Source) -> np.ndarray:
+    """The cells of ``columns`` as float64 (rows, len(columns)); empty cells become NaN.
+
+    The first cell (top row first, then left column) that is neither empty nor a number raises.
+    """
+    out = np.empty((len(frame), len(columns)))  # (rows, C+P)
+    first: tuple[int, int, object] | None = None
+    for j, name in enumerate(columns):
+        raw = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(raw) or pd.api.types.is_timedelta64_dtype(raw):
+            bad = np.flatnonzero(raw.notna().to_numpy())
+            parsed = None
+        else:
+            parsed = pd.to_numeric(raw, errors="coerce")
+            bad = np.flatnonzero((parsed.isna() & raw.notna()).to_numpy())
+        if bad.size and (first is None or bad[0] < first[0]):
+            first = (int(bad[0]), j, raw.iloc[bad[0]])
+        if parsed is not None:
+            out[:, j] = parsed.to_numpy(dtype=np.float64, na_value=np.nan)
+    if first is not None:
+        position, j, value = first
+        raise DataError(
+            f"non-numeric value {str(value)!r} in column {columns[j]!r} at {source.row(position)}; "
+            f"expected a number; fix or remove that value."
+        )
+    out[~np.isfinite(out)] = np.nan  # "inf" counts as missing rather than as a number
+    return out
+
+
+def is_mostly_numeric(column: pd.Series) -> bool:
+    """True when at least half of the non-empty cells parse as numbers (not datetimes or booleans)."""
+    if pd.api.types.is_datetime64_any_dtype(column) or pd.api.types.is_timedelta64_dtype(column):
+        return False
+    if pd.api.types.is_bool_dtype(column):
+        return False
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    present = column.dropna()
+    if len(present) == 0:
+        return False
+    return pd.to_numeric(present, errors="coerce").notna().mean() >= 0.5
+
+
+def parse_times(frame: pd.DataFrame, column: str, source: Source) -> pd.DatetimeIndex | np.ndarray:
+    """The time column as a DatetimeIndex, or as an int64 array when it holds plain numbers."""
+    raw = frame[column]
+    missing = np.flatnonzero(raw.isna().to_numpy())
+    if missing.size:
+        raise DataError(
+            f"missing timestamp in time column {column!r} at {source.row(int(missing[0]))}; "
+            f"every row needs a time; fill it in or drop the row."
+        )
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        return raw.to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "could not infer format": we report bad cells
+        parsed = pd.to_datetime(raw, errors="coerce")
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if bad.size:
+        i = int(bad[0])
+        raise DataError(
+            f"cannot parse {str(raw.iloc[i])!r} in time column {column!r} at {source.row(i)} as a date/time; "
+            f"expected timestamps like 2016-07-01 00:00:00; fix the value or pass the right time_col."
+        )
+    return pd.DatetimeIndex(parsed)
+
+
+def looks_like_times(column: pd.Series) -> bool:
+    """True for a datetime column, or a text column whose every non-empty cell parses as a date/time."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return True
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return False
+    present = column.dropna()
+    if len(present) == 0:
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            parsed = pd.to_datetime(present, errors="coerce")
+        except (TypeError, ValueError):
+            return False
+    return bool(parsed.notna().all())
+
+
+def check_time_order(times: pd.DatetimeIndex | np.ndarray, rows: Rows, column: str) -> None:
+    """Timestamps must strictly increase: first any step back (unsorted), then any repeat."""
+    values = np.asarray(times)
+    if len(values) < 2:
+        return
+    back = np.flatnonzero(values[1:] < values[:-1])
+    if back.size:
+        i = int(back[0]) + 1
+        raise DataError(
+            f"timestamps in column {column!r}{rows.label} are not sorted: {times[i]} at {rows.row(i)} "
+            f"comes after {times[i - 1]}; sort the rows by time first."
+        )
+    same = np.flatnonzero(values[1:] == values[:-1])
+    if same.size:
+        i = int(same[0]) + 1
+        raise DataError(
+            f"duplicate timestamp {times[i]} in column {column!r}{rows.label} at {rows.row(i)}: the row "
+            f"before has the same time; remove or aggregate the duplicate rows."
+        )
+
+
+def check_not_all_missing(values: np.ndarray, columns: list[str], rows: Rows) -> None:
+    """No column of ``values`` (N, C+P) may be missing in every row."""
+    empty = np.flatnonzero(np.isnan(values).all(axis=0))
+    if empty.size:
+        j = int(empty[0])
+        raise DataError(
+            f"column {columns[j]!r}{rows.label} has no values (all {len(values)} are missing) in "
+            f"{rows.source.name}; drop it from target/covariates or fill it."
+        )
+
+
+def check_length(series_set, lookback: int, horizon: int, min_rows: int | None = None) -> None:
+    """Every series needs ``max(lookback + horizon, min_rows)`` rows; else a ``DataError``.
+
+    One window takes ``lookback`` rows of history and the ``horizon`` rows that follow.
+
+    Example:
+        >>> from grukit.data.series import Series, SeriesSet
+        >>> ss = SeriesSet([Series("a", None, np.zeros((10, 1)), np.zeros((10, 0)))], ["y"])
+        >>> check_length(ss, lookback=6, horizon=4)  # 10 rows: exactly one window
+    """
+    lookback = check_positive_int("lookback", lookback)
+    horizon = check_positive_int("horizon", horizon)
+    window = lookback + horizon
+    need = window if min_rows is None else max(window, check_positive_int("min_rows", min_rows))
+    for series in series_set.series:
+        n = len(series)
+        if n >= need:
+            continue
+        if need == window:
+            raise DataError(
+                f"series {series.id!r} has {n} rows but lookback {lookback} + horizon {horizon} = {window} "
+                f"rows are needed for one window; use a shorter lookback or horizon, or a longer series."
+            )
+        raise DataError(
+            f"series {series.id!r} has {n} rows but min_rows={need} are needed (one window takes "
+            f"lookback {lookback} + horizon {horizon} = {window}); use a longer series or a smaller min_rows."
+        )

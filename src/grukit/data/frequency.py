@@ -1,0 +1,146 @@
+"""Sampling frequency: parse or infer a pandas offset alias, put a series on its grid, season length.
+
+A frequency is stored as a pandas offset alias string ("h", "D", "W-SUN", "MS", "15min"). Integer-step
+data (no time column) have no frequency: ``None``.
+
+Rules:
+    * ``freq`` given: every timestamp must lie on the grid ``date_range(first, last, freq)``; grid
+      points with no row become rows of missing values (then handled by the missing-value policy).
+    * ``freq`` not given: ``pandas`` infers it; when it cannot, the timestamps must be equally spaced
+      (step = that spacing), else the data are irregular and a ``DataError`` names the first gap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+from grukit.data._source import Rows
+from grukit.errors import DataError
+
+__all__ = ["infer_offset", "parse_freq", "period_days", "regularize", "season_length"]
+
+# Old or short spellings that current pandas rejects, mapped to the spelling it accepts.
+_ALIASES = {"M": "ME", "Q": "QE", "Y": "YE", "A": "YE", "H": "h", "T": "min", "S": "s", "BM": "BME"}
+
+# Season length per frequency base (anchor suffix removed): one day of hours, one week of days,
+# one year of weeks, months or quarters.
+_SEASONS = {"h": 24, "H": 24, "D": 7, "W": 52, "MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4}
+
+
+def parse_freq(freq: str) -> pd.DateOffset:
+    """The pandas offset for alias ``freq``; old aliases ("M", "H", "Q", "Y") are accepted too.
+
+    Example:
+        >>> parse_freq("h").freqstr, parse_freq("M").freqstr
+        ('h', 'ME')
+    """
+    text = str(freq).strip()
+    for candidate in (text, _ALIASES.get(text, text)):
+        try:
+            return to_offset(candidate)
+        except (ValueError, TypeError):
+            continue
+    raise DataError(
+        f"unknown frequency {freq!r}; expected a pandas offset alias such as 'h', 'D', 'W', 'MS' or '15min'."
+    )
+
+
+def season_length(freq: str | None) -> int | None:
+    """The usual seasonal period for a frequency, in steps; None when there is no usual one.
+
+    Rule: h -> 24 (a day), D -> 7 (a week), W -> 52 (a year), MS/ME/M -> 12, QS/QE/Q -> 4, else None
+    (multiples such as "2h", sub-hourly, yearly and integer steps included).
+
+    Example:
+        >>> season_length("h"), season_length("MS"), season_length("W-SUN"), season_length(None)
+        (24, 12, 52, None)
+    """
+    if freq is None:
+        return None
+    text = str(freq).strip()
+    if text.startswith("1") and not text[1:2].isdigit():
+        text = text[1:]
+    return _SEASONS.get(text.split("-")[0])
+
+
+def period_days(freq: str) -> float:
+    """The nominal length of one step in days, averaged over 100 steps from 2001-01-01.
+
+    Example:
+        >>> period_days("h"), period_days("D"), round(period_days("MS"), 1)
+        (0.041666666666666664, 1.0, 30.4)
+    """
+    offset = parse_freq(freq)
+    start = pd.Timestamp("2001-01-01")
+    return ((start + 100 * offset) - start) / pd.Timedelta(days=100)
+
+
+def infer_offset(times: pd.DatetimeIndex, rows: Rows, column: str) -> pd.DateOffset | None:
+    """Infer the frequency of sorted, unique ``times``; None for fewer than two timestamps.
+
+    Raises ``DataError`` naming the most common step and the first step that differs when the
+    timestamps are neither of a pandas frequency nor equally spaced.
+    """
+    if len(times) < 2:
+        return None
+    if len(times) >= 3:
+        inferred = pd.DatetimeIndex(times, freq="infer").freq
+        if inferred is not None:
+            return inferred
+    steps = times[1:] - times[:-1]  # (N-1,) Timedelta
+    common = pd.Series(steps).mode().iloc[0]
+    differs = np.flatnonzero(np.asarray(steps != common))
+    if differs.size == 0:
+        return to_offset(common)
+    i = int(differs[0]) + 1
+    raise DataError(
+        f"cannot infer the frequency of column {column!r}{rows.label}: timestamps are not equally spaced; "
+        f"the most common step is {format_step(common)} but {times[i]} at {rows.row(i)} comes "
+        f"{format_step(steps[i - 1])} after {times[i - 1]}; pass freq (a pandas alias such as 'h', 'D' or "
+        f"'MS') to treat the gaps as missing values, or fix the timestamps."
+    )
+
+
+def check_integer_steps(steps: np.ndarray, rows: Rows, column: str) -> None:
+    """Sorted, unique numeric time values must be equally spaced (they become steps 0..N-1)."""
+    if len(steps) < 3:
+        return
+    gaps = np.diff(steps)  # (N-1,)
+    common = pd.Series(gaps).mode().iloc[0]
+    differs = np.flatnonzero(gaps != common)
+    if differs.size:
+        i = int(differs[0]) + 1
+        raise DataError(
+            f"time column {column!r}{rows.label} is not equally spaced: the most common step is {common} "
+            f"but {steps[i]} at {rows.row(i)} comes {gaps[i - 1]} after {steps[i - 1]}; "
+            f"fill the missing steps or use datetimes with freq."
+        )
+
+
+def regularize(
+    times: pd.DatetimeIndex, values: np.ndarray, offset: pd.DateOffset, rows: Rows, column: str
+) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Put a series on the grid of ``offset``: rows for missing grid points are all-NaN.
+
+    Shapes: values (N, C) -> (N', C), N' = len(date_range(times[0], times[-1], offset)) >= N.
+    """
+    grid = pd.date_range(times[0], times[-1], freq=offset)  # (N',)
+    where = grid.get_indexer(times)  # (N,) grid position of each row, -1 when off the grid
+    off_grid = np.flatnonzero(where < 0)
+    if off_grid.size:
+        i = int(off_grid[0])
+        raise DataError(
+            f"timestamp {times[i]} in column {column!r}{rows.label} at {rows.row(i)} is not on the "
+            f"{offset.freqstr!r} grid that starts at {times[0]}; check freq or fix the timestamp."
+        )
+    filled = np.full((len(grid), values.shape[1]), np.nan)  # (N', C)
+    filled[where] = values
+    return grid, filled
+
+
+def format_step(step: pd.Timedelta) -> str:
+    """A time step as a short alias with its count: 1h, 3h, 1D, 90min."""
+    text = to_offset(step).freqstr
+    return text if text[:1].isdigit() else f"1{text}"
