@@ -1,0 +1,285 @@
+"""``fit``: the training loop, one function that knows nothing about the model."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from grukit.errors import ConfigError, DataError
+from grukit.train.checkpoint import CHECKPOINT_DIR, TrainState, load_checkpoint, save_checkpoint
+from grukit.train.config import TrainConfig
+from grukit.train.metrics_log import MetricsLog
+from grukit.train.runtime import resolve_device, seed_everything, torch_threads
+from grukit.train.schedule import make_scheduler
+
+__all__ = ["fit", "TrainResult", "Callback", "STOP"]
+
+STOP = "stop"  # what a callback returns to end training after the current epoch
+Callback = Callable[[str, dict], Any]
+
+
+@dataclass
+class TrainResult:
+    """What :func:`fit` returns; the model itself is trained in place."""
+
+    # One row per epoch: epoch, train_loss, val_loss (None without val_data), lr (of the epoch's last step),
+    # grad_norm and grad_norm_max (mean and max total gradient norm before clipping), seconds (training + validation).
+    history: list[dict]
+    best_epoch: int  # the epoch whose weights the model holds after fit (0: no finite loss was seen)
+    best_val_loss: float | None  # the validation loss of best_epoch; None without val_data
+    epochs_run: int  # epochs completed, counting those before a resume
+    stopped_early: bool  # True when patience or a callback ended training before config.epochs
+
+
+def fit(
+    model: torch.nn.Module,
+    loss_fn: Callable[[torch.nn.Module, Any], torch.Tensor],
+    train_data: Dataset,
+    val_data: Dataset | None,
+    config: TrainConfig,
+    *,
+    out_dir: str | Path | None = None,
+    resume: bool = False,
+    callbacks: Iterable[Callback] = (),
+    collate_fn: Callable | None = None,
+) -> TrainResult:
+    """Train ``model`` in place with AdamW, return the per-epoch history; the model ends with its best weights.
+
+    Each epoch: shuffle ``train_data`` into mini-batches, and for each batch compute
+    ``loss = loss_fn(model, batch)``, back-propagate, clip the gradients (``config.clip``), take an
+    AdamW step and step the LR schedule. Then compute the validation loss (the mean of
+    ``loss_fn`` over ``val_data``, weighted by batch size, in eval mode without gradients), log
+    the metrics, and stop early after ``config.patience`` epochs without improvement. The model
+    ends in eval mode holding the weights of the best epoch (lowest validation loss; lowest
+    training loss when ``val_data`` is None, which also turns early stopping off).
+
+    Args:
+        model: any ``torch.nn.Module``; moved to the device of ``config.device``.
+        loss_fn: ``loss_fn(model, batch) -> scalar tensor``, where ``batch`` is what the DataLoader
+            yields (tensors, or tuples / lists / dicts of them) moved to the device. The loop
+            keeps no state between batches: a loss_fn that carries a hidden state across batches
+            (truncated BPTT) must detach it itself, ``h = h.detach()``.
+        train_data, val_data: map-style datasets (e.g. ``TensorDataset``); val_data may be None.
+        config: a :class:`TrainConfig`.
+        out_dir: when given, the run writes ``metrics.csv``, ``tensorboard/`` (if installed) and
+            ``checkpoint/last.safetensors`` + ``checkpoint/last.json`` there after every epoch.
+            Without it, nothing is written.
+        resume: continue from ``out_dir``'s checkpoint; the result equals an uninterrupted run.
+        callbacks: plain callables ``cb(event, state)``, called with ``"epoch_end"`` after every
+            epoch and ``"fit_end"`` once at the end. ``state`` is a dict: ``epoch``, ``metrics``
+            (this epoch's row), ``history``, ``model``, ``optimizer``, ``config``, ``best_epoch``,
+            ``best_loss``, ``out_dir``; at ``"fit_end"`` also ``result``. Returning the string
+            ``"stop"`` at ``"epoch_end"`` ends training after that epoch (e.g. Optuna pruning);
+            any other return value but None is an error.
+        collate_fn: passed to the DataLoaders.
+
+    Example:
+        >>> def loss_fn(model, batch):
+        ...     x, y = batch                               # (B, T, I), (B, 1)
+        ...     return torch.nn.functional.mse_loss(model(x), y)
+        >>> result = fit(model, loss_fn, TensorDataset(x, y), TensorDataset(x_val, y_val),
+        ...              TrainConfig(epochs=50, patience=5), out_dir="runs/sine")
+        >>> result.best_epoch, result.best_val_loss
+    """
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"fit: config must be a TrainConfig; got {type(config).__name__}.")
+    if resume and out_dir is None:
+        raise ConfigError("resume: resume=True needs out_dir, the folder of the run to continue; pass out_dir.")
+    callbacks = _check_callbacks(callbacks)
+    out_dir = None if out_dir is None else Path(out_dir)
+    device = resolve_device(config.device)
+    seed_everything(config.seed)
+    model.to(device)
+    shuffle = torch.Generator().manual_seed(config.seed)  # the only source of the training data's order
+    train_loader = _loader(train_data, "train_data", config, collate_fn, shuffle)
+    val_loader = None if val_data is None else _loader(val_data, "val_data", config, collate_fn, None)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay)
+    scheduler = make_scheduler(optimizer, config.schedule, total_steps=config.epochs * len(train_loader),
+                               warmup_fraction=config.warmup_fraction)
+    objects = {"config": config, "model": model, "optimizer": optimizer, "scheduler": scheduler, "shuffle": shuffle}
+    state = TrainState()
+    if resume:
+        state = load_checkpoint(out_dir / CHECKPOINT_DIR, **objects)
+    log = MetricsLog(out_dir)
+
+    with torch_threads(config.num_threads), contextlib.closing(log), _progress_bar(config, state.epoch) as bar:
+        # No epochs remain when resuming a run that had already finished.
+        remaining = range(0) if state.finished else range(state.epoch + 1, config.epochs + 1)
+        for epoch in remaining:
+            started = time.perf_counter()
+            model.train()
+            losses, sizes, norms = [], [], []
+            for batch in train_loader:
+                batch = _to_device(batch, device)
+                loss = _check_loss(loss_fn(model, batch))
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                norms.append(_clip_gradients(trainable, config.clip, config.clip_value))  # the PRE-clip norm
+                lr = optimizer.param_groups[0]["lr"]  # the lr this step uses
+                optimizer.step()
+                scheduler.step()  # the schedule advances per batch
+                losses.append(loss.detach())
+                sizes.append(_batch_size(batch))
+            train_loss = _weighted_mean(losses, sizes)
+            val_loss = None if val_loader is None else _evaluate(model, loss_fn, val_loader, device)
+            norms = torch.stack(norms)
+            metrics = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "lr": lr,
+                       "grad_norm": norms.mean().item(), "grad_norm_max": norms.max().item(),
+                       "seconds": time.perf_counter() - started}
+            state.history.append(metrics)
+            state.epoch = epoch
+
+            watched = train_loss if val_loss is None else val_loss
+            if watched < state.best_loss - config.min_delta:
+                state.best_epoch, state.best_loss, state.bad_epochs = epoch, watched, 0
+                state.best_weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+            else:
+                state.bad_epochs += 1
+
+            log.write(state.history)
+            bar.update()
+            bar.set_postfix({"loss": f"{train_loss:.3g}", "val_loss": "-" if val_loss is None else f"{val_loss:.3g}",
+                             "lr": f"{lr:.2e}"})
+            out_of_patience = val_loader is not None and config.patience > 0 and state.bad_epochs >= config.patience
+            told_to_stop = _call(callbacks, "epoch_end",
+                                 {**_callback_state(state, objects, out_dir), "metrics": metrics})
+            state.stopped_early = (out_of_patience or told_to_stop) and epoch < config.epochs
+            state.finished = out_of_patience or told_to_stop or epoch == config.epochs
+            if out_dir is not None:
+                save_checkpoint(out_dir / CHECKPOINT_DIR, state=state, **objects)
+            if state.finished:
+                break
+
+    if state.best_weights is not None:
+        model.load_state_dict(state.best_weights)  # restore the best epoch's weights
+    model.eval()
+    result = TrainResult(
+        history=state.history, best_epoch=state.best_epoch,
+        best_val_loss=state.best_loss if val_loader is not None and state.best_epoch else None,
+        epochs_run=state.epoch, stopped_early=state.stopped_early,
+    )
+    _call(callbacks, "fit_end", {**_callback_state(state, objects, out_dir), "result": result})
+    return result
+
+
+# --------------------------------------------------------------------------- the loop's small parts
+def _loader(data: Dataset, name: str, config: TrainConfig, collate_fn: Callable | None,
+            shuffle: torch.Generator | None) -> DataLoader:
+    """Mini-batches in the main process; shuffled with ``shuffle`` when it is given."""
+    if not hasattr(data, "__len__"):
+        raise DataError(f"fit: {name} must be a map-style dataset with a length (e.g. TensorDataset); "
+                        f"got {type(data).__name__}, which has none.")
+    if len(data) == 0:
+        raise DataError(f"fit: {name} is empty; pass a dataset with at least one sample.")
+    return DataLoader(data, batch_size=config.batch_size, shuffle=shuffle is not None, generator=shuffle,
+                      num_workers=0, collate_fn=collate_fn)
+
+
+def _evaluate(model: torch.nn.Module, loss_fn: Callable, loader: DataLoader, device: torch.device) -> float:
+    """The mean of ``loss_fn`` over the loader's batches, weighted by batch size, in eval mode without gradients."""
+    model.eval()
+    losses, sizes = [], []
+    with torch.no_grad():
+        for batch in loader:
+            batch = _to_device(batch, device)
+            losses.append(_check_loss(loss_fn(model, batch)))
+            sizes.append(_batch_size(batch))
+    return _weighted_mean(losses, sizes)
+
+
+def _clip_gradients(parameters: list[torch.Tensor], clip: str, clip_value: float) -> torch.Tensor:
+    """Clip the gradients in place by global norm, by value or not at all; return their total 2-norm BEFORE clipping."""
+    if clip == "norm":
+        return torch.nn.utils.clip_grad_norm_(parameters, clip_value)  # returns the pre-clip norm
+    grads = [p.grad.detach() for p in parameters if p.grad is not None]
+    if grads:
+        norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    else:
+        norm = torch.zeros((), device=parameters[0].device if parameters else None)
+    if clip == "value":
+        torch.nn.utils.clip_grad_value_(parameters, clip_value)
+    return norm
+
+
+def _to_device(batch: Any, device: torch.device) -> Any:
+    """Move a tensor, or the tensors inside tuples / lists / dicts, to ``device``; other values stay as they are."""
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device)
+    if isinstance(batch, Mapping):
+        return {key: _to_device(value, device) for key, value in batch.items()}
+    if isinstance(batch, tuple) and hasattr(batch, "_fields"):  # a namedtuple
+        return type(batch)(*(_to_device(value, device) for value in batch))
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(_to_device(value, device) for value in batch)
+    return batch
+
+
+def _batch_size(batch: Any) -> int:
+    """The length of the first tensor in the batch (its dimension 0); 1 when there is none."""
+    if isinstance(batch, torch.Tensor):
+        return batch.shape[0] if batch.dim() > 0 else 1
+    values = batch.values() if isinstance(batch, Mapping) else batch if isinstance(batch, (tuple, list)) else ()
+    for value in values:
+        if isinstance(value, (torch.Tensor, Mapping, tuple, list)):
+            return _batch_size(value)
+    return 1
+
+
+def _weighted_mean(losses: list[torch.Tensor], sizes: list[int]) -> float:
+    """sum(loss_i * n_i) / sum(n_i), in float64, with one device sync."""
+    values = torch.stack(losses).to(torch.float64)
+    weights = torch.tensor(sizes, dtype=torch.float64, device=values.device)
+    return (values @ weights / weights.sum()).item()
+
+
+def _check_loss(loss: Any) -> torch.Tensor:
+    if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+        got = f"a tensor of shape {tuple(loss.shape)}" if isinstance(loss, torch.Tensor) else type(loss).__name__
+        raise ValueError(f"fit: loss_fn(model, batch) must return a scalar tensor; got {got}. "
+                         "Reduce it, e.g. with .mean().")
+    return loss
+
+
+def _check_callbacks(callbacks: Iterable[Callback]) -> list[Callback]:
+    callbacks = list(callbacks)
+    for cb in callbacks:
+        if not callable(cb):
+            raise TypeError(f"fit: each callback must be a callable cb(event, state); got {cb!r}.")
+    return callbacks
+
+
+def _call(callbacks: list[Callback], event: str, state: dict) -> bool:
+    """Call every callback; True when any returned "stop"."""
+    stop = False
+    for cb in callbacks:
+        answer = cb(event, state)
+        if isinstance(answer, str) and answer == STOP:
+            stop = True
+        elif answer is not None:
+            raise ValueError(f"fit: callback {getattr(cb, '__name__', cb)!r} returned {answer!r}; "
+                             f"return None to go on or {STOP!r} to end training.")
+    return stop
+
+
+def _callback_state(state: TrainState, objects: dict, out_dir: Path | None) -> dict:
+    """The dict a callback receives."""
+    return {"epoch": state.epoch, "history": state.history, "model": objects["model"],
+            "optimizer": objects["optimizer"], "config": objects["config"], "best_epoch": state.best_epoch,
+            "best_loss": state.best_loss, "out_dir": out_dir}
+
+
+def _progress_bar(config: TrainConfig, initial: int):
+    """A tqdm bar over epochs; with progress=None, shown only when stderr is a terminal."""
+    from tqdm.auto import tqdm
+
+    show = sys.stderr.isatty() if config.progress is None else config.progress
+    return tqdm(total=config.epochs, initial=initial, desc="fit", unit="epoch", disable=not show, file=sys.stderr)
