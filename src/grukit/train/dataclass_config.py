@@ -1,7 +1,7 @@
 """Reading a flat, typed dataclass from a plain dict (a TOML table, parsed CLI options, JSON).
 
 Any flat dataclass works: each field's annotation is one of ``int``, ``float``, ``str``, ``bool``,
-a ``Literal[...]`` of choices, ``X | None`` (or ``Optional[X]``) of those, or a plain class that
+a ``Literal[...]`` of choices, ``list[X]``, ``X | None`` (or ``Optional[X]``) of those, or a plain class that
 is checked with ``isinstance``. Range checks stay in the dataclass's own ``__post_init__``.
 
 Example:
@@ -71,6 +71,8 @@ def check_value(owner: str, name: str, hint: Any, value: Any) -> Any:
         raise ConfigError(f"{owner}: {name} must be {_type_text(hint)}; got {value!r}.")
     for option in _union_members(hint):
         if _matches(option, value):
+            if typing.get_origin(option) is list:
+                return [float(v) for v in value] if typing.get_args(option) == (float,) else list(value)
             return float(value) if option is float else value
     raise ConfigError(f"{owner}: {name} must be {_type_text(hint)}; got {value!r} ({type(value).__name__}).")
 
@@ -87,6 +89,9 @@ def _matches(option: Any, value: Any) -> bool:
         return value is None
     if typing.get_origin(option) is Literal:
         return any(value == choice and type(value) is type(choice) for choice in typing.get_args(option))
+    if typing.get_origin(option) is list:
+        (item,) = typing.get_args(option)
+        return isinstance(value, (list, tuple)) and all(_matches(item, v) for v in value)
     if option is float:
         # bool is an int subclass but never a number here.
         return isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -106,6 +111,8 @@ def _type_text(hint: Any) -> str:
             parts.append("None")
         elif typing.get_origin(option) is Literal:
             parts.append(f"one of {', '.join(map(repr, typing.get_args(option)))}")
+        elif typing.get_origin(option) is list:
+            parts.append(f"a list of {_type_text(typing.get_args(option)[0])}")
         else:
             parts.append(getattr(option, "__name__", repr(option)))
     return " or ".join(parts)

@@ -1,0 +1,73 @@
+"""``ForecastConfig``: every data, window and model option of a forecasting run, flat and typed.
+
+Training options live in :class:`grukit.train.TrainConfig`; a TOML file or the command line may
+set fields of both, and an unknown key is an error that lists the valid ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from grukit.errors import ConfigError
+
+SPLITS = ("fraction", "size", "ett")
+MISSING = ("error", "interpolate", "ffill")
+SCALERS = ("standard", "none")
+STRATEGIES = ("direct", "recursive")
+
+
+@dataclass
+class ForecastConfig:
+    # --- data
+    dataset: str | None = None  # bundled dataset name, used when no data file is given
+    time_col: str | None = None  # time column (detected when None)
+    target: list[str] = field(default_factory=list)  # target columns (all numeric ones when empty)
+    covariates: list[str] = field(default_factory=list)  # past covariate columns
+    id_col: str | None = None  # series id column of long data (unique_id detected)
+    value_col: str | None = None  # value column of long data (y detected)
+    missing: str = "error"  # missing values: error | interpolate | ffill
+    freq: str | None = None  # pandas frequency alias (inferred when None)
+    season_length: int | None = None  # seasonal period for MASE and seasonal naive (from freq when None)
+    # --- windows and split
+    lookback: int = 48  # past steps the model sees
+    horizon: int = 12  # future steps it forecasts
+    stride: int = 1  # steps between consecutive training windows
+    split: str = "fraction"  # fraction | size | ett (train 8,640 / val 2,880 / test 2,880 rows)
+    val_size: float = 0.1  # validation part: a fraction of the rows, or a row count with split=size
+    test_size: float = 0.2  # test part: a fraction of the rows, or a row count with split=size
+    scaler: str = "standard"  # standard (z-score fitted on the train part of each series) | none
+    calendar: bool = True  # hour/weekday/month sin-cos features as known-future inputs
+    # --- model
+    hidden_size: int = 64  # GRU units per layer
+    num_layers: int = 1  # stacked GRU layers
+    dropout: float = 0.0  # dropout between GRU layers
+    reset: str = "after"  # GRU candidate form: after (PyTorch/cuDNN) | before (Cho et al. 2014)
+    layer_norm: bool = False  # layer-normalized GRU gates
+    zoneout: float = 0.0  # zoneout probability on the GRU state
+    recurrent_dropout: float = 0.0  # dropout on the recurrent state, one mask per sequence
+    strategy: str = "direct"  # direct (all horizon steps at once) | recursive (one-step model rolled forward)
+    revin: bool = False  # reversible instance normalization per window
+    channel_independent: bool = False  # each target channel is its own sequence through shared weights
+    quantiles: list[float] = field(default_factory=list)  # e.g. [0.1, 0.5, 0.9] for intervals (pinball loss)
+
+    def validate(self) -> "ForecastConfig":
+        """Check the choices and ranges; raise ConfigError with the fix."""
+        for name, allowed in (("split", SPLITS), ("missing", MISSING), ("scaler", SCALERS),
+                              ("strategy", STRATEGIES), ("reset", ("after", "before"))):
+            value = getattr(self, name)
+            if value not in allowed:
+                raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got {value!r}.")
+        for name in ("lookback", "horizon", "stride", "hidden_size", "num_layers"):
+            value = getattr(self, name)
+            if value < 1:
+                raise ConfigError(f"{name} must be at least 1; got {value}.")
+        for name in ("dropout", "zoneout", "recurrent_dropout"):
+            value = getattr(self, name)
+            if not 0.0 <= value < 1.0:
+                raise ConfigError(f"{name} must be in [0, 1); got {value}.")
+        bad = [q for q in self.quantiles if not 0.0 < q < 1.0]
+        if bad:
+            raise ConfigError(f"quantiles must lie strictly between 0 and 1; got {bad}.")
+        if self.quantiles and 0.5 not in self.quantiles:
+            self.quantiles = sorted([*self.quantiles, 0.5])
+        return self
