@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	$(BIN)/grukit demo --out runs/demo
+	$(BIN)/grukit forecast train --out runs/demo
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
 from click.testing import CliRunner
 
 import grukit
-from grukit.cli import cli
+from grukit.cli import cli, main
 
 
 def test_version():
@@ -21,26 +20,19 @@ def test_version():
 def test_help_lists_the_commands():
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
-    assert "Usage: grukit" in result.output and "demo" in result.output
+    assert "Usage: grukit" in result.output and "forecast" in result.output
+    forecast = CliRunner().invoke(cli, ["forecast", "--help"])
+    assert all(command in forecast.output for command in ("train", "predict", "backtest"))
 
 
-def test_demo_trains_and_writes_only_under_out(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    out = tmp_path / "run"
-    result = CliRunner().invoke(cli, ["demo", "--epochs", "3", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    metrics = json.loads((out / "metrics.json").read_text())
-    assert f"GRU   test MSE: {metrics['test_mse']:.3e}" in result.output
-    assert 0 < metrics["test_mse"] < 0.5 and metrics["split"]["test_windows"] == 150
-    assert (out / "prediction.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
-    assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "prediction.png"]
+def test_console_script_runs(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "grukit", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == f"grukit {grukit.__version__}"
 
 
-def test_demo_rejects_an_unknown_reset_form():
-    result = CliRunner().invoke(cli, ["demo", "--reset", "middle"])
-    assert result.exit_code == 2
-    assert "Invalid value for '--reset': 'middle' is not one of 'after', 'before'." in result.output
+def test_main_returns_click_usage_errors_as_2(capsys):
+    assert main(["forecast", "train", "--nope"]) == 2
+    assert "Error: No such option '--nope'." in capsys.readouterr().err
 
 
 def test_import_grukit_does_not_import_torch():
@@ -50,10 +42,12 @@ def test_import_grukit_does_not_import_torch():
 
 
 def test_public_api():
+    import grukit.forecast
     import grukit.models
     import grukit.nn
 
     assert grukit.__all__ == ["__version__", "nn"]
     assert grukit.nn.__all__ == ["GRU", "GRUCell", "MinGRU"]
     assert grukit.models.__all__ == ["ForecastNet", "GRURegressor", "RevIN", "pinball_loss"]
+    assert grukit.forecast.__all__ == ["ForecastConfig", "GRUForecaster"]
     assert grukit.nn is sys.modules["grukit.nn"]

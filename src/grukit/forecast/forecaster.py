@@ -12,7 +12,8 @@ from grukit.data import StandardScaler, future_times
 from grukit.data.calendar import calendar_features
 from grukit.errors import ConfigError, DataError
 from grukit.forecast.config import ForecastConfig
-from grukit.forecast.pipeline import load, prepare, window_dataset
+from grukit.forecast.pipeline import DEFAULT_DATASET, load, prepare, window_dataset
+from grukit.forecast.presets import preset_options
 
 KIND = "forecast"
 
@@ -70,19 +71,26 @@ class GRUForecaster:
         >>> model.save("runs/air"); model = GRUForecaster.load("runs/air")
     """
 
-    def __init__(self, lookback: int = 48, horizon: int = 12, **options) -> None:
+    def __init__(self, lookback: int | None = None, horizon: int | None = None, **options) -> None:
         self.lookback = lookback
         self.horizon = horizon
         self.options = options
 
     # ----------------------------------------------------------------- training
-    def configs(self):
-        """The validated (ForecastConfig, TrainConfig) of this estimator's arguments."""
+    def configs(self, data=None):
+        """The validated (ForecastConfig, TrainConfig) of this estimator's arguments.
+
+        Without ``data`` the bundled dataset's preset fills the options not given (see
+        :mod:`grukit.forecast.presets`); lookback and horizon default to 48 and 12 otherwise.
+        """
         from grukit.train import TrainConfig, config_from_dict
 
-        forecast, train = split_options(self.options)
-        config = config_from_dict(ForecastConfig, {"lookback": self.lookback, "horizon": self.horizon, **forecast})
-        return config.validate(), config_from_dict(TrainConfig, train)
+        options = {k: v for k, v in (("lookback", self.lookback), ("horizon", self.horizon)) if v is not None}
+        options.update(self.options)
+        if data is None:
+            options = preset_options(options.get("dataset") or DEFAULT_DATASET, options)
+        forecast, train = split_options(options)
+        return config_from_dict(ForecastConfig, forecast).validate(), config_from_dict(TrainConfig, train)
 
     def fit(self, data=None, *, out: str | Path | None = None, resume: bool = False) -> "GRUForecaster":
         """Train on ``data`` (a CSV/Parquet path or DataFrame; None: the bundled default) and score the test part.
@@ -92,7 +100,7 @@ class GRUForecaster:
         """
         from grukit.train import fit, seed_everything
 
-        config, train_config = self.configs()
+        config, train_config = self.configs(data)
         prepared = prepare(data, config)
         seed_everything(train_config.seed)
         net = build_net(config, len(prepared.arrays.input_names), len(prepared.series_set.target_columns),

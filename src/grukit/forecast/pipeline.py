@@ -68,6 +68,8 @@ def load(data, config: ForecastConfig) -> tuple[SeriesSet, str]:
     series_set = load_series(source, time_col=config.time_col, target=config.target or None, id_col=config.id_col,
                              value_col=config.value_col, covariates=config.covariates or None,
                              missing=config.missing, freq=config.freq)
+    if data is None and series_set.layout == "wide":
+        series_set.series[0].id = config.dataset or DEFAULT_DATASET  # name the bundled series after its dataset
     return series_set, name
 
 

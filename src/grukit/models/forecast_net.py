@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from grukit.models.revin import RevIN
+from grukit.models.segment import SegmentGRU
 from grukit.nn import GRU
 
 STRATEGIES = ("direct", "recursive")
@@ -32,6 +33,9 @@ class ForecastNet(nn.Module):
         channel_independent: every target channel is its own sequence through shared weights
             (with the covariates and calendar features beside it), as in PatchTST/SegRNN.
         quantiles: e.g. (0.1, 0.5, 0.9), trained with the pinball loss; empty for a point forecast.
+        segment_length: w > 0 reads the lookback as segments of w steps and decodes the horizon as
+            segments in parallel (:class:`grukit.models.segment.SegmentGRU`, after SegRNN); the
+            lookback must be a multiple of w. Direct strategy only. 0 (default): step-wise GRU.
 
     Example:
         >>> net = ForecastNet(input_size=7, target_size=7, horizon=24, hidden_size=64,
@@ -57,6 +61,7 @@ class ForecastNet(nn.Module):
         quantiles: tuple[float, ...] = (),
         revin: bool = False,
         channel_independent: bool = False,
+        segment_length: int = 0,
     ) -> None:
         super().__init__()
         if strategy not in STRATEGIES:
@@ -68,12 +73,25 @@ class ForecastNet(nn.Module):
         if strategy == "recursive" and covariates > 0:
             raise ValueError(f"ForecastNet: the recursive strategy feeds its forecasts back, so every input must be "
                              f"known in the future; got {covariates} past covariates. Use strategy='direct'.")
-        self.target_size, self.horizon, self.future_size = target_size, horizon, future_size
-        self.strategy, self.channel_independent = strategy, channel_independent
+        if segment_length < 0:
+            raise ValueError(f"ForecastNet: segment_length must be 0 (off) or a positive step count; "
+                             f"got {segment_length}.")
+        if segment_length and strategy != "direct":
+            raise ValueError(f"ForecastNet: segment_length={segment_length} decodes the horizon in parallel, which "
+                             f"needs strategy='direct'; got {strategy!r}. Use strategy='direct' or segment_length=0.")
+        self.input_size, self.target_size, self.horizon, self.future_size = input_size, target_size, horizon, future_size
+        self.strategy, self.channel_independent, self.segment_length = strategy, channel_independent, segment_length
         self.register_buffer("quantiles", torch.tensor(quantiles, dtype=torch.float32), persistent=False)
         self.num_quantiles = max(1, len(quantiles))
         series_targets = 1 if channel_independent else target_size  # C' targets per sequence
         self.revin = RevIN(target_size) if revin else None
+        if segment_length:
+            self.segment = SegmentGRU(
+                series_targets + covariates + future_size, series_targets * self.num_quantiles, horizon,
+                segment_length, hidden_size, num_layers, dropout, future_size=future_size,
+                num_channels=target_size if channel_independent else 0, reset=reset, layer_norm=layer_norm,
+                zoneout=zoneout, recurrent_dropout=recurrent_dropout)
+            return
         self.gru = GRU(series_targets + covariates + future_size, hidden_size, num_layers, batch_first=True,
                        dropout=dropout, reset=reset, layer_norm=layer_norm, zoneout=zoneout,
                        recurrent_dropout=recurrent_dropout)
@@ -117,7 +135,9 @@ class ForecastNet(nn.Module):
         stats = None
         if self.revin is not None:
             targets, stats = self.revin.normalize(targets)
-        if self.strategy == "direct":
+        if self.segment_length:
+            out = self._segments(targets, others, future, batch)
+        elif self.strategy == "direct":
             out = self._direct(targets, others, future, batch)
         elif self.training and y is not None:
             if self.revin is not None:
@@ -136,6 +156,15 @@ class ForecastNet(nn.Module):
                 flat_future = flat_future.repeat_interleave(self.target_size, dim=0)  # (B*C, K*F)
             features = torch.cat([features, flat_future], dim=-1)
         y = self.head(features).unflatten(-1, (self.horizon, -1))  # (B*C', K, C'*Q)
+        return self._from_sequences(y, batch)
+
+    def _segments(self, targets: Tensor, others: Tensor, future: Tensor | None, batch: int) -> Tensor:
+        channel = None
+        if self.channel_independent:
+            channel = torch.arange(self.target_size, device=targets.device).repeat(batch)  # (B*C,) channel ids
+            if future is not None:
+                future = future.repeat_interleave(self.target_size, dim=0)  # (B*C, K, F)
+        y = self.segment(self._sequence_inputs(targets, others), future, channel)  # (B*C', K, C'*Q)
         return self._from_sequences(y, batch)
 
     def _teacher_forced(self, targets: Tensor, others: Tensor, future: Tensor | None, y: Tensor, batch: int) -> Tensor:

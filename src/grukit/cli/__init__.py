@@ -1,0 +1,49 @@
+"""The ``grukit`` command: a thin layer over the library.
+
+Errors a user can fix (:class:`grukit.errors.GrukitError`) print one line, without a traceback,
+and exit with 1 (bad data or model files) or 2 (bad options, like click's usage errors).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from grukit._version import __version__
+from grukit.cli.forecast import forecast
+from grukit.errors import GrukitError
+
+
+@click.group(name="grukit", context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="grukit", message="%(prog)s %(version)s")
+def cli() -> None:
+    """grukit: Gated Recurrent Units for PyTorch.
+
+    Run `grukit COMMAND --help` for a command's options.
+    """
+
+
+cli.add_command(forecast)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (used by the console script)."""
+    try:
+        cli.main(args=argv, prog_name="grukit", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as err:
+        err.show()
+        return err.exit_code
+    except click.Abort:
+        click.echo("grukit: aborted.", err=True)
+        return 1
+    except GrukitError as err:
+        click.echo(f"grukit: error: {err}", err=True)
+        return err.exit_code
+    return 0
+
+
+def entry_point() -> None:
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Command-line options made from flat config dataclasses, and ``--config`` TOML files.
+
+Every dataclass field becomes ``--field-name`` with the field's comment as its help. The value
+that wins is the command line's, then the TOML file's, then the dataclass default; unknown TOML
+keys are an error that lists the valid ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+import sys
+import typing
+from pathlib import Path
+
+import click
+
+from grukit.errors import ConfigError
+
+_COMMENT = re.compile(r"^\s+(\w+):.*?#\s*(.+)$")
+
+
+def field_comments(cls: type) -> dict[str, str]:
+    """The one-line comment after each field of a dataclass, read from its source."""
+    comments = {}
+    for line in inspect.getsource(cls).splitlines():
+        match = _COMMENT.match(line)
+        if match:
+            comments[match.group(1)] = match.group(2).strip()
+    return comments
+
+
+def _base_type(hint) -> object:
+    """``int | None`` -> int; ``list[str]`` -> list[str]."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) in (typing.Union, getattr(__import__("types"), "UnionType")) and len(args) == 1:
+        return args[0]
+    return hint
+
+
+def _split_list(item_type):
+    def convert(value: str) -> list:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        try:
+            return [item_type(p) for p in parts]
+        except ValueError:
+            raise click.BadParameter(f"expected a comma-separated list of {item_type.__name__}; got {value!r}.")
+    return convert
+
+
+def dataclass_options(*classes: type, skip: tuple[str, ...] = ()):
+    """A decorator adding one option per field of ``classes``; unset options arrive as None."""
+    def decorate(command):
+        for cls in reversed(classes):
+            hints = typing.get_type_hints(cls)
+            comments = field_comments(cls)
+            for field in reversed(dataclasses.fields(cls)):
+                if field.name in skip:
+                    continue
+                default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
+                command = _option(field.name, _base_type(hints[field.name]), default, comments.get(field.name, ""))(command)
+        return command
+    return decorate
+
+
+def _option(name: str, hint, default, comment: str):
+    flag = "--" + name.replace("_", "-")
+    shown = ", ".join(map(str, default)) if isinstance(default, list) else default
+    help_text = f"{comment} [default: {shown if shown not in ('', None) else 'none'}]"
+    if hint is bool:
+        return click.option(f"{flag}/--no-{flag[2:]}", name, default=None, help=help_text)
+    if typing.get_origin(hint) is list:
+        (item,) = typing.get_args(hint)
+        return click.option(flag, name, type=str, default=None, callback=lambda c, p, v: None if v is None
+                            else _split_list(item)(v), metavar=f"{item.__name__.upper()},...", help=help_text)
+    kind = {int: click.INT, float: click.FLOAT, str: click.STRING}.get(hint, click.STRING)
+    return click.option(flag, name, type=kind, default=None, help=help_text)
+
+
+def read_toml(path: Path | None) -> dict:
+    """The flat table of a ``--config`` file, or {}."""
+    if path is None:
+        return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found; pass the path of a TOML file.") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"config file {path} is not valid TOML: {err}.") from None
+    nested = [key for key, value in data.items() if isinstance(value, dict)]
+    if nested:
+        raise ConfigError(f"config file {path} must be a flat table of options; got the section [{nested[0]}]. "
+                          f"Write `key = value` lines at the top level.")
+    return data
+
+
+def merge_options(toml: dict, cli: dict) -> dict:
+    """TOML values, overridden by every option given on the command line."""
+    merged = dict(toml)
+    merged.update({k: v for k, v in cli.items() if v is not None})
+    return merged

@@ -1,0 +1,104 @@
+"""``grukit forecast train | predict | backtest``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from grukit.cli._options import dataclass_options, merge_options, read_toml
+from grukit.forecast.config import ForecastConfig
+from grukit.train.config import TrainConfig
+
+DATA = click.argument("data", required=False, type=click.Path(dir_okay=False, path_type=Path))
+CONFIG = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                      help="A TOML file of options (flat `key = value` lines); the command line wins.")
+
+
+@click.group()
+def forecast() -> None:
+    """Forecast time series with a GRU: train, predict, backtest.
+
+    DATA is a CSV or Parquet file, wide (a time column and one column per variable) or long
+    (series id, time, value; Nixtla's unique_id, ds, y as is). Without DATA the bundled
+    dataset named by --dataset is used (air_passengers by default; also sine, etth1, etth2,
+    sunspots).
+    """
+
+
+def _options(config_file: Path | None, options: dict) -> dict:
+    return merge_options(read_toml(config_file), options)
+
+
+@forecast.command()
+@DATA
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for model.safetensors, config.json, metrics.json, forecast.csv, plots/, "
+                   "report.html, metrics.csv and checkpoints; nothing is written without it.")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@CONFIG
+@dataclass_options(ForecastConfig, TrainConfig)
+def train(data: Path | None, out: Path | None, resume: bool, config_file: Path | None, **options) -> None:
+    """Train on DATA, score the test part against the baselines and save everything under --out.
+
+    The split is chronological per series (train, then validation, then test; validation and
+    test windows start lookback rows early); scalers are fitted on the train rows only.
+    """
+    from grukit.evaluate import format_metrics_table
+    from grukit.forecast import GRUForecaster
+    from grukit.forecast.outputs import write_run
+
+    if resume and out is None:
+        raise click.UsageError("--resume needs --out, the folder of the run to continue.")
+    model = GRUForecaster(**_options(config_file, options)).fit(data, out=out, resume=resume)
+    if model.metrics_ is not None:
+        click.echo(format_metrics_table(model.metrics_))
+    if out is not None:
+        report = write_run(model, out)
+        click.echo(f"report: {report}")
+
+
+@forecast.command()
+@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The --out folder of a training run.")
+@click.option("--data", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV or Parquet with at least the last lookback rows of each series, same columns as training.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the forecast here (.csv, or .parquet); without it the CSV goes to standard output.")
+def predict(model_dir: Path, data: Path, out: Path | None) -> None:
+    """Forecast the horizon steps after the end of each series in --data."""
+    from grukit.forecast import GRUForecaster
+    from grukit.forecast.outputs import write_table
+
+    frame = GRUForecaster.load(model_dir).predict(data)
+    if out is None:
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        write_table(frame, out)
+        click.echo(f"forecast: {out}")
+
+
+@forecast.command()
+@DATA
+@click.option("--folds", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Forecast origins, each one horizon apart at the end of the data.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for backtest.json; nothing is written without it.")
+@CONFIG
+@dataclass_options(ForecastConfig, TrainConfig, skip=("split", "val_size", "test_size"))
+def backtest(data: Path | None, folds: int, out: Path | None, config_file: Path | None, **options) -> None:
+    """Rolling-origin backtest: refit at each origin and score the next horizon against the baselines."""
+    from grukit._io import atomic_write_text
+    from grukit.evaluate import format_metrics_table
+    from grukit.forecast.backtest import backtest as run_backtest
+
+    result = run_backtest(data, folds, _options(config_file, options))
+    for fold in result["per_fold"]:
+        click.echo(f"fold {fold['fold']}: origin after row {fold['origin_row']}, "
+                   f"sMAPE {fold['model']['smape']:.3f}%, MASE {fold['model']['mase']:.3f}")
+    click.echo(format_metrics_table({"horizon": result["horizon"], "model": result["model"],
+                                     "baselines": result["baselines"]}))
+    if out is not None:
+        atomic_write_text(Path(out) / "backtest.json", json.dumps(result, indent=2) + "\n")
+        click.echo(f"backtest: {Path(out) / 'backtest.json'}")
