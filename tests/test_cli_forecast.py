@@ -156,3 +156,15 @@ def test_backtest_runs_folds(tmp_path, capsys):
     assert code == 0 and "fold 1: origin after row 108" in stdout and "fold 2: origin after row 114" in stdout
     result = json.loads((tmp_path / "bt" / "backtest.json").read_text())
     assert result["folds"] == 2 and len(result["per_fold"]) == 2
+
+
+def test_resume_continues_a_run(tmp_path, capsys):
+    data, out = _csv(tmp_path), tmp_path / "run"
+    args = ["forecast", "train", data, "--target", "load", "--lookback", "24", "--horizon", "6", "--out", out, *FAST]
+    assert _run(capsys, args)[0] == 0
+    first = (out / "model.safetensors").read_bytes()
+    code, stdout, _ = _run(capsys, [*args, "--resume"])
+    assert code == 0 and "report:" in stdout
+    assert (out / "model.safetensors").read_bytes() == first  # the finished run resumes to the same model
+    code, _, err = _run(capsys, ["forecast", "train", data, "--resume"])
+    assert code == 2 and "Error: --resume needs --out, the folder of the run to continue." in err
