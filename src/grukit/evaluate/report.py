@@ -71,13 +71,13 @@ def write_report(
     title: str,
     details: Mapping,
 ) -> Path:
-    """Write one self-contained HTML file: title, metrics tables, details and the plots.
+    """Write one self-contained HTML file: title, metrics tables, the plots, then the details.
 
     The PNGs in ``plots`` (caption -> file) are embedded as base64 data URIs and the CSS is
     inline, so the file opens anywhere on its own: no external resource and no JavaScript.
     Sections: the model and each baseline (best value per column in bold), the same in the scaled
     space when ``metrics["scaled"]`` exists, ``details`` (nested dicts flattened to "a.b" keys, plus
-    ``metrics["split"]`` when details has no "split") as a key-value table, then the plots.
+    ``metrics["split"]`` when details has no "split") as a key-value table after the plots.
     All text is escaped. Returns ``path``.
     """
     images = {caption: _png_data_uri(Path(file)) for caption, file in plots.items()}
@@ -87,18 +87,18 @@ def write_report(
     if "scaled" in metrics:
         sections.append("<h2>Forecast accuracy (scaled, as the model was trained)</h2>")
         sections.append(_html_table(_rows(metrics["scaled"], 'metrics["scaled"]')))
-    facts = dict(details or {})
-    if "split" in metrics and "split" not in facts:
-        facts["split"] = metrics["split"]
-    if facts:
-        sections.append("<h2>Details</h2>")
-        sections.append(_html_details(facts))
     if images:
         sections.append("<h2>Plots</h2>")
         sections.extend(
             f'<figure><img alt="{_esc(caption)}" src="{uri}"><figcaption>{_esc(caption)}</figcaption></figure>'
             for caption, uri in images.items()
         )
+    facts = dict(details or {})
+    if "split" in metrics and "split" not in facts:
+        facts["split"] = metrics["split"]
+    if facts:
+        sections.append("<h2>Details</h2>")
+        sections.append(_html_details(facts))
     document = _page(title, "\n".join(sections))
     path = Path(path)
     atomic_write(path, lambda tmp: Path(tmp).write_bytes(document.encode("utf-8")))
