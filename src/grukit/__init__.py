@@ -15,10 +15,11 @@ import importlib
 
 from grukit._version import __version__
 
-__all__ = ["__version__", "GRUForecaster", "data", "evaluate", "forecast", "models", "nn", "train"]
+__all__ = ["__version__", "GRUAnomalyDetector", "GRUForecaster", "data", "detect", "evaluate", "forecast", "models",
+           "nn", "train"]
 
-_LAZY_SUBMODULES = {"data", "evaluate", "forecast", "models", "nn", "train"}
-_LAZY_ATTRIBUTES = {"GRUForecaster": "grukit.forecast"}
+_LAZY_SUBMODULES = {"data", "detect", "evaluate", "forecast", "models", "nn", "train"}
+_LAZY_ATTRIBUTES = {"GRUAnomalyDetector": "grukit.detect", "GRUForecaster": "grukit.forecast"}
 
 
 def __getattr__(name: str):

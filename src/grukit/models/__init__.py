@@ -1,8 +1,9 @@
 """Models around the GRU core: a recurrent encoder with a task head."""
 
+from grukit.models.autoencoder import GRUAutoencoder
 from grukit.models.forecast_net import ForecastNet
 from grukit.models.losses import pinball_loss
 from grukit.models.regressor import GRURegressor
 from grukit.models.revin import RevIN
 
-__all__ = ["ForecastNet", "GRURegressor", "RevIN", "pinball_loss"]
+__all__ = ["ForecastNet", "GRUAutoencoder", "GRURegressor", "RevIN", "pinball_loss"]
