@@ -46,8 +46,8 @@ def test_public_api():
     import grukit.models
     import grukit.nn
 
-    assert grukit.__all__ == ["__version__", "GRUAnomalyDetector", "GRUForecaster", "data", "detect", "evaluate",
-                              "forecast", "models", "nn", "train"]
+    assert grukit.__all__ == ["__version__", "GRUAnomalyDetector", "GRUClassifier", "GRUForecaster", "audio",
+                              "classify", "data", "detect", "evaluate", "forecast", "models", "nn", "train"]
     assert grukit.GRUForecaster is grukit.forecast.GRUForecaster
     assert grukit.nn.__all__ == ["GRU", "GRUCell", "MinGRU"]
     assert grukit.models.__all__ == ["ForecastNet", "GRUAutoencoder", "GRURegressor", "RevIN", "pinball_loss"]

@@ -15,11 +15,12 @@ import importlib
 
 from grukit._version import __version__
 
-__all__ = ["__version__", "GRUAnomalyDetector", "GRUForecaster", "data", "detect", "evaluate", "forecast", "models",
-           "nn", "train"]
+__all__ = ["__version__", "GRUAnomalyDetector", "GRUClassifier", "GRUForecaster", "audio", "classify", "data",
+           "detect", "evaluate", "forecast", "models", "nn", "train"]
 
-_LAZY_SUBMODULES = {"data", "detect", "evaluate", "forecast", "models", "nn", "train"}
-_LAZY_ATTRIBUTES = {"GRUAnomalyDetector": "grukit.detect", "GRUForecaster": "grukit.forecast"}
+_LAZY_SUBMODULES = {"audio", "classify", "data", "detect", "evaluate", "forecast", "models", "nn", "train"}
+_LAZY_ATTRIBUTES = {"GRUAnomalyDetector": "grukit.detect", "GRUClassifier": "grukit.classify",
+                    "GRUForecaster": "grukit.forecast"}
 
 
 def __getattr__(name: str):

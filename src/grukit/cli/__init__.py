@@ -11,6 +11,7 @@ import sys
 import click
 
 from grukit._version import __version__
+from grukit.cli.classify import classify
 from grukit.cli.detect import detect
 from grukit.cli.forecast import forecast
 from grukit.errors import GrukitError
@@ -27,6 +28,7 @@ def cli() -> None:
 
 cli.add_command(forecast)
 cli.add_command(detect)
+cli.add_command(classify)
 
 
 def main(argv: list[str] | None = None) -> int:

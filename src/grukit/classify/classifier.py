@@ -1,0 +1,222 @@
+"""``GRUClassifier``: sequence classification on the scikit-learn estimator contract."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from grukit.classify.config import ClassifyConfig
+from grukit.classify.data import SequenceSet, check_sequences, from_arrays, read_sequences
+from grukit.classify.datasets import DEFAULT_DATASET, bundled_path, preset_options
+from grukit.classify.labels import encode_labels, sorted_classes
+from grukit.errors import ConfigError, DataError
+
+__all__ = ["GRUClassifier", "split_options", "build_net"]
+
+
+def split_options(options: dict) -> tuple[dict, dict]:
+    """Route flat options to ClassifyConfig and TrainConfig; an unknown key lists the valid ones."""
+    from grukit.train import TrainConfig
+
+    classify_keys = [f.name for f in dataclasses.fields(ClassifyConfig)]
+    train_keys = [f.name for f in dataclasses.fields(TrainConfig)]
+    unknown = [key for key in options if key not in classify_keys and key not in train_keys]
+    if unknown:
+        raise ConfigError(f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+                          f"valid options: {', '.join(classify_keys + train_keys)}.")
+    return ({k: v for k, v in options.items() if k in classify_keys},
+            {k: v for k, v in options.items() if k in train_keys})
+
+
+def build_net(config: ClassifyConfig, input_size: int, num_classes: int):
+    from grukit.models.classifier_net import ClassifierNet
+
+    return ClassifierNet(
+        input_size, num_classes, config.hidden_size, config.num_layers, config.dropout,
+        bidirectional=config.bidirectional, pooling=config.pooling, segment_length=config.segment_length,
+        reset=config.reset, layer_norm=config.layer_norm, zoneout=config.zoneout,
+        recurrent_dropout=config.recurrent_dropout,
+    )
+
+
+class GRUClassifier:
+    """Classify whole sequences with a GRU: one label per sequence.
+
+    Follows scikit-learn's contract: ``__init__`` only stores its options, ``fit`` checks them,
+    trains and returns ``self``; learned state ends in ``_`` (``classes_``, ``net_``, ...).
+    Options are the fields of :class:`ClassifyConfig` (data, model) and
+    :class:`grukit.train.TrainConfig` (training). Data ``X`` is a ``.ts`` or ``.csv`` path (labels
+    inside), a :class:`SequenceSet`, or arrays (N, T) / (N, T, C) / a list of (T, C) with labels ``y``.
+
+    Example:
+        >>> from grukit.classify import GRUClassifier, bundled_path
+        >>> model = GRUClassifier(epochs=100).fit()            # bundled GunPoint TRAIN, its preset
+        >>> model.score(bundled_path("gunpoint", "test"))      # accuracy on GunPoint TEST
+        >>> model.predict_proba(X).shape                       # (N, K), rows sum to 1
+        >>> model.save("runs/gunpoint"); model = GRUClassifier.load("runs/gunpoint")
+    """
+
+    def __init__(self, **options) -> None:
+        self.options = options
+
+    # ----------------------------------------------------------------- scikit-learn parameters
+    def get_params(self, deep: bool = True) -> dict:
+        """The options this estimator was built with (scikit-learn's ``get_params``)."""
+        return dict(self.options)
+
+    def set_params(self, **options) -> "GRUClassifier":
+        """Change options before the next ``fit``; returns ``self``."""
+        self.options.update(options)
+        return self
+
+    def configs(self, X=None):
+        """The validated (ClassifyConfig, TrainConfig); without ``X`` the bundled dataset's preset fills in."""
+        from grukit.train import TrainConfig, config_from_dict
+
+        options = dict(self.options)
+        if X is None:
+            name = options.get("dataset") or DEFAULT_DATASET
+            options = preset_options(name, {**options, "dataset": name})
+        classify, train = split_options(options)
+        return config_from_dict(ClassifyConfig, classify).validate(), config_from_dict(TrainConfig, train)
+
+    # ----------------------------------------------------------------- training
+    def fit(self, X=None, y=None, *, out: str | Path | None = None, resume: bool = False) -> "GRUClassifier":
+        """Train on X (None: the bundled dataset's TRAIN file), holding out ``val_size`` of it for validation.
+
+        ``out``: a folder for the training log (metrics.csv) and per-epoch checkpoints; ``resume``
+        continues from its last checkpoint. Returns ``self``.
+        """
+        from grukit.classify.training import (
+            balanced_class_weights, check_trainable, cross_entropy_loss, stratified_split, tensor_dataset)
+        from grukit.data import StandardScaler
+        from grukit.train import fit, seed_everything
+
+        config, train_config = self.configs(X)
+        data = self.read(X, y, config, labelled=True)
+        classes = sorted_classes(data.labels, data.name)
+        codes = encode_labels(data.labels, classes, data.locate)
+        check_trainable(data, classes)
+        train_index, val_index = stratified_split(codes, config.val_size, train_config.seed)
+        train_part = data.subset(train_index)
+        scaler = StandardScaler().fit(np.concatenate(train_part.sequences)) if config.normalize else None
+        weights = None
+        if config.class_weights == "balanced":
+            weights = balanced_class_weights(codes[train_index], len(classes))
+        seed_everything(train_config.seed)
+        net = build_net(config, data.num_channels, len(classes))
+        train_set = tensor_dataset(train_part, codes[train_index], scaler)
+        val_set = tensor_dataset(data.subset(val_index), codes[val_index], scaler) if len(val_index) else None
+        result = fit(net, cross_entropy_loss(weights, config.jitter), train_set, val_set, train_config, out_dir=out,
+                     resume=resume)
+        self.config_, self.train_config_, self.net_ = config, train_config, net.cpu().eval()
+        self.classes_ = np.asarray(classes)
+        self.n_features_in_ = data.num_channels
+        self.scaler_ = scaler
+        self.history_ = result.history
+        self.split_ = {"data": data.name, "train": int(len(train_index)), "validation": int(len(val_index)),
+                       "stratified": True, "seed": train_config.seed}
+        self.validation_metrics_ = self.evaluate(data.subset(val_index)) if len(val_index) else None
+        return self
+
+    def read(self, X, y=None, config: ClassifyConfig | None = None, *, labelled: bool = False) -> SequenceSet:
+        """X as a checked SequenceSet: a path, a SequenceSet, arrays (+ y), or None for the bundled TRAIN file."""
+        config = config or getattr(self, "config_", None) or ClassifyConfig()
+        if X is None:
+            X = bundled_path(config.dataset or DEFAULT_DATASET, "train")
+        if isinstance(X, (str, Path, SequenceSet)):
+            if y is not None:
+                raise DataError("y must be None when X is a file or a SequenceSet, which carry their own labels.")
+            data = read_sequences(X, label_col=config.label_col, id_col=config.id_col, time_col=config.time_col,
+                                  layout=config.layout)
+        else:
+            data = from_arrays(X, y)
+        return check_sequences(data, labelled=labelled)
+
+    # ----------------------------------------------------------------- inference
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities (N, K), columns in the order of ``classes_``; rows sum to 1."""
+        self._check_fitted()
+        return self._proba(self._read_for_inference(X, None))
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each sequence: (N,) values of ``classes_``."""
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
+
+    def prediction_table(self, X, y=None):
+        """A pandas DataFrame, one row per sequence: id, label (predicted), probability (of that label),
+        and true_label when X carries labels (which must be classes of the model)."""
+        import pandas as pd
+
+        self._check_fitted()
+        data = self._read_for_inference(X, y)
+        proba = self._proba(data)  # (N, K)
+        best = proba.argmax(axis=1)
+        frame = pd.DataFrame({"id": data.ids, "label": self.classes_[best],
+                              "probability": proba[np.arange(len(best)), best]})
+        if data.labels is not None:
+            frame["true_label"] = data.labels
+        return frame
+
+    def score(self, X, y=None) -> float:
+        """Accuracy on labelled data: the share of sequences whose predicted class is the true one."""
+        return self.evaluate(X, y)["accuracy"]
+
+    def evaluate(self, X, y=None) -> dict:
+        """Accuracy, macro F1, confusion matrix and per-class scores on labelled data (metrics.json's content)."""
+        from grukit.classify.evaluation import classification_metrics
+
+        self._check_fitted()
+        data = self._read_for_inference(X, y)
+        if data.labels is None:
+            raise DataError(f"{data.name} has no class labels; scoring needs the true label of every sequence.")
+        truth = encode_labels(data.labels, self.classes_.tolist(), data.locate)
+        predicted = self._proba(data).argmax(axis=1)
+        return {"data": data.name, **classification_metrics(truth, predicted, self.classes_.tolist())}
+
+    def _read_for_inference(self, X, y) -> SequenceSet:
+        """Read X like the training data; labels, when present, must be known classes."""
+        data = self.read(X, y, self.config_)
+        if data.num_channels != self.n_features_in_:
+            raise DataError(f"{data.name} has {data.num_channels} channel{'s' if data.num_channels != 1 else ''} "
+                            f"per step but the model was trained on {self.n_features_in_}; pass data with the "
+                            f"training channels.")
+        if data.labels is not None:
+            encode_labels(data.labels, self.classes_.tolist(), data.locate)
+        return data
+
+    def _proba(self, data: SequenceSet, batch_size: int = 256) -> np.ndarray:
+        import torch
+
+        from grukit.classify.training import tensor_dataset
+
+        self.net_.eval()
+        dataset = tensor_dataset(data, None, self.scaler_)
+        rows = []
+        with torch.no_grad():
+            for x, lengths in torch.utils.data.DataLoader(dataset, batch_size=batch_size):
+                rows.append(torch.softmax(self.net_(x, lengths).double(), dim=1).numpy())  # (B, K)
+        return np.concatenate(rows)
+
+    # ----------------------------------------------------------------- persistence
+    def save(self, folder: str | Path) -> None:
+        """Write model.safetensors and config.json (no pickle) into ``folder``."""
+        from grukit.classify.persistence import save_classifier
+
+        self._check_fitted()
+        save_classifier(self, Path(folder))
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "GRUClassifier":
+        """Rebuild a fitted classifier from a folder written by :meth:`save`."""
+        from grukit.classify.persistence import load_classifier
+
+        return load_classifier(cls, Path(folder))
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "net_"):
+            raise ConfigError("this GRUClassifier is not fitted yet; call fit(X, y) or GRUClassifier.load(folder) "
+                              "first.")

@@ -1,0 +1,71 @@
+"""``ClassifyConfig``: every data and model option of a classification run, flat and typed.
+
+Training options live in :class:`grukit.train.TrainConfig`; a TOML file or the command line may
+set fields of both, and an unknown key is an error that lists the valid ones.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from grukit.errors import ConfigError
+from grukit.models.classifier_net import POOLINGS
+
+__all__ = ["ClassifyConfig"]
+
+LAYOUTS = ("auto", "wide", "long")
+CLASS_WEIGHTS = ("none", "balanced")
+
+
+@dataclass
+class ClassifyConfig:
+    """What :class:`~grukit.classify.GRUClassifier` reads, holds out and builds.
+
+    Example:
+        >>> ClassifyConfig(pooling="mean", bidirectional=False).validate().pooling
+        'mean'
+    """
+
+    # --- data
+    dataset: str | None = None  # bundled dataset used when no data is given: gunpoint
+    label_col: str = "label"  # CSV column of the class labels
+    id_col: str = "id"  # CSV column naming each sequence (long CSV: the rows of one sequence share it)
+    time_col: str | None = None  # long CSV column ordering the steps of a sequence ("time" when present)
+    layout: str = "auto"  # CSV layout: wide (one row per sequence) | long | auto (long when id_col repeats)
+    normalize: bool = True  # z-score each channel with mean and std of the training sequences
+    val_size: float = 0.2  # share of the training sequences held out (stratified) for validation; 0 for none
+    jitter: float = 0.0  # augmentation: std of Gaussian noise added to every training input value (after scaling)
+    # --- model
+    hidden_size: int = 64  # GRU units per layer and direction
+    num_layers: int = 1  # stacked GRU layers
+    dropout: float = 0.0  # dropout between GRU layers and before the classification head
+    bidirectional: bool = True  # read each sequence forwards and backwards
+    pooling: str = "attention"  # one vector per sequence: last (final states) | mean | attention (over valid steps)
+    segment_length: int = 1  # steps per GRU input: w > 1 embeds segments of w steps, so the GRU runs T / w steps
+    reset: str = "after"  # GRU candidate form: after (PyTorch/cuDNN) | before (Cho et al. 2014)
+    layer_norm: bool = False  # layer-normalized GRU gates
+    zoneout: float = 0.0  # zoneout probability on the GRU state
+    recurrent_dropout: float = 0.0  # dropout on the recurrent state, one mask per sequence
+    class_weights: str = "none"  # cross-entropy class weights: none | balanced (N / (K * count of the class))
+
+    def validate(self) -> "ClassifyConfig":
+        """Check the choices and ranges; raise ConfigError with the fix. Returns ``self``."""
+        for name, allowed in (("layout", LAYOUTS), ("pooling", POOLINGS), ("class_weights", CLASS_WEIGHTS),
+                              ("reset", ("after", "before"))):
+            value = getattr(self, name)
+            if value not in allowed:
+                raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got {value!r}.")
+        for name in ("hidden_size", "num_layers", "segment_length"):
+            value = getattr(self, name)
+            if value < 1:
+                raise ConfigError(f"{name} must be at least 1; got {value}.")
+        for name in ("dropout", "zoneout", "recurrent_dropout"):
+            value = getattr(self, name)
+            if not 0.0 <= value < 1.0:
+                raise ConfigError(f"{name} must be in [0, 1); got {value}.")
+        if not (math.isfinite(self.jitter) and self.jitter >= 0):
+            raise ConfigError(f"jitter must be a finite number >= 0; got {self.jitter}.")
+        if not (math.isfinite(self.val_size) and 0.0 <= self.val_size < 1.0):
+            raise ConfigError(f"val_size must be in [0, 1), a share of the training sequences; got {self.val_size}.")
+        return self

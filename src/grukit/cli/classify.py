@@ -1,0 +1,124 @@
+"""``grukit classify train | predict``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from grukit.classify.config import ClassifyConfig
+from grukit.cli._options import dataclass_options, merge_options, read_toml
+from grukit.train.config import TrainConfig
+
+FILE = click.Path(dir_okay=False, path_type=Path)
+CONFIG = click.option("--config", "config_file", type=FILE, default=None,
+                      help="A TOML file of options (flat `key = value` lines); the command line wins.")
+
+
+@click.group()
+def classify() -> None:
+    """Classify whole sequences with a GRU: train, predict.
+
+    DATA is a UCR/UEA .ts file, or a CSV: wide (one row per sequence, one column per step and a
+    label column) or long (id, time, one column per channel, label). Without DATA the bundled
+    GunPoint TRAIN file is used with its preset options (any option given wins), and its TEST
+    file scores the model.
+    """
+
+
+@classify.command()
+@click.argument("data", required=False, type=FILE)
+@click.option("--test", "test", type=FILE, default=None,
+              help="A labelled file to score the model on (same format as DATA); without it the validation "
+                   "part of DATA is scored. Default with no DATA: the bundled TEST file.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for model.safetensors, config.json, metrics.json, report.html, plots/, metrics.csv "
+                   "and checkpoints; nothing is written without it, and nothing when the run fails.")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@CONFIG
+@dataclass_options(ClassifyConfig, TrainConfig)
+def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, config_file: Path | None,
+          **options) -> None:
+    """Train on DATA (holding out --val-size of it for validation), score --test and save everything under --out."""
+    from grukit._io import staged_directory
+    from grukit.classify import GRUClassifier
+    from grukit.classify.datasets import DEFAULT_DATASET, bundled_path
+    from grukit.classify.evaluation import format_classification_table
+
+    if resume and out is None:
+        raise click.UsageError("--resume needs --out, the folder of the run to continue.")
+    model = GRUClassifier(**merge_options(read_toml(config_file), options))
+    config, _ = model.configs(data)
+    if data is None and test is None:
+        test = bundled_path(config.dataset or DEFAULT_DATASET, "test")
+    train_set = model.read(data, config=config, labelled=True)
+    test_set = None if test is None else _check_test(model.read(test, config=config, labelled=True), train_set)
+    fit_data = None if data is None else train_set  # None applies the bundled dataset's preset
+    if out is None:
+        metrics = _scores(model.fit(fit_data), test_set, train_set)
+    elif resume:
+        metrics = _scores(model.fit(fit_data, out=out, resume=True), test_set, train_set)
+        _write(model, out, metrics)
+    else:
+        with staged_directory(out) as stage:  # a failed run leaves no folder behind
+            metrics = _scores(model.fit(fit_data, out=stage), test_set, train_set)
+            _write(model, stage, metrics)
+    click.echo(format_classification_table(metrics, metrics["part"]))
+    if out is not None:
+        click.echo(f"report: {out / 'report.html'}")
+
+
+def _check_test(test_set, train_set):
+    """Fail before training when the test file has a class the training data lacks."""
+    from grukit.classify.labels import encode_labels, sorted_classes
+
+    encode_labels(test_set.labels, sorted_classes(train_set.labels, train_set.name), test_set.locate)
+    return test_set
+
+
+def _scores(model, test_set, train_set) -> dict:
+    """metrics.json's content: on the test file, else the validation part, else the training data."""
+    if test_set is not None:
+        return {"part": "test", **model.evaluate(test_set)}
+    if model.validation_metrics_ is not None:
+        return {"part": "validation", **model.validation_metrics_}
+    return {"part": "train", **model.evaluate(train_set)}
+
+
+def _write(model, folder: Path, metrics: dict) -> None:
+    from grukit.classify.outputs import write_run
+
+    write_run(model, folder, metrics)
+
+
+@classify.command()
+@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The --out folder of a training run.")
+@click.argument("files", nargs=-1, required=True, type=FILE)
+@click.option("--out", type=FILE, default=None,
+              help="Write the predictions here as CSV; without it the CSV goes to standard output.")
+def predict(model_dir: Path, files: tuple[Path, ...], out: Path | None) -> None:
+    """Predict the class of every sequence in FILES (.ts or .csv, labelled or not).
+
+    Prints one CSV row per sequence: file, id, label (the predicted class) and probability (its
+    probability); labelled files add true_label, and their labels must be classes of the model.
+    """
+    import pandas as pd
+
+    from grukit.classify import GRUClassifier
+
+    model = GRUClassifier.load(model_dir)
+    frames = [model.prediction_table(path).assign(file=str(path)) for path in files]
+    table = pd.concat(frames, ignore_index=True)
+    table = table[["file", *[c for c in table.columns if c != "file"]]].round({"probability": 6})
+    if out is None:
+        click.echo(table.to_csv(index=False), nl=False)
+        return
+    from grukit._io import atomic_write
+
+    atomic_write(out, lambda tmp: table.to_csv(tmp, index=False))
+    click.echo(f"predictions: {out}")
+    for path, frame in zip(files, frames):
+        if "true_label" in frame:
+            hits = int((frame["label"].astype(str) == frame["true_label"].astype(str)).sum())
+            click.echo(f"accuracy on {path}: {hits / len(frame):.4g} ({hits}/{len(frame)})")
