@@ -35,10 +35,13 @@ def classify() -> None:
               help="Folder for model.safetensors, config.json, metrics.json, report.html, plots/, metrics.csv "
                    "and checkpoints; nothing is written without it, and nothing when the run fails.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@click.option("--audio", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A folder of {digit}_{speaker}_{index}.wav clips (the Free Spoken Digit Dataset layout): "
+                   "train on MFCC features of takes 5 and up, score on takes 0-4 (the official split).")
 @CONFIG
 @dataclass_options(ClassifyConfig, TrainConfig)
-def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, config_file: Path | None,
-          **options) -> None:
+def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, audio: Path | None,
+          config_file: Path | None, **options) -> None:
     """Train on DATA (holding out --val-size of it for validation), score --test and save everything under --out."""
     from grukit._io import staged_directory
     from grukit.classify import GRUClassifier
@@ -48,21 +51,29 @@ def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, 
     if resume and out is None:
         raise click.UsageError("--resume needs --out, the folder of the run to continue.")
     model = GRUClassifier(**merge_options(read_toml(config_file), options))
-    config, _ = model.configs(data)
-    if data is None and test is None:
-        test = bundled_path(config.dataset or DEFAULT_DATASET, "test")
-    train_set = model.read(data, config=config, labelled=True)
-    test_set = None if test is None else _check_test(model.read(test, config=config, labelled=True), train_set)
-    fit_data = None if data is None else train_set  # None applies the bundled dataset's preset
+    if audio is not None:
+        from grukit.cli._audio import audio_sets
+
+        if data is not None or test is not None:
+            raise click.UsageError("--audio replaces DATA and --test; pass one or the other.")
+        train_set, test_set, feature_config = audio_sets(audio)
+        fit_data = train_set
+    else:
+        config, _ = model.configs(data)
+        if data is None and test is None:
+            test = bundled_path(config.dataset or DEFAULT_DATASET, "test")
+        train_set = model.read(data, config=config, labelled=True)
+        test_set = None if test is None else _check_test(model.read(test, config=config, labelled=True), train_set)
+        fit_data = None if data is None else train_set  # None applies the bundled dataset's preset
     if out is None:
         metrics = _scores(model.fit(fit_data), test_set, train_set)
     elif resume:
         metrics = _scores(model.fit(fit_data, out=out, resume=True), test_set, train_set)
-        _write(model, out, metrics)
+        _write(model, out, metrics, feature_config if audio is not None else None)
     else:
         with staged_directory(out) as stage:  # a failed run leaves no folder behind
             metrics = _scores(model.fit(fit_data, out=stage), test_set, train_set)
-            _write(model, stage, metrics)
+            _write(model, stage, metrics, feature_config if audio is not None else None)
     click.echo(format_classification_table(metrics, metrics["part"]))
     if out is not None:
         click.echo(f"report: {out / 'report.html'}")
@@ -85,10 +96,14 @@ def _scores(model, test_set, train_set) -> dict:
     return {"part": "train", **model.evaluate(train_set)}
 
 
-def _write(model, folder: Path, metrics: dict) -> None:
+def _write(model, folder: Path, metrics: dict, feature_config=None) -> None:
     from grukit.classify.outputs import write_run
 
     write_run(model, folder, metrics)
+    if feature_config is not None:
+        from grukit.cli._audio import save_feature_config
+
+        save_feature_config(folder, feature_config)
 
 
 @classify.command()
@@ -98,7 +113,9 @@ def _write(model, folder: Path, metrics: dict) -> None:
 @click.option("--out", type=FILE, default=None,
               help="Write the predictions here as CSV; without it the CSV goes to standard output.")
 def predict(model_dir: Path, files: tuple[Path, ...], out: Path | None) -> None:
-    """Predict the class of every sequence in FILES (.ts or .csv, labelled or not).
+    """Predict the class of every sequence in FILES (.ts or .csv, labelled or not), or of WAV clips.
+
+    WAV files need a model trained with --audio; each prints its predicted label and probability.
 
     Prints one CSV row per sequence: file, id, label (the predicted class) and probability (its
     probability); labelled files add true_label, and their labels must be classes of the model.
@@ -108,6 +125,12 @@ def predict(model_dir: Path, files: tuple[Path, ...], out: Path | None) -> None:
     from grukit.classify import GRUClassifier
 
     model = GRUClassifier.load(model_dir)
+    if any(path.suffix.lower() == ".wav" for path in files):
+        from grukit.cli._audio import predict_wavs
+
+        for path, label, probability in predict_wavs(model, model_dir, files):
+            click.echo(f"{path}: {label} (probability {probability:.3f})")
+        return
     frames = [model.prediction_table(path).assign(file=str(path)) for path in files]
     table = pd.concat(frames, ignore_index=True)
     table = table[["file", *[c for c in table.columns if c != "file"]]].round({"probability": 6})
