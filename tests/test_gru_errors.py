@@ -106,7 +106,7 @@ def test_sizes_must_be_positive_integers():
 
 
 def test_unknown_backend_and_torch_backend_with_unsupported_options():
-    with raises(ValueError, "GRU: backend must be one of 'auto', 'torch', 'reference'; got 'cuda'."):
+    with raises(ValueError, "GRU: backend must be one of 'auto', 'torch', 'reference', 'fused'; got 'cuda'."):
         GRU(5, 8, backend="cuda")
     with raises(ValueError, "GRU: backend='torch' runs torch.nn.GRU, which has only reset='after' without "
                             "layer_norm, zoneout or recurrent_dropout; got reset='before', layer_norm=False, "

@@ -11,6 +11,7 @@ import sys
 import click
 
 from grukit._version import __version__
+from grukit.cli.bench import bench
 from grukit.cli.classify import classify
 from grukit.cli.detect import detect
 from grukit.cli.forecast import forecast
@@ -29,6 +30,7 @@ def cli() -> None:
 cli.add_command(forecast)
 cli.add_command(detect)
 cli.add_command(classify)
+cli.add_command(bench)
 
 
 def main(argv: list[str] | None = None) -> int:

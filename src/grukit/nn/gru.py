@@ -8,12 +8,13 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence
 
-from grukit.nn import _checks, _keras, _packed
+from grukit.nn import _auto, _checks, _fused, _keras, _packed
+from grukit.nn._fused import fused_gru
 from grukit.nn._reference import DirectionWeights, RecurrenceOptions, reference_gru, step_direction
 from grukit.nn._torch_backend import torch_gru, torch_gru_packed
 from grukit.nn.functional import zoneout
 
-BACKENDS = ("auto", "torch", "reference")
+BACKENDS = ("auto", "torch", "reference", "fused")
 _OWNER = "GRU"
 
 
@@ -44,8 +45,13 @@ class GRU(nn.Module):
         recurrent_dropout: dropout on the state entering the recurrent weights, one mask per
             sequence and layer (Gal & Ghahramani 2016); off in eval mode.
         learn_init: learn the initial state ``initial_state`` (L*D, H), used when ``hx`` is None.
-        backend: "auto" uses ``torch.nn.GRU``'s kernel (cuDNN on GPU) whenever the options allow,
-            else "reference", grukit's own loop; ``backend_in_use`` says which runs.
+        backend: "torch" is ``torch.nn.GRU``'s kernel (cuDNN on GPU; reset="after" without the
+            regularizers only); "fused" is grukit's CPU kernel for every option (compiled at first
+            use; without a C compiler it falls back, saying so once); "reference" is the plain
+            PyTorch loop; "auto" picks the fastest that can run: "fused" on the CPU for
+            sequences of 8 steps or more, else "torch" where the options allow, else
+            "reference" (the calibrated rule is in ``grukit.nn._auto``).
+            ``backend_in_use`` says which runs.
 
     Shapes (B batch, T time, I input_size, H hidden_size, L num_layers, D directions):
         input (T, B, I), or (B, T, I) with batch_first, or (T, I) unbatched, or a PackedSequence;
@@ -176,9 +182,23 @@ class GRU(nn.Module):
 
     @property
     def backend_in_use(self) -> str:
-        """The backend that runs: "torch" (torch.nn.GRU's kernel, cuDNN on GPU) or "reference"."""
+        """The backend that runs: "torch" (torch.nn.GRU's kernel, cuDNN on GPU), "fused" or "reference".
+
+        For "auto" this is the choice for sequences of 8 steps or more; shorter ones may run
+        "torch" or "reference" instead (see ``grukit.nn._auto``).
+        """
+        return self._backend_for(None)
+
+    def _backend_for(self, steps: int | None) -> str:
+        device, dtype = self.weight_ih_l0.device, self.weight_ih_l0.dtype
         if self.backend == "auto":
-            return "torch" if self._torch_can_run() else "reference"
+            return _auto.choose_backend(device, dtype, self.hidden_size, self._torch_can_run(), steps)
+        if self.backend == "fused":
+            reason = _fused.unavailable_reason(device, dtype)
+            if reason is not None:
+                instead = "torch" if self._torch_can_run() else "reference"
+                _fused.warn_once(reason, instead)
+                return instead
         return self.backend
 
     def extra_repr(self) -> str:
@@ -216,9 +236,11 @@ class GRU(nn.Module):
 
     def _run_padded(self, x: Tensor, hx: Tensor, lengths: Tensor | None) -> tuple[Tensor, Tensor]:
         """x: (T, B, I), hx: (L*D, B, H) -> (T, B, D*H), (L*D, B, H)."""
-        weights, opts = self._direction_weights(), self._options()
-        if self.backend_in_use == "reference":
+        weights, opts, backend = self._direction_weights(), self._options(), self._backend_for(x.shape[0])
+        if backend == "reference":
             return reference_gru(x, hx, weights, opts, lengths)
+        if backend == "fused":
+            return fused_gru(x, hx, weights, opts, lengths)
         if lengths is None:
             return torch_gru(x, hx, weights, opts, self.bias)
         packed_out, h_n = torch_gru_packed(_packed.pack(x, lengths), hx, weights, opts, self.bias)
@@ -229,10 +251,12 @@ class GRU(nn.Module):
         _checks.check_feature_size(_OWNER, "input", packed.data, self.input_size)
         batch = int(packed.batch_sizes[0])
         hx = self._initial_hx(hx, batch, False, packed.data)
-        if self.backend_in_use == "torch":
+        backend = self._backend_for(len(packed.batch_sizes))
+        if backend == "torch":
             return torch_gru_packed(packed, hx, self._direction_weights(), self._options(), self.bias)
         padded, lengths = _packed.unpack(packed)  # (T, B, I), (B,)
-        output, h_n = reference_gru(padded, hx, self._direction_weights(), self._options(), lengths)
+        run = fused_gru if backend == "fused" else reference_gru
+        output, h_n = run(padded, hx, self._direction_weights(), self._options(), lengths)
         return _packed.repack_like(output, lengths, packed), h_n
 
     def _initial_hx(self, hx: Tensor | None, batch: int, unbatched: bool, like: Tensor) -> Tensor:

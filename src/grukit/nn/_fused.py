@@ -1,0 +1,212 @@
+"""The fused backend: grukit's own CPU kernel for every GRU option, forward and backward.
+
+One C call per layer and pass runs both directions over all steps (``csrc/fused_gru.c``). Each
+thread owns a block of batch rows for all T steps, so no thread waits on another at each step.
+Per step it multiplies its rows by the packed weights (the input projection ``x_t W_ih^T`` and the
+recurrent product ``h W_hh^T``), applies layer norm, biases and the gate math in one pass, and in
+training keeps only r, z, n and ``W_hn h + b_hn``; the previous state is read back from the
+output. The backward pass walks the steps in reverse, and every thread adds its rows' share of
+``dW_ih``, ``dW_hh``, the biases and the gains while the step's values are still in cache; the
+shares are summed once at the end.
+
+Why not one large matrix product for the input projection and the weight gradients? Measured on
+an AVX-512 CPU, the kernel's own small products run at about 200 GFLOP/s per core on data in
+cache, while the large products went through MKL's generic path at 35-90 GFLOP/s and moved every
+gate value through memory twice more.
+
+Random masks (zoneout, recurrent dropout, dropout between layers) are drawn with torch's
+generator, so ``torch.manual_seed`` makes a training step repeatable. They are drawn differently
+from the reference backend, so the two agree in distribution, not sample by sample.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch.autograd.function import once_differentiable
+
+from grukit.nn import _buffers, _kernel
+from grukit.nn import functional as GF
+from grukit.nn._reference import DirectionWeights, RecurrenceOptions
+
+DTYPES = {torch.float32: "f32", torch.float64: "f64"}
+_warned: set[str] = set()
+
+
+def unavailable_reason(device: torch.device, dtype: torch.dtype) -> str | None:
+    """Why the fused kernel cannot run parameters on this device and dtype; None if it can."""
+    if device.type != "cpu":
+        return f"it runs on the CPU only and the parameters are on {device}"
+    if dtype not in DTYPES:
+        return f"it supports float32 and float64 only and the parameters are {dtype}"
+    return _kernel.unavailable_reason()
+
+
+def warn_once(reason: str, instead: str) -> None:
+    """Say once per process and reason that backend='fused' falls back to another backend."""
+    if reason not in _warned:
+        _warned.add(reason)
+        warnings.warn(f"GRU: backend='fused' is unavailable because {reason}; running backend={instead!r} "
+                      f"instead. Set backend='auto' to choose silently.", RuntimeWarning, stacklevel=4)
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """What the kernel needs besides the differentiable inputs."""
+
+    reset_after: bool
+    lengths: Tensor | None  # (B,) int64
+    zoneout_keep: Tensor | None  # (D, T, B, H) 1.0 keeps the old state (training)
+    zoneout_p: float  # eval-mode zoneout; 0 otherwise
+    rec_mask: Tensor | None  # (D, B, H) recurrent dropout (training)
+
+
+PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "ln_gain_ih", "ln_gain_hh")  # each (D, 3H, ...)
+
+
+def _ptr(t: Tensor | None) -> int | None:
+    return None if t is None else t.data_ptr()
+
+
+def _kernel_args(x: Tensor, h0: Tensor, params: tuple[Tensor | None, ...], spec: LayerSpec) -> _kernel.GruArgs:
+    steps, batch, inputs = x.shape
+    directions, _, hidden = h0.shape
+    args = _kernel.GruArgs(
+        T=steps, B=batch, I=inputs, H=hidden, D=directions, reset_after=int(spec.reset_after),
+        threads=torch.get_num_threads(), x_stride_t=x.stride(0), x_stride_b=x.stride(1), zoneout_p=spec.zoneout_p,
+        x=x.data_ptr(), h0=h0.data_ptr(), rec_mask=_ptr(spec.rec_mask), lengths=_ptr(spec.lengths),
+        zoneout_keep=_ptr(spec.zoneout_keep))
+    for name, tensor in zip(PARAMS, params):
+        setattr(args, name, _ptr(tensor))
+    return args
+
+
+def _forward(x: Tensor, h0: Tensor, params: tuple[Tensor | None, ...], spec: LayerSpec,
+             save: bool) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+    """x (T, B, I), h0 (D, B, H) -> output (T, B, D*H), h_n (D, B, H), tensors for backward."""
+    steps, batch, _ = x.shape
+    directions, _, hidden = h0.shape
+    args = _kernel_args(x, h0, params, spec)
+    out = x.new_empty(steps, batch, directions * hidden)
+    h_n = x.new_empty(directions, batch, hidden)
+    args.out, args.h_n = out.data_ptr(), h_n.data_ptr()
+    saved = {}
+    if save:
+        per_step = (directions, steps, batch)
+        saved["gates"] = _buffers.take((*per_step, 3 * hidden), x)  # r, z, n
+        if spec.reset_after:
+            saved["gh_n"] = _buffers.take((*per_step, hidden), x)  # LN(W_hn h_rec) * gain + b_hn
+        for side, gain in (("ih", params[4]), ("hh", params[5])):
+            if gain is not None:
+                saved[f"xhat_{side}"] = _buffers.take((*per_step, 3 * hidden), x)  # layer norm's normalized values
+                saved[f"rstd_{side}"] = _buffers.take((*per_step, 3), x)  # and 1 / std per gate block
+        for name, tensor in saved.items():
+            setattr(args, name, tensor.data_ptr())
+    _kernel.load().run("forward", DTYPES[x.dtype], args)
+    return out, h_n, saved
+
+
+class FusedLayer(torch.autograd.Function):
+    """One layer, all directions: (x, h0, W_ih, W_hh, b_ih, b_hh, LN gains) -> (output, h_n)."""
+
+    @staticmethod
+    def forward(ctx, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, ln_gain_ih, ln_gain_hh, spec):
+        params = (weight_ih, weight_hh, bias_ih, bias_hh, ln_gain_ih, ln_gain_hh)
+        out, h_n, saved = _forward(x, h0, params, spec, save=True)
+        ctx.save_for_backward(x, h0, *params, out)
+        ctx.spec, ctx.saved = spec, saved
+        _buffers.give_back_when_freed(ctx, list(saved.values()))
+        return out, h_n
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_out, d_h_n):
+        x, h0, *params, out = ctx.saved_tensors
+        steps, batch, inputs = x.shape
+        directions = h0.shape[0]
+        args = _kernel_args(x, h0, tuple(params), ctx.spec)
+        d_out, d_h_n = _rows_readable(d_out), d_h_n.contiguous()
+        args.d_out_stride_t, args.d_out_stride_b = d_out.stride(0), d_out.stride(1)
+        d_x = x.new_empty(directions, steps, batch, inputs) if ctx.needs_input_grad[0] else None  # per direction
+        d_h0 = torch.empty_like(h0)
+        d_params = [torch.empty_like(p) if p is not None and ctx.needs_input_grad[2 + k] else None
+                    for k, p in enumerate(params)]
+        buffers = {**ctx.saved, "out": out, "d_out": d_out, "d_h_n": d_h_n, "d_x": d_x, "d_h0": d_h0,
+                   **{f"d_{name}": grad for name, grad in zip(PARAMS, d_params)}}
+        for name, tensor in buffers.items():
+            setattr(args, name, _ptr(tensor))
+        _kernel.load().run("backward", DTYPES[x.dtype], args)
+        if d_x is not None:
+            d_x = d_x[0] if directions == 1 else d_x.sum(0)  # (T, B, I)
+        return (d_x, d_h0, *d_params, None)
+
+
+def _rows_readable(d_out: Tensor) -> Tensor:
+    """d_out (T, B, D*H) with unit stride in its last dimension, copied only when needed.
+
+    The gradient of ``output.sum()`` is one value expanded to every element (all strides 0): a
+    single contiguous row, read at strides 0, stands for it without a T*B*D*H copy.
+    """
+    if d_out.stride(-1) == 1:
+        return d_out
+    if d_out.stride(0) == 0 and d_out.stride(1) == 0:
+        return d_out[0, 0].contiguous().expand_as(d_out)
+    return d_out.contiguous()
+
+
+def _stack(tensors: list[Tensor | None]) -> Tensor | None:
+    if tensors[0] is None:
+        return None
+    if len(tensors) == 1:
+        return tensors[0].unsqueeze(0) if tensors[0].is_contiguous() else tensors[0].contiguous().unsqueeze(0)
+    return torch.stack(tensors)
+
+
+def _layer_spec(opts: RecurrenceOptions, h0: Tensor, steps: int, lengths: Tensor | None) -> LayerSpec:
+    directions, batch, hidden = h0.shape
+    rec_mask = zoneout_keep = None
+    if opts.training and opts.recurrent_dropout > 0.0:
+        rec_mask = GF.recurrent_dropout_mask(h0.detach(), opts.recurrent_dropout).contiguous()  # (D, B, H)
+    if opts.training and opts.zoneout > 0.0:
+        keep = torch.rand(directions, steps, batch, hidden, device=h0.device) < opts.zoneout
+        zoneout_keep = keep.to(h0.dtype)  # (D, T, B, H)
+    zoneout_p = opts.zoneout if not opts.training else 0.0
+    return LayerSpec(opts.reset == "after", lengths, zoneout_keep, zoneout_p, rec_mask)
+
+
+def fused_gru(
+    x: Tensor, hx: Tensor, weights: list[DirectionWeights], opts: RecurrenceOptions, lengths: Tensor | None
+) -> tuple[Tensor, Tensor]:
+    """A multi-layer, optionally bidirectional GRU on the fused kernel; same contract as reference_gru.
+
+    Args:
+        x: (T, B, I); hx: (L*D, B, H); weights: L*D entries ordered layer by layer, forward
+        direction first; lengths: (B,) valid lengths or None.
+    Returns:
+        output (T, B, D*H) and h_n (L*D, B, H).
+    """
+    directions = 2 if opts.bidirectional else 1
+    num_layers = len(weights) // directions
+    if lengths is not None:
+        lengths = lengths.to(device="cpu", dtype=torch.int64).contiguous()
+    layer_input, finals = x, []
+    for layer in range(num_layers):
+        ws = weights[layer * directions : (layer + 1) * directions]
+        if layer_input.stride(-1) != 1:
+            layer_input = layer_input.contiguous()
+        h0 = hx[layer * directions : (layer + 1) * directions].contiguous()  # (D, B, H)
+        spec = _layer_spec(opts, h0, x.shape[0], lengths)
+        params = tuple(_stack([getattr(w, name) for w in ws]) for name in PARAMS)  # (D, 3H, ...)
+        if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (layer_input, h0, *params)):
+            out, h_n = FusedLayer.apply(layer_input, h0, *params, spec)
+        else:
+            out, h_n, _ = _forward(layer_input, h0, params, spec, save=False)
+        finals.append(h_n)
+        layer_input = out  # (T, B, D*H)
+        if layer < num_layers - 1 and opts.dropout > 0.0:
+            layer_input = F.dropout(layer_input, opts.dropout, training=opts.training)
+    return layer_input, finals[0] if num_layers == 1 else torch.cat(finals)  # (T, B, D*H), (L*D, B, H)

@@ -1,0 +1,186 @@
+/* The fused GRU layer for grukit's backend="fused" (see grukit/nn/_fused.py).
+ *
+ * One call runs one layer, both directions, over all T steps, forward or backward. Work is split
+ * into items of (direction, block of batch rows); a thread runs an item's rows through all T
+ * steps, so threads never wait on each other inside the time loop (gru_entry.h). Per step, all
+ * products are small matrix products of the item's rows with weights packed once per call
+ * (gru_gemm.h):
+ *
+ *   forward   ci = x_t W_ih^T, ch = (m * h) W_hh^T, then LN, biases and the gate math (gru_rows.h)
+ *   backward  the steps in reverse: gate gradients, then dh += dc_h W_hh, dx_t = dc_i W_ih, and
+ *             dW_hh^T += h_rec^T dc_h, dW_ih^T += x_t^T dc_i summed over the thread's rows, so the
+ *             weight gradients are formed while the step's values are still in cache.
+ *
+ * Shapes (B batch, T time, I input, H hidden, D directions, G = 3H, gate order r, z, n):
+ *   x                   (T, B, I) with strides x_stride_t, x_stride_b and unit stride in I
+ *   out (T, B, D*H), and d_out with strides d_out_stride_t, d_out_stride_b and unit stride in D*H
+ *   h0, h_n, d_h0, d_h_n, rec_mask (D, B, H)
+ *   weight_ih (D, G, I) weight_hh (D, G, H) bias_*, ln_gain_* and their gradients (D, G)
+ *   zoneout_keep        (D, T, B, H) 1 keeps the old state, 0 takes the new one
+ *   gates, xhat_ih, xhat_hh (D, T, B, G)  gh_n (D, T, B, H)  rstd_ih, rstd_hh (D, T, B, 3)
+ *   d_x                 (D, T, B, I), one slice per direction (summed by the caller)
+ * Direction 1 runs from t = T-1 down to 0. Steps with t >= lengths[b] keep the state and output
+ * zeros, as in grukit.nn._reference.
+ *
+ * The file is compiled at first use (grukit/nn/_kernel.py) and instantiated for float and
+ * double by including the type-generic headers twice.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#if defined(__AVX512F__)
+#define VBYTES 64
+#define ACC_REGS 24 /* accumulators a micro-kernel may hold: 32 vector registers */
+#elif defined(__AVX__)
+#define VBYTES 32
+#define ACC_REGS 12 /* 16 vector registers */
+#else
+#define VBYTES 16
+#define ACC_REGS 12
+#endif
+#define NRV_MAX (ACC_REGS / 6) /* vectors per panel row: 4 with AVX-512, 2 otherwise */
+#if defined(__GNUC__) && !defined(__clang__)
+#define HAVE_SHUFFLE 1 /* GCC's __builtin_shuffle: transposes in registers; else scalar loops */
+#endif
+#define ALIGNMENT 64
+
+typedef struct {
+    int64_t T, B, I, H, D;
+    int64_t reset_after; /* 1: n = tanh(ci_n + r * ch_n); 0: n = tanh(ci_n + W_hn (r * h_rec) + b_hn) */
+    int64_t threads;
+    int64_t x_stride_t, x_stride_b;         /* x[t, b, i] = x[t * x_stride_t + b * x_stride_b + i] */
+    int64_t d_out_stride_t, d_out_stride_b; /* the same for d_out (strides may be 0: an expanded gradient) */
+    double zoneout_p; /* eval-mode zoneout h' = p h + (1 - p) h'; unused with zoneout_keep */
+    const void *x, *h0, *weight_ih, *weight_hh, *bias_ih, *bias_hh, *ln_gain_ih, *ln_gain_hh, *rec_mask;
+    const int64_t *lengths;
+    const void *zoneout_keep;
+    void *out, *h_n;                                           /* forward results; out is read back */
+    void *gates, *gh_n, *xhat_ih, *rstd_ih, *xhat_hh, *rstd_hh; /* saved for backward; NULL in inference */
+    const void *d_out, *d_h_n;
+    void *d_x, *d_h0, *d_weight_ih, *d_weight_hh, *d_bias_ih, *d_bias_hh, *d_ln_gain_ih, *d_ln_gain_hh;
+} gru_args;
+
+static void *aligned_buffer(size_t bytes) {
+    void *p = NULL;
+    bytes = (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+    if (posix_memalign(&p, ALIGNMENT, bytes ? bytes : ALIGNMENT) != 0) return NULL;
+    return p;
+}
+
+typedef float vf32 __attribute__((vector_size(VBYTES)));
+typedef int32_t vi32 __attribute__((vector_size(VBYTES)));
+typedef double vf64 __attribute__((vector_size(VBYTES)));
+
+/* e^x for a vector of floats: x = n ln2 + r with |r| <= ln2/2, e^r by its Taylor polynomial of
+ * degree 6 (relative error below 2e-7), and 2^n written into the exponent bits. */
+static inline vf32 exp_f32(vf32 x) {
+    const vf32 lo = (vf32){0} - 87.0f, hi = (vf32){0} + 88.0f;
+    vi32 below = x < lo, above = x > hi;
+    x = (vf32)(((vi32)x & ~below) | ((vi32)lo & below));
+    x = (vf32)(((vi32)x & ~above) | ((vi32)hi & above));
+    const float shift = 12582912.0f; /* 1.5 * 2^23: adding it rounds to the nearest integer */
+    const vf32 t = x * 1.44269504088896341f + shift;
+    const vf32 n = t - shift;
+    vf32 r = x - n * 0.693145751953125f; /* ln2, high part (exact product) */
+    r = r - n * 1.428606820309417e-06f;  /* ln2, low part */
+    const vf32 p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
+    const vi32 scale = ((vi32)t << 23) + 0x3f800000; /* the low bits of t hold n */
+    return p * (vf32)scale;
+}
+
+/* float64 is for tests and checks: the C library's exp and tanh, lane by lane. */
+static inline vf64 exp_f64(vf64 x) {
+    for (int l = 0; l < (int)(VBYTES / 8); l++) x[l] = exp(x[l]);
+    return x;
+}
+
+static inline vf64 tanh_f64(vf64 x) {
+    for (int l = 0; l < (int)(VBYTES / 8); l++) x[l] = tanh(x[l]);
+    return x;
+}
+
+/* Work buffers are kept per thread and reused from call to call: a fresh large allocation costs a
+ * page fault per 4 KiB on first touch, which took a tenth of a small layer's time. Each buffer of
+ * a pass has its slot; a thread holds at most the largest size each slot was asked for. */
+enum {
+    SLOT_STATE, SLOT_REC, SLOT_C_IN, SLOT_C_REC, SLOT_C_N, SLOT_RZ, SLOT_RH, /* forward and backward */
+    SLOT_D_GI, SLOT_D_GH, SLOT_D_GN, SLOT_C2, SLOT_DZ, SLOT_D_HR, SLOT_CX,   /* backward */
+    SLOT_W_IH, SLOT_W_HH, SLOT_W_N, SLOT_B_IH, SLOT_B_HH, SLOT_G_IH, SLOT_G_HH, /* gradient shares */
+    SLOT_PACKS, /* the calling thread's packed weights: PACK_SLOTS per direction */
+    PACK_SLOTS = 5,
+    ARENA_SLOTS = SLOT_PACKS + 2 * PACK_SLOTS
+};
+
+static __thread struct {
+    void *p;
+    size_t bytes;
+} arena[ARENA_SLOTS];
+
+static void *scratch(int slot, size_t bytes) {
+    if (arena[slot].bytes < bytes || !arena[slot].p) {
+        free(arena[slot].p);
+        arena[slot].p = aligned_buffer(bytes);
+        arena[slot].bytes = arena[slot].p ? bytes : 0;
+    }
+    return arena[slot].p;
+}
+
+int gru_kernel_vector_bytes(void) { return VBYTES; }
+
+int gru_kernel_has_openmp(void) {
+#ifdef _OPENMP
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+#define REAL float
+#define VL (VBYTES / 4)
+#define FN(name) name##_f32
+#define VEXP exp_f32
+#define INT_OF_REAL int32_t
+#if VBYTES == 64
+#define VRCP _mm512_rcp14_ps /* 14 bits; one Newton step gives about 28 */
+#endif
+#define MASK_T __mmask16
+#define MASKZ_LOADU _mm512_maskz_loadu_ps
+#define MASK_STOREU _mm512_mask_storeu_ps
+#include "gru_vec.h"
+#include "gru_gemm.h"
+#include "gru_rows.h"
+#include "gru_forward.h"
+#include "gru_backward.h"
+#include "gru_entry.h"
+#undef REAL
+#undef VL
+#undef FN
+#undef VEXP
+#undef VRCP
+#undef INT_OF_REAL
+#undef MASK_T
+#undef MASKZ_LOADU
+#undef MASK_STOREU
+
+/* float64 serves tests and checks, not speed: compiled lighter to keep the first-use build short. */
+#pragma GCC optimize("O1")
+#define REAL double
+#define VL (VBYTES / 8)
+#define FN(name) name##_f64
+#define VEXP exp_f64
+#define INT_OF_REAL int64_t
+#define VTANH tanh_f64
+#define MASK_T __mmask8
+#define MASKZ_LOADU _mm512_maskz_loadu_pd
+#define MASK_STOREU _mm512_mask_storeu_pd
+#include "gru_vec.h"
+#include "gru_gemm.h"
+#include "gru_rows.h"
+#include "gru_forward.h"
+#include "gru_backward.h"
+#include "gru_entry.h"
