@@ -10,6 +10,8 @@ from grukit._io import atomic_write_text
 from grukit.errors import ModelFileError
 
 FEATURES_FILE = "audio_features.json"
+# Options for spoken digits under the user's own (BENCHMARKS.md: 0.9933 test accuracy on FSDD's official split).
+AUDIO_PRESET = {"epochs": 30, "segment_length": 2}
 
 
 def audio_sets(folder: Path):

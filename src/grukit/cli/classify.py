@@ -50,12 +50,14 @@ def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, 
 
     if resume and out is None:
         raise click.UsageError("--resume needs --out, the folder of the run to continue.")
-    model = GRUClassifier(**merge_options(read_toml(config_file), options))
+    chosen = merge_options(read_toml(config_file), options)
+    model = GRUClassifier(**chosen)
     if audio is not None:
-        from grukit.cli._audio import audio_sets
+        from grukit.cli._audio import AUDIO_PRESET, audio_sets
 
         if data is not None or test is not None:
             raise click.UsageError("--audio replaces DATA and --test; pass one or the other.")
+        model = GRUClassifier(**{**AUDIO_PRESET, **chosen})
         train_set, test_set, feature_config = audio_sets(audio)
         fit_data = train_set
     else:
