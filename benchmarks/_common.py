@@ -43,8 +43,8 @@ def machine() -> str:
 def timed_fit(net: torch.nn.Module, loss_fn, train_data, val_data, config: TrainConfig) -> tuple[float, float, object]:
     """``grukit.train.fit`` timed: (wall seconds, CPU seconds of this process, TrainResult).
 
-    On a shared machine the wall time depends on what else runs; the CPU time does much less
-    (with one thread it is the wall time the run would take on an idle core).
+    On a shared machine the wall time depends on what else runs; the CPU time much less (with one
+    thread it is close to the wall time on an idle core, though contention inflates it too).
     """
     wall, cpu = time.perf_counter(), time.process_time()
     result = fit(net, loss_fn, train_data, val_data, config)

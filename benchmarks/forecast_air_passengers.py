@@ -52,7 +52,7 @@ def forecast(args, seed: int, prepared, config) -> tuple[np.ndarray, float, floa
     net = build(args)
     wall, cpu, _ = _common.timed_fit(net, forecast_loss, train, val, train_config)
     scaled = predict_windows(net, window_dataset(prepared, "test", config))[..., 0]  # (1, 12, 1)
-    prediction = prepared.target_scalers[0].inverse_transform(scaled)  # (1, 12, 1), log scale with log
+    prediction = prepared.target_scalers[0].inverse_transform(scaled)  # (1, 12, 1), of log(passengers) with --transform log
     return (inverse_log_transform(prediction) if args.transform == "log" else prediction), wall, cpu
 
 

@@ -7,8 +7,9 @@ lookback 96; every test window (2,880 - K + 1 of them, 2,785 at K = 96); MSE and
 z-scored data averaged over the 7 columns (grukit's metrics["scaled"]["model"]). No calendar
 features. Early stopping on the validation loss restores the best epoch. Only ``fit`` is timed.
 
-    python benchmarks/forecast_etth1.py                                 # K = 96 .. 720, about an hour
-    python benchmarks/forecast_etth1.py --horizons 96 --epochs 2        # a quick check, a few minutes
+    python benchmarks/forecast_etth1.py --seeds 0 1 2                   # K = 96 .. 720, about 50 minutes
+    python benchmarks/forecast_etth1.py                                 # seed 0 only, about 17 minutes
+    python benchmarks/forecast_etth1.py --horizons 96 --epochs 2        # a quick check, 30 seconds
 """
 
 from __future__ import annotations
