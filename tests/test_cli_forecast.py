@@ -7,8 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
-from grukit.cli import main
+from cli_helpers import one_line_error as _one_line_error, run as _run
 
 FAST = ["--epochs", "2", "--hidden-size", "8", "--no-progress", "--num-threads", "1"]
 
@@ -22,19 +21,6 @@ def _csv(tmp_path, n=120, name="data.csv", **edits):
     path = tmp_path / name
     frame.to_csv(path, index=False)
     return path
-
-
-def _run(capsys, argv):
-    code = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def _one_line_error(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    assert lines[0].startswith("grukit: error: ")
-    return lines[0][len("grukit: error: "):]
 
 
 def test_train_writes_every_artifact_and_predict_reads_them(tmp_path, capsys):

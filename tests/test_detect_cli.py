@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 import grukit.detect
-from grukit.cli import cli, main
+from grukit.cli import cli
 from grukit.cli.detect import detect
+from cli_helpers import one_line_error as _one_line_error, run as _run
 
 cli.add_command(detect)  # grukit.cli registers it; adding it again here is harmless
 
@@ -30,19 +31,6 @@ def _csv(tmp_path, n=300, name="data.csv", edits=None):
     path = tmp_path / name
     frame.to_csv(path, index=False)
     return path
-
-
-def _run(capsys, argv):
-    code = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def _one_line_error(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    assert lines[0].startswith("grukit: error: ")
-    return lines[0][len("grukit: error: "):]
 
 
 def test_train_writes_every_artifact_and_score_reads_them(tmp_path, capsys):
