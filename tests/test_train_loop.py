@@ -273,3 +273,19 @@ def test_num_threads_applies_during_fit_only():
     fit(small_net(), mse, line_data(), None, quiet(epochs=1, num_threads=1),
         callbacks=[lambda event, state: seen.append(torch.get_num_threads())])
     assert seen[0] == 1 and torch.get_num_threads() == before
+
+
+def test_shuffle_false_keeps_the_training_data_in_order_every_epoch():
+    seen = []
+
+    def record(model, batch):
+        (index,) = batch
+        seen.append(index.tolist())
+        return model(index[:, None].float()).sum() * 0.0
+
+    data = TensorDataset(torch.arange(10))
+    fit(torch.nn.Linear(1, 1), record, data, None, quiet(epochs=2, batch_size=4), shuffle=False)
+    assert seen == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]] * 2
+    seen.clear()
+    fit(torch.nn.Linear(1, 1), record, data, None, quiet(epochs=1, batch_size=10))
+    assert seen[0] != list(range(10)) and sorted(seen[0]) == list(range(10))

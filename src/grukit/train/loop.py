@@ -50,6 +50,7 @@ def fit(
     resume: bool = False,
     callbacks: Iterable[Callback] = (),
     collate_fn: Callable | None = None,
+    shuffle: bool = True,
 ) -> TrainResult:
     """Train ``model`` in place with AdamW, return the per-epoch history; the model ends with its best weights.
 
@@ -80,6 +81,8 @@ def fit(
             ``"stop"`` at ``"epoch_end"`` ends training after that epoch (e.g. Optuna pruning);
             any other return value but None is an error.
         collate_fn: passed to the DataLoaders.
+        shuffle: reshuffle ``train_data`` every epoch (the default). ``False`` keeps its order, which
+            truncated BPTT over consecutive chunks of one stream needs.
 
     Example:
         >>> def loss_fn(model, batch):
@@ -98,14 +101,14 @@ def fit(
     device = resolve_device(config.device)
     seed_everything(config.seed)
     model.to(device)
-    shuffle = torch.Generator().manual_seed(config.seed)  # the only source of the training data's order
-    train_loader = _loader(train_data, "train_data", config, collate_fn, shuffle)
+    generator = torch.Generator().manual_seed(config.seed)  # the only source of the training data's order
+    train_loader = _loader(train_data, "train_data", config, collate_fn, generator if shuffle else None)
     val_loader = None if val_data is None else _loader(val_data, "val_data", config, collate_fn, None)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay)
     scheduler = make_scheduler(optimizer, config.schedule, total_steps=config.epochs * len(train_loader),
                                warmup_fraction=config.warmup_fraction)
-    objects = {"config": config, "model": model, "optimizer": optimizer, "scheduler": scheduler, "shuffle": shuffle}
+    objects = {"config": config, "model": model, "optimizer": optimizer, "scheduler": scheduler, "shuffle": generator}
     state = TrainState()
     if resume:
         state = load_checkpoint(out_dir / CHECKPOINT_DIR, **objects)
