@@ -18,11 +18,12 @@ import torch
 from grukit.train import TrainConfig, fit, seed_everything
 
 
-def parser(description: str, seeds: list[int], epochs: int) -> argparse.ArgumentParser:
+def parser(description: str, seeds: list[int], epochs: int | None) -> argparse.ArgumentParser:
     """The flags every benchmark takes; each script adds its own."""
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--seeds", type=int, nargs="+", default=seeds, help=f"training seeds (default {seeds})")
-    p.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
+    p.add_argument("--epochs", type=int, default=epochs,
+                   help=f"training epochs (default {'the preset' if epochs is None else epochs})")
     p.add_argument("--threads", type=int, default=1,
                    help="torch CPU threads (default 1: fastest for these small models on a shared 2-core machine)")
     p.add_argument("--out", type=Path, default=None, help="folder for results.json (default: write nothing)")

@@ -8,6 +8,7 @@ import grukit.data
 PUBLIC = {
     "MISSING_POLICIES",
     "DatasetInfo",
+    "LogScaler",
     "ModelArrays",
     "Series",
     "SeriesSet",
@@ -24,6 +25,7 @@ PUBLIC = {
     "load_dataset",
     "load_series",
     "model_arrays",
+    "scaler_from_dict",
     "season_length",
     "series_split_ranges",
     "sliding_windows",

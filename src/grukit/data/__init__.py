@@ -29,11 +29,13 @@ from grukit.data.missing import MISSING_POLICIES
 from grukit.data.scaling import StandardScaler, fit_scalers
 from grukit.data.series import Series, SeriesSet
 from grukit.data.split import SplitSpec, series_split_ranges, split_ranges
+from grukit.data.transforms import LogScaler, scaler_from_dict
 from grukit.data.windows import sliding_windows, window_index, window_starts
 
 __all__ = [
     "MISSING_POLICIES",
     "DatasetInfo",
+    "LogScaler",
     "ModelArrays",
     "Series",
     "SeriesSet",
@@ -50,6 +52,7 @@ __all__ = [
     "load_dataset",
     "load_series",
     "model_arrays",
+    "scaler_from_dict",
     "season_length",
     "series_split_ranges",
     "sliding_windows",

@@ -14,6 +14,8 @@ SPLITS = ("fraction", "size", "ett")
 MISSING = ("error", "interpolate", "ffill")
 SCALERS = ("standard", "none")
 STRATEGIES = ("direct", "recursive")
+TRANSFORMS = ("none", "log")
+LOSSES = ("mse", "mae")
 
 
 @dataclass
@@ -36,6 +38,7 @@ class ForecastConfig:
     val_size: float = 0.1  # validation part: a fraction of the rows, or a row count with split=size
     test_size: float = 0.2  # test part: a fraction of the rows, or a row count with split=size
     scaler: str = "standard"  # standard (z-score fitted on the train part of each series) | none
+    transform: str = "none"  # none | log: the model sees log(target), forecasts come back through exp (targets > 0)
     calendar: bool = True  # hour/weekday/month sin-cos features as known-future inputs
     # --- model
     hidden_size: int = 64  # GRU units per layer
@@ -49,11 +52,14 @@ class ForecastConfig:
     revin: bool = False  # reversible instance normalization per window
     channel_independent: bool = False  # each target channel is its own sequence through shared weights
     quantiles: list[float] = field(default_factory=list)  # e.g. [0.1, 0.5, 0.9] for intervals (pinball loss)
+    segment_length: int = 0  # w > 0: the GRU reads the lookback as segments of w steps (SegRNN); 0: step by step
+    loss: str = "mse"  # point-forecast training loss on the scaled data: mse | mae (quantiles use pinball)
 
     def validate(self) -> "ForecastConfig":
         """Check the choices and ranges; raise ConfigError with the fix."""
         for name, allowed in (("split", SPLITS), ("missing", MISSING), ("scaler", SCALERS),
-                              ("strategy", STRATEGIES), ("reset", ("after", "before"))):
+                              ("strategy", STRATEGIES), ("reset", ("after", "before")),
+                              ("transform", TRANSFORMS), ("loss", LOSSES)):
             value = getattr(self, name)
             if value not in allowed:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got {value!r}.")
@@ -65,9 +71,21 @@ class ForecastConfig:
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:
                 raise ConfigError(f"{name} must be in [0, 1); got {value}.")
+        self._check_segments()
         bad = [q for q in self.quantiles if not 0.0 < q < 1.0]
         if bad:
             raise ConfigError(f"quantiles must lie strictly between 0 and 1; got {bad}.")
         if self.quantiles and 0.5 not in self.quantiles:
             self.quantiles = sorted([*self.quantiles, 0.5])
         return self
+
+    def _check_segments(self) -> None:
+        w = self.segment_length
+        if w < 0:
+            raise ConfigError(f"segment_length must be 0 (step by step) or a positive step count; got {w}.")
+        if w and self.strategy != "direct":
+            raise ConfigError(f"segment_length={w} decodes the horizon in parallel, which needs strategy='direct'; "
+                              f"got strategy={self.strategy!r}. Use strategy='direct' or segment_length=0.")
+        if w and self.lookback % w:
+            raise ConfigError(f"lookback must be a multiple of segment_length; got lookback={self.lookback} and "
+                              f"segment_length={w}. Use e.g. lookback={max(w, self.lookback // w * w)}.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from grukit.data import StandardScaler, future_times
 from grukit.data.calendar import calendar_features
 from grukit.errors import ConfigError, DataError
 from grukit.forecast.config import ForecastConfig
-from grukit.forecast.pipeline import DEFAULT_DATASET, load, prepare, window_dataset
+from grukit.forecast.pipeline import DEFAULT_DATASET, load, new_target_scaler, prepare, window_dataset
 from grukit.forecast.presets import preset_options
 
 KIND = "forecast"
@@ -39,12 +40,16 @@ def build_net(config: ForecastConfig, input_size: int, target_size: int, future_
         input_size, target_size, config.horizon, future_size, config.hidden_size, config.num_layers, config.dropout,
         reset=config.reset, layer_norm=config.layer_norm, zoneout=config.zoneout,
         recurrent_dropout=config.recurrent_dropout, strategy=config.strategy, quantiles=tuple(config.quantiles),
-        revin=config.revin, channel_independent=config.channel_independent,
+        revin=config.revin, channel_independent=config.channel_independent, segment_length=config.segment_length,
     )
 
 
-def forecast_loss(model, batch):
-    """MSE on the point forecast, or the pinball loss over the quantiles; batch = (x, y[, future])."""
+def forecast_loss(model, batch, loss: str = "mse"):
+    """The training loss on the scaled data; batch = (x, y[, future]).
+
+    Point forecasts: ``loss="mse"``, mean((y_hat - y)^2), or ``"mae"``, mean(|y_hat - y|).
+    Quantile models: the pinball loss averaged over the quantiles.
+    """
     import torch.nn.functional as F
 
     from grukit.models import pinball_loss
@@ -52,9 +57,11 @@ def forecast_loss(model, batch):
     x, y = batch[0], batch[1]
     future = batch[2] if len(batch) > 2 else None
     prediction = model(x, future, y)  # (B, K, C, Q)
-    if model.num_quantiles == 1:
-        return F.mse_loss(prediction[..., 0], y)
-    return pinball_loss(prediction, y, model.quantiles)
+    if model.num_quantiles > 1:
+        return pinball_loss(prediction, y, model.quantiles)
+    if loss == "mae":
+        return F.l1_loss(prediction[..., 0], y)
+    return F.mse_loss(prediction[..., 0], y)
 
 
 class GRUForecaster:
@@ -92,11 +99,12 @@ class GRUForecaster:
         forecast, train = split_options(options)
         return config_from_dict(ForecastConfig, forecast).validate(), config_from_dict(TrainConfig, train)
 
-    def fit(self, data=None, *, out: str | Path | None = None, resume: bool = False) -> "GRUForecaster":
+    def fit(self, data=None, *, out: str | Path | None = None, resume: bool = False,
+            callbacks=()) -> "GRUForecaster":
         """Train on ``data`` (a CSV/Parquet path or DataFrame; None: the bundled default) and score the test part.
 
         ``out``: a folder for the training log (metrics.csv) and per-epoch checkpoints; ``resume``
-        continues from its last checkpoint.
+        continues from its last checkpoint; ``callbacks`` go to :func:`grukit.train.fit`.
         """
         from grukit.train import fit, seed_everything
 
@@ -105,8 +113,10 @@ class GRUForecaster:
         seed_everything(train_config.seed)
         net = build_net(config, len(prepared.arrays.input_names), len(prepared.series_set.target_columns),
                         0 if prepared.arrays.known_future is None else prepared.arrays.known_future[0].shape[1])
-        result = fit(net, forecast_loss, window_dataset(prepared, "train", config),
-                     window_dataset(prepared, "val", config), train_config, out_dir=out, resume=resume)
+        loss_fn = functools.partial(forecast_loss, loss=config.loss)
+        result = fit(net, loss_fn, window_dataset(prepared, "train", config),
+                     window_dataset(prepared, "val", config), train_config, out_dir=out, resume=resume,
+                     callbacks=callbacks)
         self.config_, self.train_config_, self.net_, self.prepared_ = config, train_config, net.cpu(), prepared
         self.schema_ = prepared.series_set.to_dict()  # columns, frequency, series ids
         self.target_scalers_ = prepared.target_scalers
@@ -165,11 +175,11 @@ class GRUForecaster:
             i = ids.index(series.id)
             covariates = self.covariate_scalers_[i] if self.covariate_scalers_ else None
             return self.target_scalers_[i], covariates
+        target = new_target_scaler(self.config_).fit(series.target)
         if self.config_.scaler == "none":
-            width = series.target.shape[1]
-            return StandardScaler.from_dict({"mean": [0.0] * width, "scale": [1.0] * width}), None
+            return target, None
         covariates = StandardScaler().fit(series.past_covariates) if series.past_covariates.shape[1] else None
-        return StandardScaler().fit(series.target), covariates
+        return target, covariates
 
     def _forecast_series(self, series) -> pd.DataFrame:
         import torch

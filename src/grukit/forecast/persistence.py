@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from grukit.artifacts import load_model, save_model
-from grukit.data import StandardScaler
+from grukit.data import StandardScaler, scaler_from_dict
 from grukit.errors import ModelFileError
 from grukit.forecast.config import ForecastConfig
 
@@ -19,7 +19,7 @@ def forecaster_document(model) -> dict:
     return {
         "forecast": dataclasses.asdict(model.config_),
         "train": dataclasses.asdict(model.train_config_),
-        "net": {"input_size": net.gru.input_size, "target_size": net.target_size, "future_size": net.future_size},
+        "net": {"input_size": net.input_size, "target_size": net.target_size, "future_size": net.future_size},
         "schema": model.schema_,
         "scalers": {
             "target": [s.to_dict() for s in model.target_scalers_],
@@ -49,7 +49,7 @@ def load_forecaster(cls, folder: Path):
         model = cls(config.lookback, config.horizon)
         model.config_, model.train_config_, model.net_ = config, train_config, net.eval()
         model.schema_ = document["schema"]
-        model.target_scalers_ = [StandardScaler.from_dict(s) for s in scalers["target"]]
+        model.target_scalers_ = [scaler_from_dict(s) for s in scalers["target"]]
         model.covariate_scalers_ = (None if scalers["covariate"] is None
                                     else [StandardScaler.from_dict(s) for s in scalers["covariate"]])
         model.future_size_ = document["net"]["future_size"]

@@ -29,6 +29,7 @@ from grukit.data import (
     series_split_ranges,
     window_index,
 )
+from grukit.errors import DataError
 from grukit.forecast.config import ForecastConfig
 
 DEFAULT_DATASET = "air_passengers"
@@ -73,18 +74,37 @@ def load(data, config: ForecastConfig) -> tuple[SeriesSet, str]:
     return series_set, name
 
 
+class IdentityScaler(StandardScaler):
+    """``scaler="none"``: a StandardScaler fixed at mean 0 and scale 1 (fit learns only the channel count)."""
+
+    def fit(self, values: np.ndarray) -> "IdentityScaler":
+        width = np.shape(values)[-1]
+        self.mean_, self.scale_ = np.zeros(width), np.ones(width)
+        return self
+
+
+def new_target_scaler(config: ForecastConfig):
+    """An unfitted target scaler for ``config``: z-score or identity, of log(y) with ``transform="log"``."""
+    from grukit.data import LogScaler
+
+    if config.transform == "log":
+        return LogScaler(standardize=config.scaler == "standard")
+    return StandardScaler() if config.scaler == "standard" else IdentityScaler()
+
+
 def scalers_for(series_set: SeriesSet, ranges: list[dict], config: ForecastConfig):
     """One target scaler (and covariate scaler) per series, fitted on its train rows only."""
-    train = [r["train"] for r in ranges]
-    if config.scaler == "none":
-        targets = [StandardScaler.from_dict({"mean": [0.0] * s.target.shape[1], "scale": [1.0] * s.target.shape[1]})
-                   for s in series_set.series]
-        covariates = None
-    else:
-        targets = fit_scalers([s.target for s in series_set.series], train)
-        covariates = None
-        if series_set.covariate_columns:
-            covariates = fit_scalers([s.past_covariates for s in series_set.series], train)
+    targets = []
+    for series, r in zip(series_set.series, ranges):
+        try:
+            targets.append(new_target_scaler(config).fit(series.target[slice(*r["train"])]))
+        except DataError as err:
+            column = series_set.target_columns[int(np.nanargmin(series.target[slice(*r["train"])].min(axis=0)))]
+            where = f"column {column!r}" if len(series_set.series) == 1 else f"series {series.id!r}, column {column!r}"
+            raise DataError(f"{where}: {err}") from None
+    covariates = None
+    if config.scaler == "standard" and series_set.covariate_columns:
+        covariates = fit_scalers([s.past_covariates for s in series_set.series], [r["train"] for r in ranges])
     return targets, covariates
 
 

@@ -6,15 +6,24 @@ they reach); any option given on the command line, in a TOML file or in Python w
 
 from __future__ import annotations
 
+ETT_COLUMNS = ["HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT"]
+
 PRESETS: dict[str, dict] = {
-    # seed 001: windows of 50, the first 800 windows train, one step ahead on the last 150
-    "sine": dict(lookback=50, horizon=1, split="size", val_size=0, test_size=150, calendar=False),
-    # the last 12 months held out, 12 before them for validation
-    "air_passengers": dict(lookback=24, horizon=12, split="size", val_size=12, test_size=12, revin=True,
-                           lr=3e-3, batch_size=16, epochs=60),
-    # the ETT protocol: train 8,640 / val 2,880 / test 2,880 rows, z-score fitted on train
-    "etth1": dict(lookback=96, horizon=96, split="ett", revin=True, channel_independent=True),
-    "etth2": dict(lookback=96, horizon=96, split="ett", revin=True, channel_independent=True),
+    # seed 001: windows of 50, the first 800 windows train, one step ahead on the last 150;
+    # two GRU steps over segments of 25 values
+    "sine": dict(lookback=50, horizon=1, split="size", val_size=0, test_size=150, calendar=False,
+                 hidden_size=64, segment_length=25, epochs=100, batch_size=100, lr=5e-3),
+    # the last 12 months held out; the model sees log(passengers) in segments of 12 months
+    "air_passengers": dict(lookback=24, horizon=12, split="size", val_size=0, test_size=12, calendar=False,
+                           revin=True, transform="log", hidden_size=32, segment_length=12,
+                           epochs=80, batch_size=16, lr=1e-2),
+    # the ETT protocol: train 8,640 / val 2,880 / test 2,880 rows, z-score fitted on train, all 7 columns
+    "etth1": dict(target=ETT_COLUMNS, lookback=96, horizon=96, split="ett", calendar=False, revin=True, channel_independent=True,
+                  hidden_size=256, segment_length=48, dropout=0.5, loss="mae",
+                  epochs=10, patience=3, batch_size=64, lr=3e-4),
+    "etth2": dict(target=ETT_COLUMNS, lookback=96, horizon=96, split="ett", calendar=False, revin=True, channel_independent=True,
+                  hidden_size=256, segment_length=48, dropout=0.5, loss="mae",
+                  epochs=10, patience=3, batch_size=64, lr=3e-4),
     # two solar cycles of history, two years ahead
     "sunspots": dict(lookback=264, horizon=24, revin=True),
 }
