@@ -14,6 +14,7 @@ from grukit._version import __version__
 from grukit.cli.bench import bench
 from grukit.cli.classify import classify
 from grukit.cli.detect import detect
+from grukit.cli.export import export
 from grukit.cli.forecast import forecast
 from grukit.errors import GrukitError
 
@@ -31,6 +32,7 @@ cli.add_command(forecast)
 cli.add_command(detect)
 cli.add_command(classify)
 cli.add_command(bench)
+cli.add_command(export)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -216,6 +216,28 @@ class GRUForecaster:
                 frame[name if q in (None, 0.5) else f"{name}_q{q:g}"] = values[:, c]
         return pd.DataFrame(frame)
 
+    # ----------------------------------------------------------------- streaming
+    def update(self, new_rows) -> "GRUForecaster":
+        """Append new rows (a DataFrame or file with the training columns) to the series being streamed.
+
+        Keeps only the last ``lookback`` rows per series (:mod:`grukit.forecast.streaming`); the
+        rows must continue each series at its frequency, without gaps. Returns ``self``.
+        """
+        from grukit.forecast.streaming import ForecastStream
+
+        if getattr(self, "stream_", None) is None:
+            self.stream_ = ForecastStream(self)
+        self.stream_.update(new_rows)
+        return self
+
+    def forecast(self) -> pd.DataFrame:
+        """Forecast after the rows given to :meth:`update`: equal to ``predict(all rows so far)``."""
+        from grukit.forecast.streaming import ForecastStream
+
+        if getattr(self, "stream_", None) is None:
+            self.stream_ = ForecastStream(self)
+        return self.stream_.forecast()
+
     # ----------------------------------------------------------------- persistence
     def save(self, folder: str | Path) -> None:
         """Write model.safetensors and config.json (no pickle) into ``folder``."""

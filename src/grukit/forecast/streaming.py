@@ -1,0 +1,138 @@
+"""Streaming forecasts: append new rows to each series and forecast, keeping only a window per series.
+
+The model was trained on windows of ``lookback`` rows, each encoded from a zero GRU state and
+scaled with its series' training scaler. A forecast after new rows therefore needs exactly the
+last ``lookback`` rows of each series, so that is all a stream keeps (memory bounded by
+``lookback`` rows per series, whatever the history's length): ``update(rows)`` checks the rows
+and appends them, ``forecast()`` encodes each window once. ``forecast()`` after ``update(rows)``
+equals ``predict(history + rows)``.
+
+Why not carry the GRU state from row to row instead of re-encoding the window: a state carried
+from the start of the history has seen more than the window, and the model was never trained on
+such states, so its forecast would differ from ``predict`` (and drift from what was validated).
+The graph exported by ``grukit export`` takes the state as an input for callers that want it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from grukit.data import Series
+from grukit.data.frequency import parse_freq
+from grukit.errors import ConfigError, DataError
+
+
+@dataclasses.dataclass
+class _Window:
+    """The last rows of one series and how many rows it has had in all."""
+
+    series: Series  # at most lookback rows: times, targets, covariates (original units)
+    rows_seen: int  # rows since the series began, so integer steps keep counting
+
+
+class ForecastStream:
+    """The per-series windows of a fitted ``GRUForecaster``; see the module docstring.
+
+    Example:
+        >>> stream = ForecastStream(model)        # seeded from the training data when there is any
+        >>> stream.update(new_rows)               # a DataFrame or file with the training columns
+        >>> stream.forecast()                     # == model.predict(all rows so far)
+    """
+
+    def __init__(self, model) -> None:
+        model._check_fitted()
+        self.model = model
+        self.lookback = model.config_.lookback
+        self.windows: dict[str, _Window] = {}
+        prepared = getattr(model, "prepared_", None)
+        if prepared is not None:
+            for series in prepared.series_set.series:
+                self.windows[series.id] = _Window(_tail(series, self.lookback), len(series))
+
+    def update(self, data) -> None:
+        """Append the rows in ``data`` (same columns as training) after the rows already seen."""
+        series_set = self._load(data)
+        new = {}
+        for series in series_set.series:
+            sid = self._stream_id(series.id, series_set.layout)
+            new[sid] = self._appended(sid, dataclasses.replace(series, id=sid))
+        self.windows.update(new)  # all series checked before any changes
+
+    def forecast(self) -> pd.DataFrame:
+        """The next ``horizon`` steps of every series in the stream, as ``predict`` returns them."""
+        if not self.windows:
+            raise ConfigError("the stream has no rows yet: a loaded GRUForecaster starts streaming with "
+                              f"update(data) holding at least the last {self.lookback} rows of each series.")
+        frames = []
+        for window in self.windows.values():
+            frame = self.model._forecast_series(window.series)
+            if window.series.time is None:  # integer steps count from the series' first row
+                frame[frame.columns[1]] += window.rows_seen - len(window.series)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+    # ----------------------------------------------------------------- checks
+    def _load(self, data):
+        from grukit.forecast.pipeline import load
+
+        trained, config = self.model.schema_, self.model.config_
+        series_set, name = load(data, dataclasses.replace(config, dataset=None, freq=config.freq or trained["freq"]))
+        if series_set.target_columns != trained["target_columns"] or \
+                series_set.covariate_columns != trained["covariate_columns"]:
+            raise DataError(f"the columns of {name} differ from training: got targets {series_set.target_columns} "
+                            f"and covariates {series_set.covariate_columns}, trained on "
+                            f"{trained['target_columns']} and {trained['covariate_columns']}; pass rows with the "
+                            f"training columns.")
+        return series_set
+
+    def _stream_id(self, series_id: str, layout: str) -> str:
+        """A wide file holds the one series of a wide model, whatever the file is called."""
+        ids = self.model.schema_["series_ids"]
+        if layout == "wide" and self.model.schema_["layout"] == "wide" and len(ids) == 1:
+            return ids[0]
+        if series_id not in ids:
+            raise DataError(f"series {series_id!r} is not one the model was trained on ({', '.join(ids[:5])}"
+                            f"{', ...' if len(ids) > 5 else ''}); a stream keeps each series' training scaler, so "
+                            f"forecast a new series with predict(data) instead.")
+        return series_id
+
+    def _appended(self, sid: str, rows: Series) -> _Window:
+        window = self.windows.get(sid)
+        if window is None:
+            if len(rows) < self.lookback:
+                raise DataError(f"series {sid!r} starts its stream with {len(rows)} rows but the model needs "
+                                f"lookback={self.lookback}; pass at least the last {self.lookback} rows of it first.")
+            return _Window(_tail(rows, self.lookback), len(rows))
+        self._check_continues(sid, window.series, rows)
+        joined = Series(sid, None if rows.time is None else window.series.time.append(rows.time),
+                        np.concatenate([window.series.target, rows.target]),
+                        np.concatenate([window.series.past_covariates, rows.past_covariates]))
+        return _Window(_tail(joined, self.lookback), window.rows_seen + len(rows))
+
+    def _check_continues(self, sid: str, kept: Series, rows: Series) -> None:
+        """The first new timestamp must be one step after the last one kept."""
+        if (kept.time is None) != (rows.time is None):
+            raise DataError(f"series {sid!r} was streamed {'with' if kept.time is not None else 'without'} "
+                            f"timestamps but the new rows come {'with' if rows.time is not None else 'without'}; "
+                            f"pass the training time column.")
+        if rows.time is None:
+            return
+        last, first = kept.time[-1], rows.time[0]
+        expected = last + parse_freq(self.model.schema_["freq"])
+        if first <= last:
+            raise DataError(f"series {sid!r}: the new rows start at {first}, not after the last row seen ({last}); "
+                            f"pass only rows from {expected} on.")
+        if first != expected:
+            raise DataError(f"series {sid!r}: the new rows start at {first} but the next row is due at {expected} "
+                            f"(freq {self.model.schema_['freq']!r}); a gap would shift the window: pass the "
+                            f"missing rows too.")
+
+
+def _tail(series: Series, rows: int) -> Series:
+    """The last ``rows`` rows of a series, copied so the rest of the history can be freed."""
+    cut = slice(max(0, len(series) - rows), len(series))
+    time = None if series.time is None else series.time[cut]
+    return Series(series.id, time, series.target[cut].copy(), series.past_covariates[cut].copy())

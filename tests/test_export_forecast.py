@@ -1,0 +1,145 @@
+"""Forecast models exported as (x, h[, future]) -> (y, h_next): onnxruntime equals PyTorch and predict; the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from cli_helpers import one_line_error, run
+
+from grukit.data import calendar_features, future_times
+from grukit.export import OnnxStream, export_forecaster
+from grukit.forecast import GRUForecaster
+
+pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+TOL = 1e-5
+FAST = dict(epochs=2, hidden_size=8, num_layers=2, batch_size=32, progress=False, num_threads=1)
+
+
+def _long(n=120):
+    rows = []
+    for k, sid in enumerate(("a", "b")):
+        t = pd.date_range("2020-01-01", periods=n, freq="h")
+        rows.append(pd.DataFrame({"unique_id": sid, "ds": t, "y": np.sin(np.arange(n) / 4 + k) + 2,
+                                  "x": np.cos(np.arange(n) / 3 + k)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _wide(n=120):
+    return pd.DataFrame({"date": pd.date_range("2021-01-01", periods=n, freq="D"),
+                         "load": np.sin(np.arange(n) / 5.0) + 2.0, "temp": np.cos(np.arange(n) / 7.0)})
+
+
+MODELS = {
+    "direct-covariates-quantiles-before": (_long, dict(covariates=["x"], quantiles=[0.1, 0.9], reset="before")),
+    "recursive-channel-independent-after": (_wide, dict(target=["load", "temp"], strategy="recursive",
+                                                         channel_independent=True, layer_norm=True, zoneout=0.1)),
+}
+
+
+def _inputs(sidecar, frame, model):
+    """x (B, L, C+P+F) and future (B, K, F) of each series' last window, built from the sidecar alone."""
+    time_col, lookback, freq = model.schema_["time_column"], sidecar["lookback"], sidecar["freq"]
+    groups = frame.groupby("unique_id") if "unique_id" in frame else [(sidecar["series_ids"][0], frame)]
+    xs, futures = [], []
+    for sid, rows in groups:
+        i = sidecar["series_ids"].index(sid)
+        last = rows.iloc[-lookback:]
+        target = sidecar["scalers"]["target"][i]
+        parts = [(last[sidecar["target_columns"]].to_numpy() - target["mean"]) / target["scale"]]
+        covariate_columns = model.schema_["covariate_columns"]
+        if covariate_columns:
+            scaler = sidecar["scalers"]["covariate"][i]
+            parts.append((last[covariate_columns].to_numpy() - scaler["mean"]) / scaler["scale"])
+        times = pd.DatetimeIndex(last[time_col])
+        if sidecar["future_columns"]:
+            parts.append(calendar_features(times, freq))
+        futures.append(calendar_features(future_times(times[-1], freq, sidecar["horizon"]), freq))
+        xs.append(np.concatenate(parts, axis=1))
+    return np.stack(xs).astype(np.float32), np.stack(futures).astype(np.float32)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_onnx_forecast_equals_pytorch_and_predict_whole_and_streamed(tmp_path, name):
+    make, options = MODELS[name]
+    frame = make()
+    model = GRUForecaster(lookback=16, horizon=5, **options, **FAST).fit(frame)
+    path = export_forecaster(model, tmp_path / "f.onnx")
+    sidecar = json.loads((tmp_path / "f.onnx.json").read_text())
+    x, future = _inputs(sidecar, frame, model)
+    batch = x.shape[0]
+    feeds = {"x": x, "h": np.zeros((2, batch * sidecar["state"]["sequences_per_row"], 8), np.float32)}
+    if "future" in sidecar["inputs"]:
+        feeds["future"] = future
+    y, h_next = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(["y", "h_next"], feeds)
+    with torch.no_grad():
+        want = model.net_(torch.tensor(x), torch.tensor(future) if "future" in feeds else None).numpy()
+    assert y.shape == want.shape and np.abs(y - want).max() <= TOL
+
+    stream = OnnxStream(path, batch=batch)  # one row at a time, the state carried outside the graph
+    for t in range(x.shape[1]):
+        streamed = stream(x[:, t : t + 1], future if "future" in feeds else None)
+    assert np.abs(streamed - y).max() <= TOL and np.abs(stream.h - h_next).max() <= TOL
+
+    median = sidecar["quantiles"].index(0.5)
+    predicted = model.predict()
+    for b, sid in enumerate(sidecar["series_ids"]):
+        scaler = sidecar["scalers"]["target"][b]
+        unscaled = y[b, :, :, median] * scaler["scale"] + np.asarray(scaler["mean"])  # (K, C)
+        rows = predicted[predicted.iloc[:, 0] == sid]
+        np.testing.assert_allclose(unscaled, rows[sidecar["target_columns"]].to_numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_cli_exports_a_trained_model_dir_in_both_formats(tmp_path, capsys):
+    model = GRUForecaster(lookback=16, horizon=5, covariates=["x"], **FAST).fit(_long())
+    model.save(tmp_path / "run")
+    out = tmp_path / "exported" / "model.onnx"
+    code, stdout, _ = run(capsys, ["export", "--model", tmp_path / "run", "--format", "onnx", "--out", out])
+    assert code == 0 and stdout == f"onnx: {out} (described in model.onnx.json)\n"
+    x = np.random.default_rng(0).normal(size=(3, 7, 8)).astype(np.float32)  # y, x and six calendar features
+    h = np.zeros((2, 3, 8), np.float32)
+    future = np.zeros((3, 5, 6), np.float32)
+    y, _ = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(
+        ["y", "h_next"], {"x": x, "h": h, "future": future})
+    with torch.no_grad():
+        want = model.net_(torch.tensor(x), torch.tensor(future)).numpy()
+    assert np.abs(y - want).max() <= TOL
+
+    code, stdout, _ = run(capsys, ["export", "--model", tmp_path / "run", "--format", "torchscript"])
+    assert code == 0 and (tmp_path / "run" / "model.pt").is_file() and (tmp_path / "run" / "model.pt.json").is_file()
+
+
+@pytest.mark.parametrize("case", ["missing", "format", "revin", "segments", "classify"])
+def test_cli_errors_are_one_line(tmp_path, capsys, case):
+    folder, out = tmp_path / "run", tmp_path / "out.onnx"
+    args = ["export", "--model", folder, "--out", out]
+    if case in ("revin", "segments"):
+        extra = dict(revin=True) if case == "revin" else dict(segment_length=8)
+        GRUForecaster(lookback=16, horizon=5, **extra, **{**FAST, "epochs": 1}).fit(_long()).save(folder)
+    elif case == "classify":
+        folder.mkdir()
+        (folder / "config.json").write_text('{"format": "grukit.classify"}')
+    elif case == "format":
+        args += ["--format", "tflite"]
+    code, _, err = run(capsys, args)
+    expected = {
+        "missing": (1, f"model folder {folder} does not exist; pass the --out folder of a training run."),
+        "revin": (2, "this forecast model normalizes each window by the window's own mean and spread (revin=True), "
+                     "so its forecast is not a function of a carried state; export supports revin=False models; "
+                     "retrain with revin=False to export it."),
+        "segments": (2, "this forecast model reads its lookback in segments of 8 steps (segment_length=8), so its "
+                        "state cannot be carried row by row outside the graph; export supports segment_length=0 "
+                        "models; retrain with segment_length=0 to export it."),
+        "classify": (2, f"{folder} holds a 'classify' model; export supports forecast model folders, and "
+                        f"grukit.nn.GRU modules through grukit.export.export_gru."),
+    }
+    if case == "format":
+        assert code == 2 and "Invalid value for '--format': 'tflite' is not one of 'onnx', 'torchscript'." in err
+    else:
+        assert (code, one_line_error(err)) == expected[case]
+    assert not out.exists() and not (tmp_path / "out.onnx.json").exists()
