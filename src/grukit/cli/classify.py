@@ -9,6 +9,7 @@ import click
 from grukit.classify.config import ClassifyConfig
 from grukit.cli._options import dataclass_options, merge_options, read_toml
 from grukit.train.config import TrainConfig
+from grukit.train.distributed import is_main_process
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 CONFIG = click.option("--config", "config_file", type=FILE, default=None,
@@ -67,6 +68,9 @@ def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, 
         train_set = model.read(data, config=config, labelled=True)
         test_set = None if test is None else _check_test(model.read(test, config=config, labelled=True), train_set)
         fit_data = None if data is None else train_set  # None applies the bundled dataset's preset
+    if not is_main_process():  # under torchrun, process 0 alone scores, reports and writes the run
+        model.fit(fit_data, out=out if resume else None, resume=resume)
+        return
     if out is None:
         metrics = _scores(model.fit(fit_data), test_set, train_set)
     elif resume:

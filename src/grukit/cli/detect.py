@@ -9,6 +9,7 @@ import click
 from grukit.cli._options import dataclass_options, merge_options, read_toml
 from grukit.detect.config import DetectConfig
 from grukit.train.config import TrainConfig
+from grukit.train.distributed import is_main_process
 
 DATA = click.argument("data", required=False, type=click.Path(dir_okay=False, path_type=Path))
 CONFIG = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -52,6 +53,8 @@ def train(data: Path | None, out: Path | None, windows_file: Path | None, config
     stream = detector.read(data)  # bad data fails here, before any training
     windows = _windows(detector, data, stream, windows_file)
     detector.fit(data)
+    if not is_main_process():  # under torchrun, process 0 alone scores, reports and writes the run
+        return
     if out is None:
         metrics = detection_metrics(detector, detector.score_frame(data), windows)
     else:

@@ -10,6 +10,7 @@ import click
 from grukit.cli._options import dataclass_options, merge_options, read_toml
 from grukit.forecast.config import ForecastConfig
 from grukit.train.config import TrainConfig
+from grukit.train.distributed import is_main_process
 
 DATA = click.argument("data", required=False, type=click.Path(dir_okay=False, path_type=Path))
 CONFIG = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -52,6 +53,8 @@ def train(data: Path | None, out: Path | None, resume: bool, config_file: Path |
     if resume and out is None:
         raise click.UsageError("--resume needs --out, the folder of the run to continue.")
     model = GRUForecaster(**_options(config_file, options)).fit(data, out=out, resume=resume)
+    if not is_main_process():  # under torchrun, process 0 alone reports and writes the run
+        return
     if model.metrics_ is not None:
         click.echo(format_metrics_table(model.metrics_))
     if out is not None:
@@ -94,6 +97,8 @@ def backtest(data: Path | None, folds: int, out: Path | None, config_file: Path 
     from grukit.forecast.backtest import backtest as run_backtest
 
     result = run_backtest(data, folds, _options(config_file, options))
+    if not is_main_process():  # under torchrun, process 0 alone reports and writes
+        return
     for fold in result["per_fold"]:
         click.echo(f"fold {fold['fold']}: origin after row {fold['origin_row']}, "
                    f"sMAPE {fold['model']['smape']:.3f}%, MASE {fold['model']['mase']:.3f}")

@@ -30,7 +30,7 @@ class TrainConfig:
     """
 
     epochs: int = 100  # passes over the training data (upper bound when early stopping)
-    batch_size: int = 64  # samples per optimizer step
+    batch_size: int = 64  # samples per optimizer step; under torchrun the global batch, split among the processes
     lr: float = 1e-3  # peak learning rate of the schedule
     weight_decay: float = 1e-4  # AdamW's decoupled weight decay
     schedule: Schedule = "onecycle"  # per-batch LR schedule: "onecycle", "cosine" (linear warm-up) or "constant"

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import BatchSampler, DataLoader, Dataset, SequentialSampler
 
 from grukit.errors import ConfigError, DataError
+from grukit.train import distributed
+from grukit.train.batches import PermutationSampler, ShardedBatchSampler, step_share
 from grukit.train.checkpoint import CHECKPOINT_DIR, TrainState, load_checkpoint, save_checkpoint
 from grukit.train.config import TrainConfig
 from grukit.train.metrics_log import MetricsLog
@@ -84,6 +86,13 @@ def fit(
         shuffle: reshuffle ``train_data`` every epoch (the default). ``False`` keeps its order, which
             truncated BPTT over consecutive chunks of one stream needs.
 
+    Under ``torchrun --nproc-per-node N`` the same call trains data-parallel (see
+    :mod:`grukit.train.distributed`): ``config.batch_size`` stays the global batch, the samples of
+    one optimizer step summed over every process, and each process takes its contiguous block of
+    every global batch, so N processes take the same steps as one process, up to rounding. Process 0
+    alone writes into ``out_dir``; with ``resume`` every process reads its checkpoint, so the folder
+    must be one that every machine sees.
+
     Example:
         >>> def loss_fn(model, batch):
         ...     x, y = batch                               # (B, T, I), (B, 1)
@@ -99,11 +108,14 @@ def fit(
     callbacks = _check_callbacks(callbacks)
     out_dir = None if out_dir is None else Path(out_dir)
     device = resolve_device(config.device)
-    seed_everything(config.seed)
+    world = distributed.setup(device)  # None unless torchrun started this process
+    if world is not None:
+        device = world.device  # cuda:LOCAL_RANK on GPUs
+    seed_everything(config.seed)  # the same seed in every process: the same order, the same random numbers
     model.to(device)
     generator = torch.Generator().manual_seed(config.seed)  # the only source of the training data's order
-    train_loader = _loader(train_data, "train_data", config, collate_fn, generator if shuffle else None)
-    val_loader = None if val_data is None else _loader(val_data, "val_data", config, collate_fn, None)
+    train_loader = _loader(train_data, "train_data", config, collate_fn, generator if shuffle else None, world)
+    val_loader = None if val_data is None else _loader(val_data, "val_data", config, collate_fn, None, world)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay)
     scheduler = make_scheduler(optimizer, config.schedule, total_steps=config.epochs * len(train_loader),
@@ -112,28 +124,31 @@ def fit(
     state = TrainState()
     if resume:
         state = load_checkpoint(out_dir / CHECKPOINT_DIR, **objects)
-    log = MetricsLog(out_dir)
+    net = model if world is None else distributed.replicate(model, world)  # what loss_fn gets in training
+    main = world is None or world.main  # the one process that writes and shows progress
+    log = MetricsLog(out_dir if main else None)
 
-    with torch_threads(config.num_threads), contextlib.closing(log), _progress_bar(config, state.epoch) as bar:
+    with torch_threads(config.num_threads), contextlib.closing(log), _progress_bar(config, state.epoch, main) as bar:
         # No epochs remain when resuming a run that had already finished.
         remaining = range(0) if state.finished else range(state.epoch + 1, config.epochs + 1)
         for epoch in remaining:
             started = time.perf_counter()
-            model.train()
+            net.train()
             losses, sizes, norms = [], [], []
-            for batch in train_loader:
+            for step, batch in enumerate(train_loader):
                 batch = _to_device(batch, device)
-                loss = _check_loss(loss_fn(model, batch))
+                size, weight = _share(step, batch, train_data, config, world)
+                loss = _check_loss(loss_fn(net, batch))
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                (loss if weight == 1.0 else loss * weight).backward()  # DDP averages the processes' gradients
                 norms.append(_clip_gradients(trainable, config.clip, config.clip_value))  # the PRE-clip norm
                 lr = optimizer.param_groups[0]["lr"]  # the lr this step uses
                 optimizer.step()
                 scheduler.step()  # the schedule advances per batch
                 losses.append(loss.detach())
-                sizes.append(_batch_size(batch))
-            train_loss = _weighted_mean(losses, sizes)
-            val_loss = None if val_loader is None else _evaluate(model, loss_fn, val_loader, device)
+                sizes.append(size)
+            train_loss = _weighted_mean(losses, sizes, world)
+            val_loss = None if val_loader is None else _evaluate(model, loss_fn, val_loader, config, device, world)
             norms = torch.stack(norms)
             metrics = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "lr": lr,
                        "grad_norm": norms.mean().item(), "grad_norm_max": norms.max().item(),
@@ -155,15 +170,19 @@ def fit(
             out_of_patience = val_loader is not None and config.patience > 0 and state.bad_epochs >= config.patience
             told_to_stop = _call(callbacks, "epoch_end",
                                  {**_callback_state(state, objects, out_dir), "metrics": metrics})
+            if world is not None:
+                told_to_stop = distributed.any_process(told_to_stop, device)  # every process stops together
             state.stopped_early = (out_of_patience or told_to_stop) and epoch < config.epochs
             state.finished = out_of_patience or told_to_stop or epoch == config.epochs
-            if out_dir is not None:
+            if out_dir is not None and main:
                 save_checkpoint(out_dir / CHECKPOINT_DIR, state=state, **objects)
             if state.finished:
                 break
 
     if state.best_weights is not None:
         model.load_state_dict(state.best_weights)  # restore the best epoch's weights
+    if world is not None:
+        distributed.broadcast_state(model)  # process 0's weights everywhere, bit for bit
     model.eval()
     result = TrainResult(
         history=state.history, best_epoch=state.best_epoch,
@@ -176,27 +195,42 @@ def fit(
 
 # --------------------------------------------------------------------------- the loop's small parts
 def _loader(data: Dataset, name: str, config: TrainConfig, collate_fn: Callable | None,
-            shuffle: torch.Generator | None) -> DataLoader:
-    """Mini-batches in the main process; shuffled with ``shuffle`` when it is given."""
+            shuffle: torch.Generator | None, world: distributed.World | None) -> DataLoader:
+    """Mini-batches in the main process, shuffled with ``shuffle`` when it is given; under torchrun, this process's
+    block of each (see :mod:`grukit.train.batches`)."""
     if not hasattr(data, "__len__"):
         raise DataError(f"fit: {name} must be a map-style dataset with a length (e.g. TensorDataset); "
                         f"got {type(data).__name__}, which has none.")
     if len(data) == 0:
         raise DataError(f"fit: {name} is empty; pass a dataset with at least one sample.")
-    return DataLoader(data, batch_size=config.batch_size, shuffle=shuffle is not None, generator=shuffle,
-                      num_workers=0, collate_fn=collate_fn)
+    order = SequentialSampler(data) if shuffle is None else PermutationSampler(len(data), shuffle)
+    batches = BatchSampler(order, config.batch_size, drop_last=False)  # the global batches
+    if world is not None:
+        batches = ShardedBatchSampler(batches, world.size, world.rank)
+    # The loader draws its base seed from ``shuffle`` too, as DataLoader(shuffle=True, generator=...) does.
+    return DataLoader(data, batch_sampler=batches, generator=shuffle, num_workers=0, collate_fn=collate_fn)
 
 
-def _evaluate(model: torch.nn.Module, loss_fn: Callable, loader: DataLoader, device: torch.device) -> float:
-    """The mean of ``loss_fn`` over the loader's batches, weighted by batch size, in eval mode without gradients."""
+def _share(step: int, batch: Any, data: Dataset, config: TrainConfig,
+           world: distributed.World | None) -> tuple[int, float]:
+    """(samples of this batch, the weight on its mean loss): (batch size, 1.0) in one process."""
+    if world is None:
+        return _batch_size(batch), 1.0
+    return step_share(step, len(data), config.batch_size, world.size, world.rank)
+
+
+def _evaluate(model: torch.nn.Module, loss_fn: Callable, loader: DataLoader, config: TrainConfig,
+              device: torch.device, world: distributed.World | None) -> float:
+    """The mean of ``loss_fn`` over the loader's batches (and processes), weighted by batch size, in eval mode
+    without gradients. ``model`` is the bare model: evaluation needs no gradient synchronisation."""
     model.eval()
     losses, sizes = [], []
     with torch.no_grad():
-        for batch in loader:
+        for step, batch in enumerate(loader):
             batch = _to_device(batch, device)
             losses.append(_check_loss(loss_fn(model, batch)))
-            sizes.append(_batch_size(batch))
-    return _weighted_mean(losses, sizes)
+            sizes.append(_share(step, batch, loader.dataset, config, world)[0])
+    return _weighted_mean(losses, sizes, world)
 
 
 def _clip_gradients(parameters: list[torch.Tensor], clip: str, clip_value: float) -> torch.Tensor:
@@ -237,11 +271,14 @@ def _batch_size(batch: Any) -> int:
     return 1
 
 
-def _weighted_mean(losses: list[torch.Tensor], sizes: list[int]) -> float:
-    """sum(loss_i * n_i) / sum(n_i), in float64, with one device sync."""
+def _weighted_mean(losses: list[torch.Tensor], sizes: list[int], world: distributed.World | None = None) -> float:
+    """sum(loss_i * n_i) / sum(n_i) over every process's batches, in float64, with one device sync."""
     values = torch.stack(losses).to(torch.float64)
     weights = torch.tensor(sizes, dtype=torch.float64, device=values.device)
-    return (values @ weights / weights.sum()).item()
+    totals = torch.stack([values @ weights, weights.sum()])  # (2,): sum(loss_i * n_i), sum(n_i)
+    if world is not None:
+        totals = distributed.all_reduce_sum(totals)
+    return (totals[0] / totals[1]).item()
 
 
 def _check_loss(loss: Any) -> torch.Tensor:
@@ -280,9 +317,9 @@ def _callback_state(state: TrainState, objects: dict, out_dir: Path | None) -> d
             "best_loss": state.best_loss, "out_dir": out_dir}
 
 
-def _progress_bar(config: TrainConfig, initial: int):
-    """A tqdm bar over epochs; with progress=None, shown only when stderr is a terminal."""
+def _progress_bar(config: TrainConfig, initial: int, main: bool):
+    """A tqdm bar over epochs; with progress=None, shown only when stderr is a terminal; never outside process 0."""
     from tqdm.auto import tqdm
 
-    show = sys.stderr.isatty() if config.progress is None else config.progress
+    show = main and (sys.stderr.isatty() if config.progress is None else config.progress)
     return tqdm(total=config.epochs, initial=initial, desc="fit", unit="epoch", disable=not show, file=sys.stderr)
