@@ -289,3 +289,24 @@ def test_shuffle_false_keeps_the_training_data_in_order_every_epoch():
     seen.clear()
     fit(torch.nn.Linear(1, 1), record, data, None, quiet(epochs=1, batch_size=10))
     assert seen[0] != list(range(10)) and sorted(seen[0]) == list(range(10))
+
+
+def test_the_loop_keeps_nothing_per_step_so_memory_is_bounded_by_the_batch():
+    """Live tensors at the end of an epoch do not grow with the number of steps it had."""
+    import gc
+    import warnings
+
+    def live_tensors_at_epoch_end(n: int) -> int:
+        counts = []
+
+        def count(event, state):
+            if event == "epoch_end":
+                gc.collect()
+                with warnings.catch_warnings():  # isinstance on torch.distributed's deprecated reduce_op warns
+                    warnings.simplefilter("ignore", FutureWarning)
+                    counts.append(sum(isinstance(o, torch.Tensor) for o in gc.get_objects()))
+
+        fit(torch.nn.Linear(2, 1), mse, line_data(n=n), None, quiet(epochs=1, batch_size=4), callbacks=[count])
+        return counts[0]
+
+    assert live_tensors_at_epoch_end(16) == live_tensors_at_epoch_end(256)  # 4 steps against 64

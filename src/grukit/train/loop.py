@@ -134,24 +134,28 @@ def fit(
         for epoch in remaining:
             started = time.perf_counter()
             net.train()
-            losses, sizes, norms = [], [], []
+            # Running sums updated in place: nothing a step allocates outlives it, so memory stays
+            # bounded by the batch however many steps an epoch has.
+            totals = torch.zeros(2, dtype=torch.float64, device=device)  # sum(loss_i * n_i), sum(n_i)
+            norms = torch.zeros(3, dtype=torch.float64, device=device)  # sum of norms, max norm, steps
             for step, batch in enumerate(train_loader):
                 batch = _to_device(batch, device)
                 size, weight = _share(step, batch, train_data, config, world)
                 loss = _check_loss(loss_fn(net, batch))
                 optimizer.zero_grad(set_to_none=True)
                 (loss if weight == 1.0 else loss * weight).backward()  # DDP averages the processes' gradients
-                norms.append(_clip_gradients(trainable, config.clip, config.clip_value))  # the PRE-clip norm
+                norm = _clip_gradients(trainable, config.clip, config.clip_value).double()  # the PRE-clip norm
+                norms += torch.stack([norm, torch.zeros_like(norm), torch.ones_like(norm)])
+                torch.maximum(norms[1], norm, out=norms[1])
                 lr = optimizer.param_groups[0]["lr"]  # the lr this step uses
                 optimizer.step()
                 scheduler.step()  # the schedule advances per batch
-                losses.append(loss.detach())
-                sizes.append(size)
-            train_loss = _weighted_mean(losses, sizes, world)
+                totals[0] += loss.detach().double() * size
+                totals[1] += size
+            train_loss = _mean(totals, world)
             val_loss = None if val_loader is None else _evaluate(model, loss_fn, val_loader, config, device, world)
-            norms = torch.stack(norms)
             metrics = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "lr": lr,
-                       "grad_norm": norms.mean().item(), "grad_norm_max": norms.max().item(),
+                       "grad_norm": (norms[0] / norms[2]).item(), "grad_norm_max": norms[1].item(),
                        "seconds": time.perf_counter() - started}
             state.history.append(metrics)
             state.epoch = epoch
@@ -224,13 +228,14 @@ def _evaluate(model: torch.nn.Module, loss_fn: Callable, loader: DataLoader, con
     """The mean of ``loss_fn`` over the loader's batches (and processes), weighted by batch size, in eval mode
     without gradients. ``model`` is the bare model: evaluation needs no gradient synchronisation."""
     model.eval()
-    losses, sizes = [], []
+    totals = torch.zeros(2, dtype=torch.float64, device=device)  # sum(loss_i * n_i), sum(n_i)
     with torch.no_grad():
         for step, batch in enumerate(loader):
             batch = _to_device(batch, device)
-            losses.append(_check_loss(loss_fn(model, batch)))
-            sizes.append(_share(step, batch, loader.dataset, config, world)[0])
-    return _weighted_mean(losses, sizes, world)
+            size = _share(step, batch, loader.dataset, config, world)[0]
+            totals[0] += _check_loss(loss_fn(model, batch)).double() * size
+            totals[1] += size
+    return _mean(totals, world)
 
 
 def _clip_gradients(parameters: list[torch.Tensor], clip: str, clip_value: float) -> torch.Tensor:
@@ -271,11 +276,8 @@ def _batch_size(batch: Any) -> int:
     return 1
 
 
-def _weighted_mean(losses: list[torch.Tensor], sizes: list[int], world: distributed.World | None = None) -> float:
-    """sum(loss_i * n_i) / sum(n_i) over every process's batches, in float64, with one device sync."""
-    values = torch.stack(losses).to(torch.float64)
-    weights = torch.tensor(sizes, dtype=torch.float64, device=values.device)
-    totals = torch.stack([values @ weights, weights.sum()])  # (2,): sum(loss_i * n_i), sum(n_i)
+def _mean(totals: torch.Tensor, world: distributed.World | None = None) -> float:
+    """sum(loss_i * n_i) / sum(n_i) from ``totals`` = (sum(loss_i * n_i), sum(n_i)), over every process; one sync."""
     if world is not None:
         totals = distributed.all_reduce_sum(totals)
     return (totals[0] / totals[1]).item()
