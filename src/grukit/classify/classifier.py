@@ -83,11 +83,12 @@ class GRUClassifier:
         return config_from_dict(ClassifyConfig, classify).validate(), config_from_dict(TrainConfig, train)
 
     # ----------------------------------------------------------------- training
-    def fit(self, X=None, y=None, *, out: str | Path | None = None, resume: bool = False) -> "GRUClassifier":
+    def fit(self, X=None, y=None, *, out: str | Path | None = None, resume: bool = False,
+            callbacks=()) -> "GRUClassifier":
         """Train on X (None: the bundled dataset's TRAIN file), holding out ``val_size`` of it for validation.
 
         ``out``: a folder for the training log (metrics.csv) and per-epoch checkpoints; ``resume``
-        continues from its last checkpoint. Returns ``self``.
+        continues from its last checkpoint; ``callbacks`` go to :func:`grukit.train.fit`. Returns ``self``.
         """
         from grukit.classify.training import (
             balanced_class_weights, check_trainable, cross_entropy_loss, stratified_split, tensor_dataset)
@@ -110,7 +111,7 @@ class GRUClassifier:
         train_set = tensor_dataset(train_part, codes[train_index], scaler)
         val_set = tensor_dataset(data.subset(val_index), codes[val_index], scaler) if len(val_index) else None
         result = fit(net, cross_entropy_loss(weights, config.jitter), train_set, val_set, train_config, out_dir=out,
-                     resume=resume)
+                     resume=resume, callbacks=callbacks)
         self.config_, self.train_config_, self.net_ = config, train_config, net.cpu().eval()
         self.classes_ = np.asarray(classes)
         self.n_features_in_ = data.num_channels

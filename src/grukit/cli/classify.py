@@ -8,6 +8,7 @@ import click
 
 from grukit.classify.config import ClassifyConfig
 from grukit.cli._options import dataclass_options, merge_options, read_toml
+from grukit.cli.tune import tune_command
 from grukit.train.config import TrainConfig
 from grukit.train.distributed import is_main_process
 
@@ -151,3 +152,6 @@ def predict(model_dir: Path, files: tuple[Path, ...], out: Path | None) -> None:
         if "true_label" in frame:
             hits = int((frame["label"].astype(str) == frame["true_label"].astype(str)).sum())
             click.echo(f"accuracy on {path}: {hits / len(frame):.4g} ({hits}/{len(frame)})")
+
+
+classify.add_command(tune_command("classify"))

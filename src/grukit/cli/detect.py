@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from grukit.cli._options import dataclass_options, merge_options, read_toml
+from grukit.cli.tune import tune_command
 from grukit.detect.config import DetectConfig
 from grukit.train.config import TrainConfig
 from grukit.train.distributed import is_main_process
@@ -111,3 +112,6 @@ def _summary(metrics: dict) -> str:
                      f"{nab['every_flagged_step']:.3f} with every flagged step (null {nab['null']:g}, "
                      f"perfect {nab['perfect']:g})")
     return "\n".join(lines)
+
+
+detect.add_command(tune_command("detect"))

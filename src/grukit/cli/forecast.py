@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from grukit.cli._options import dataclass_options, merge_options, read_toml
+from grukit.cli.tune import tune_command
 from grukit.forecast.config import ForecastConfig
 from grukit.train.config import TrainConfig
 from grukit.train.distributed import is_main_process
@@ -107,3 +108,6 @@ def backtest(data: Path | None, folds: int, out: Path | None, config_file: Path 
     if out is not None:
         atomic_write_text(Path(out) / "backtest.json", json.dumps(result, indent=2) + "\n")
         click.echo(f"backtest: {Path(out) / 'backtest.json'}")
+
+
+forecast.add_command(tune_command("forecast"))
