@@ -71,6 +71,7 @@ def test_onnx_forecast_equals_pytorch_and_predict_whole_and_streamed(tmp_path, n
     model = GRUForecaster(lookback=16, horizon=5, **options, **FAST).fit(frame)
     path = export_forecaster(model, tmp_path / "f.onnx")
     sidecar = json.loads((tmp_path / "f.onnx.json").read_text())
+    assert (sidecar["graph"], sidecar["streamable"], sidecar["transform"]) == ("stateful", True, "none")
     x, future = _inputs(sidecar, frame, model)
     batch = x.shape[0]
     feeds = {"x": x, "h": np.zeros((2, batch * sidecar["state"]["sequences_per_row"], 8), np.float32)}
@@ -114,14 +115,11 @@ def test_cli_exports_a_trained_model_dir_in_both_formats(tmp_path, capsys):
     assert code == 0 and (tmp_path / "run" / "model.pt").is_file() and (tmp_path / "run" / "model.pt.json").is_file()
 
 
-@pytest.mark.parametrize("case", ["missing", "format", "revin", "segments", "classify"])
+@pytest.mark.parametrize("case", ["missing", "format", "classify"])
 def test_cli_errors_are_one_line(tmp_path, capsys, case):
     folder, out = tmp_path / "run", tmp_path / "out.onnx"
     args = ["export", "--model", folder, "--out", out]
-    if case in ("revin", "segments"):
-        extra = dict(revin=True) if case == "revin" else dict(segment_length=8)
-        GRUForecaster(lookback=16, horizon=5, **extra, **{**FAST, "epochs": 1}).fit(_long()).save(folder)
-    elif case == "classify":
+    if case == "classify":
         folder.mkdir()
         (folder / "config.json").write_text('{"format": "grukit.classify"}')
     elif case == "format":
@@ -129,12 +127,6 @@ def test_cli_errors_are_one_line(tmp_path, capsys, case):
     code, _, err = run(capsys, args)
     expected = {
         "missing": (1, f"model folder {folder} does not exist; pass the --out folder of a training run."),
-        "revin": (2, "this forecast model normalizes each window by the window's own mean and spread (revin=True), "
-                     "so its forecast is not a function of a carried state; export supports revin=False models; "
-                     "retrain with revin=False to export it."),
-        "segments": (2, "this forecast model reads its lookback in segments of 8 steps (segment_length=8), so its "
-                        "state cannot be carried row by row outside the graph; export supports segment_length=0 "
-                        "models; retrain with segment_length=0 to export it."),
         "classify": (2, f"{folder} holds a 'classify' model; export supports forecast model folders, and "
                         f"grukit.nn.GRU modules through grukit.export.export_gru."),
     }

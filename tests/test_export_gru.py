@@ -161,3 +161,26 @@ def test_unknown_format_and_wrong_module():
     with pytest.raises(TypeError, match=re.escape("StatefulGRU: expected a grukit.nn.GRU or torch.nn.GRU; "
                                                   "got LSTM.")):
         StatefulGRU(torch.nn.LSTM(3, 8))
+
+
+def test_the_graph_and_its_sidecar_are_written_as_a_pair(tmp_path, monkeypatch):
+    from grukit.export import writers
+
+    path = export_gru(_gru(), tmp_path / "gru.pt", "torchscript")  # an earlier export of the same name
+    real_replace = writers.os.replace
+
+    def failing_replace(src, dst):
+        if str(dst).endswith(".json"):
+            raise OSError("disk full")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(writers.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        export_gru(_gru(reset="before"), path, "torchscript")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no new graph beside the old sidecar, no temp files
+    monkeypatch.setattr(writers.os, "replace", real_replace)
+
+    with pytest.raises(TypeError, match="not JSON serializable"):  # a sidecar that cannot be written: no files
+        writers.write(StatefulGRU(_gru()), path, "torchscript", (), ["x", "h"], ["y", "h_next"], {},
+                      {"bad": object()})
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -19,10 +19,12 @@ SUFFIXES = {"onnx": ".onnx", "torchscript": ".pt"}
 def export(model_dir: Path, format: str, out: Path | None) -> None:
     """Export a trained forecast model as a graph (x, h[, future]) -> (y, h_next).
 
-    The GRU state h is an input and h_next an output, so a caller keeps the state and streams
-    new rows: zeros start a window, and feeding the lookback rows from zeros reproduces
-    `grukit forecast predict`. x and y are in the model's scaled space; FILE.json holds the column
-    order and the scalers that map y back to the data's units.
+    The GRU state h is an input and h_next an output: zeros start a window, and feeding the
+    last lookback rows from zeros reproduces `grukit forecast predict`. A step-wise model
+    without RevIN also streams (rows in chunks, carrying h); a model with revin or
+    segment_length > 0 is a "window" graph that takes the whole window in one call (FILE.json's
+    "graph" says which). x and y are in the model's scaled space; FILE.json holds the column
+    order, the target transform and the scalers that map y back to the data's units.
     """
     from grukit.export import export_model_dir
 

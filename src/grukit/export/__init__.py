@@ -2,7 +2,9 @@
 
 Every exported graph computes ``(x, h) -> (y, h_next)`` (plus ``future`` for forecast models
 with calendar inputs), with dynamic batch and time axes, so the recurrent state lives outside
-it: zeros start a sequence, and passing ``h_next`` back with the next rows streams it. Formats:
+it: zeros start a sequence, and passing ``h_next`` back with the next rows streams it. Forecast
+models with RevIN or segments export as "window" graphs: x is a whole lookback window, run with
+``OnnxGraph``, not streamed (the sidecar's ``graph`` says which kind a file is). Formats:
 ONNX (runs in onnxruntime and other ONNX runtimes) and TorchScript (``torch.jit.load``). A JSON
 sidecar (``model.onnx.json``) beside each file records shapes, options, column order and, for
 forecast models, the scalers that map y back to the data's units.
@@ -15,8 +17,8 @@ Example:
 """
 
 from grukit.export.api import export_forecaster, export_gru, export_model_dir
-from grukit.export.runtime import OnnxStream
+from grukit.export.runtime import OnnxGraph, OnnxStream
 from grukit.export.stateful_gru import StatefulGRU
 from grukit.export.writers import FORMATS
 
-__all__ = ["FORMATS", "OnnxStream", "StatefulGRU", "export_forecaster", "export_gru", "export_model_dir"]
+__all__ = ["FORMATS", "OnnxGraph", "OnnxStream", "StatefulGRU", "export_forecaster", "export_gru", "export_model_dir"]

@@ -14,6 +14,11 @@ from grukit.export.stateful_gru import StatefulGRU
 from grukit.export.writers import check_format, write
 
 _EXAMPLE_BATCH, _EXAMPLE_STEPS = 2, 3
+_STATEFUL_USAGE = ("feed the last lookback rows of a series from h = 0 (zeros) to reproduce predict; the rows may "
+                   "also come in chunks, passing each h_next back as h.")
+_WINDOW_USAGE = ("feed the last lookback rows of a series in one call from h = 0 (zeros) to reproduce predict; "
+                 "x must be the whole window (RevIN statistics are computed from x; a segment model needs a "
+                 "multiple of segment_length rows), so chunks carrying h are not equivalent.")
 
 
 def export_gru(gru: nn.Module, path: str | Path, format: str = "onnx", *, batch_first: bool | None = None) -> Path:
@@ -47,6 +52,7 @@ def export_gru(gru: nn.Module, path: str | Path, format: str = "onnx", *, batch_
     initial = getattr(gru, "initial_state", None)
     sidecar = {
         "kind": "gru",
+        "graph": "stateful",
         "shapes": {"x": "(B, T, I)" if stateful.batch_first else "(T, B, I)", "h": "(L*D, B, H)",
                    "y": "(B, T, D*H)" if stateful.batch_first else "(T, B, D*H)", "h_next": "(L*D, B, H)"},
         "input_size": stateful.input_size, "hidden_size": stateful.hidden_size, "num_layers": stateful.num_layers,
@@ -65,14 +71,16 @@ def export_forecaster(model, path: str | Path, format: str = "onnx") -> Path:
     """Write a fitted ``GRUForecaster``'s network as ``(x, h[, future]) -> (y, h_next)``.
 
     x holds scaled rows and y is the scaled forecast: ``path + ".json"`` carries the column
-    order, the scalers of every training series and how to unscale (see
+    order, the scalers of every training series, the target transform and how to unscale (see
     :mod:`grukit.export.forecast_graph` for the shapes). Feeding a window of ``lookback`` rows
-    from ``h = 0`` reproduces ``predict``; so does feeding it row by row while carrying ``h``.
-    Models with ``revin=True`` or ``segment_length > 0`` are refused (their forecast is not a
-    function of a carried state).
+    from ``h = 0`` reproduces ``predict``. The sidecar's ``graph`` says how x may be fed:
+    "stateful" (step-wise GRU without RevIN) also takes the window in chunks carrying h;
+    "window" (``revin=True`` or ``segment_length > 0``) needs the whole window in one call, with
+    a multiple of ``segment_length`` rows for a segment model (:class:`OnnxGraph` checks it).
 
     Example:
         >>> export_forecaster(GRUForecaster.load("runs/air"), "air.onnx")
+        >>> y, h_next = OnnxGraph("air.onnx")(x_window)   # x_window (B, 24, 1), scaled
     """
     from grukit.data.calendar import calendar_feature_names
 
@@ -81,7 +89,8 @@ def export_forecaster(model, path: str | Path, format: str = "onnx") -> Path:
     net = model.net_.eval()
     graph = ForecastGraph(net)
     future_size, schema, config = net.future_size, model.schema_, model.config_
-    batch, steps = _EXAMPLE_BATCH, _EXAMPLE_STEPS
+    window = graph.kind == "window"
+    batch, steps = _EXAMPLE_BATCH, config.lookback if window else _EXAMPLE_STEPS
     example = (torch.zeros(batch, steps, net.input_size), torch.zeros(graph.state_shape(batch)))
     names, dynamic = ["x", "h"], {"x": {0: "batch", 1: "time"}, "h": {1: "sequences"}}
     if future_size:
@@ -90,8 +99,11 @@ def export_forecaster(model, path: str | Path, format: str = "onnx") -> Path:
         dynamic["future"] = {0: "batch"}
     dynamic.update({"y": {0: "batch"}, "h_next": {1: "sequences"}})
     per_row = net.target_size if net.channel_independent else 1
+    encoder = graph.core.encoder
     sidecar = {
         "kind": "forecast",
+        "graph": graph.kind,
+        "usage": _WINDOW_USAGE if window else _STATEFUL_USAGE,
         "shapes": {"x": "(B, T, C+P+F)", "h": "(L, S, H)", "future": "(B, K, F)", "y": "(B, K, C, Q)",
                    "h_next": "(L, S, H)", "S": "B * sequences_per_row"},
         "input_columns": [*schema["target_columns"], *schema["covariate_columns"],
@@ -99,9 +111,11 @@ def export_forecaster(model, path: str | Path, format: str = "onnx") -> Path:
         "target_columns": schema["target_columns"], "future_columns": calendar_feature_names(schema["freq"])
         if future_size else [],
         "quantiles": list(config.quantiles) or [0.5], "lookback": config.lookback, "horizon": config.horizon,
-        "strategy": config.strategy, "freq": schema["freq"],
-        "state": _state_description(net.gru.num_layers, per_row, net.gru.hidden_size, None),
-        "streamable": True,
+        "strategy": config.strategy, "freq": schema["freq"], "revin": net.revin is not None,
+        "segment_length": net.segment_length, "channel_independent": bool(net.channel_independent),
+        "transform": config.transform,
+        "state": _state_description(encoder.num_layers, per_row, encoder.hidden_size, None),
+        "streamable": not window,
         "scaled": ("x and y are in the model's scaled space: scale each row of a series with its scaler below "
                    "(targets: (v - mean) / scale, after log when transform is 'log'; covariates likewise), and "
                    "unscale y with v = y * scale + mean (then exp when transform is 'log')."),

@@ -1,9 +1,15 @@
 """``ForecastGraph``: a trained ``ForecastNet`` as ``(x, h[, future]) -> (y, h_next)``, exportable.
 
-The graph runs the encoder GRU from the state ``h`` over the new rows ``x`` and forecasts the
-next K steps from the state it reaches; ``h_next`` is that state, for the next call. Feeding a
-window of L rows from ``h = 0`` gives exactly what ``ForecastNet`` gives for that window, and so
-does feeding it in chunks (one row at a time, say) while carrying ``h`` outside the graph.
+The graph runs the encoder GRU from the state ``h`` over the rows ``x`` and forecasts the next K
+steps from the state it reaches; ``h_next`` is that state. Feeding a window of L rows from
+``h = 0`` gives exactly what ``ForecastNet`` gives for that window. Two kinds of graph:
+
+    stateful  step-wise GRU, no RevIN: the forecast is a function of (state, new rows), so the
+              window may also be fed in chunks (one row at a time, say) carrying h outside.
+    window    revin=True or segment_length > 0: x must be the whole window. RevIN's statistics
+              are the window's own mean and spread, computed inside the graph from x, and a
+              segment model reads x in segments of w rows (T a multiple of w), so chunks
+              carrying h would not equal one call.
 
 Inputs and outputs are in the model's scaled space (B batch, T rows, C targets, P covariates,
 F calendar features, K horizon, Q quantiles, L layers, H hidden, S = B, or B*C with independent
@@ -13,9 +19,7 @@ channels)::
     h       (L, S, H)      the encoder state; zeros before the first row of a window
     future  (B, K, F)      calendar features of the K forecast steps (only when F > 0)
     y       (B, K, C, Q)   the forecast, still scaled: unscale with the sidecar's scalers
-    h_next  (L, S, H)      the state after the last row of x
-
-Models that cannot carry their state outside the graph are refused by :func:`check_exportable`.
+    h_next  (L, S, H)      the encoder's state after the last row of x
 """
 
 from __future__ import annotations
@@ -26,33 +30,80 @@ from typing import List, Tuple
 import torch
 from torch import Tensor, nn
 
-from grukit.errors import ConfigError
 from grukit.export.stateful_gru import StatefulGRU
 
 
-def check_exportable(net: nn.Module) -> None:
-    """Raise ConfigError for a ForecastNet whose forecast is not a function of (state, new rows)."""
-    if getattr(net, "segment_length", 0):
-        raise ConfigError(f"this forecast model reads its lookback in segments of {net.segment_length} steps "
-                          f"(segment_length={net.segment_length}), so its state cannot be carried row by row "
-                          f"outside the graph; export supports segment_length=0 models; retrain with "
-                          f"segment_length=0 to export it.")
-    if net.revin is not None:
-        raise ConfigError("this forecast model normalizes each window by the window's own mean and spread "
-                          "(revin=True), so its forecast is not a function of a carried state; export supports "
-                          "revin=False models; retrain with revin=False to export it.")
+def graph_kind(net: nn.Module) -> str:
+    """"window" for a ForecastNet with RevIN or segments (x must be a whole window), else "stateful"."""
+    return "window" if net.revin is not None or net.segment_length else "stateful"
 
 
-class ForecastGraph(nn.Module):
-    """A ``ForecastNet`` in eval mode as ``(x, h, future) -> (y, h_next)``; shapes in the module docstring.
+def sequence_inputs(targets: Tensor, others: Tensor, channel_independent: bool) -> Tensor:
+    """Targets (B, T, C) and the other inputs (B, T, P+F) -> GRU input (S, T, C'+P+F)."""
+    if not channel_independent:
+        return torch.cat([targets, others], dim=-1)
+    channels = targets.shape[2]
+    per_channel = targets.transpose(1, 2).unsqueeze(-1)  # (B, C, T, 1)
+    others = others.unsqueeze(1).expand(-1, channels, -1, -1)  # (B, C, T, P+F)
+    return torch.cat([per_channel, others], dim=-1).flatten(0, 1)  # (B*C, T, 1+P+F)
+
+
+def from_sequences(y: Tensor, target_size: int, num_quantiles: int, channel_independent: bool) -> Tensor:
+    """Head output (S, K, C'*Q) -> (B, K, C, Q); explicit reshapes, as ONNX needs known ranks."""
+    if not channel_independent:
+        return y.reshape(y.shape[0], y.shape[1], target_size, num_quantiles)
+    y = y.reshape(-1, target_size, y.shape[1], num_quantiles)  # (B, C, K, Q)
+    return y.transpose(1, 2)  # (B, K, C, Q)
+
+
+def per_sequence(future: Tensor, target_size: int, channel_independent: bool) -> Tensor:
+    """Per-row future inputs (B, K, F) -> one copy per sequence (S, K, F): B*C rows with independent channels."""
+    if not channel_independent:
+        return future
+    return future.unsqueeze(1).expand(-1, target_size, -1, -1).flatten(0, 1)  # (B, C, K, F) -> (B*C, K, F)
+
+
+class WindowNorm(nn.Module):
+    """RevIN in eval mode (``grukit.models.RevIN``), with the window's statistics computed in the graph.
+
+    normalize:   x' = (x - mean_T(x)) / sqrt(var_T(x) + eps) * gamma + beta
+    denormalize: y  = (y' - beta) / (gamma + eps^2) * sqrt(var_T(x) + eps) + mean_T(x)
+
+    Shapes: targets (B, T, C) -> (B, T, C), mean and std (B, 1, C); y (B, K, C, Q) -> (B, K, C, Q).
+    """
+
+    __constants__ = ["eps", "affine"]
+
+    def __init__(self, revin: nn.Module) -> None:
+        super().__init__()
+        self.eps, self.affine = float(revin.eps), bool(revin.affine)
+        channels = revin.gamma.shape[0] if self.affine else 1
+        gamma = revin.gamma.detach().clone().cpu() if self.affine else torch.ones(channels)
+        beta = revin.beta.detach().clone().cpu() if self.affine else torch.zeros(channels)
+        self.gamma, self.beta = nn.Parameter(gamma, False), nn.Parameter(beta, False)  # (C,)
+
+    def normalize(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        mean = x.mean(dim=1, keepdim=True)  # (B, 1, C)
+        centered = x - mean
+        std = torch.sqrt((centered * centered).mean(dim=1, keepdim=True) + self.eps)  # (B, 1, C), biased var
+        x = centered / std
+        if self.affine:
+            x = x * self.gamma + self.beta
+        return x, mean, std
+
+    def denormalize(self, y: Tensor, mean: Tensor, std: Tensor) -> Tensor:
+        """y (B, K, C, Q); quantiles share their channel's statistics."""
+        if self.affine:
+            y = (y - self.beta.unsqueeze(-1)) / (self.gamma.unsqueeze(-1) + self.eps * self.eps)  # (C, 1) broadcast
+        return y * std.unsqueeze(-1) + mean.unsqueeze(-1)  # (B, 1, C, 1) broadcast
+
+
+class StepForecast(nn.Module):
+    """The step-wise encoder and its head: (targets, others, h, future) -> (y, h_next).
 
     Strategies: direct, ``y = Linear([h_next[-1] ; future])``; recursive, the one-step head is
     rolled K steps from ``h_next`` feeding its median forecast back (the rollout's states stay
     inside; ``h_next`` is the state after x).
-
-    Example:
-        >>> graph = torch.jit.script(ForecastGraph(net.eval()))
-        >>> y, h = graph(x_window, torch.zeros(graph.state_shape(batch)), future)
     """
 
     __constants__ = ["target_size", "horizon", "future_size", "num_quantiles", "median", "recursive",
@@ -60,7 +111,6 @@ class ForecastGraph(nn.Module):
 
     def __init__(self, net: nn.Module) -> None:
         super().__init__()
-        check_exportable(net)
         self.target_size, self.horizon, self.future_size = net.target_size, net.horizon, net.future_size
         self.num_quantiles, self.recursive = net.num_quantiles, net.strategy == "recursive"
         self.channel_independent = bool(net.channel_independent)
@@ -69,51 +119,70 @@ class ForecastGraph(nn.Module):
         self.encoder = StatefulGRU(net.gru, batch_first=True)
         self.head = copy.deepcopy(net.head).cpu().eval().requires_grad_(False)
 
-    def state_shape(self, batch: int) -> tuple[int, int, int]:
-        """(L, S, H) of ``h`` for ``batch`` rows of x; S = batch * C with independent channels."""
-        sequences = batch * self.target_size if self.channel_independent else batch
-        return (self.encoder.num_layers, sequences, self.encoder.hidden_size)
+    def _outputs(self, y: Tensor) -> Tensor:
+        return from_sequences(y, self.target_size, self.num_quantiles, self.channel_independent)
 
-    def _sequence_inputs(self, targets: Tensor, others: Tensor) -> Tensor:
-        """Targets (B, T, C) and the other inputs (B, T, P+F) -> GRU input (S, T, C'+P+F)."""
-        if not self.channel_independent:
-            return torch.cat([targets, others], dim=-1)
-        per_channel = targets.transpose(1, 2).unsqueeze(-1)  # (B, C, T, 1)
-        others = others.unsqueeze(1).expand(-1, self.target_size, -1, -1)  # (B, C, T, P+F)
-        return torch.cat([per_channel, others], dim=-1).flatten(0, 1)  # (B*C, T, 1+P+F)
-
-    def _from_sequences(self, y: Tensor) -> Tensor:
-        """Head output (S, K, C'*Q) -> (B, K, C, Q); explicit reshapes, as ONNX needs known ranks."""
-        if not self.channel_independent:
-            return y.reshape(y.shape[0], y.shape[1], self.target_size, self.num_quantiles)
-        y = y.reshape(-1, self.target_size, y.shape[1], self.num_quantiles)  # (B, C, K, Q)
-        return y.transpose(1, 2)  # (B, K, C, Q)
-
-    def forward(self, x: Tensor, h: Tensor, future: Tensor) -> Tuple[Tensor, Tensor]:
-        targets, others = x[..., : self.target_size], x[..., self.target_size :]  # (B, T, C), (B, T, P+F)
-        _, h_next = self.encoder(self._sequence_inputs(targets, others), h)  # h_next (L, S, H)
+    def forward(self, targets: Tensor, others: Tensor, h: Tensor, future: Tensor) -> Tuple[Tensor, Tensor]:
+        _, h_next = self.encoder(sequence_inputs(targets, others, self.channel_independent), h)  # (L, S, H)
         if self.recursive:
-            return self._rollout(h_next, future, x[:, :1, :0]), h_next
+            return self._rollout(h_next, future, targets[:, :1, :0]), h_next
         features = h_next[-1]  # (S, H)
         if self.future_size > 0:
-            flat_future = future.flatten(1)  # (B, K*F)
-            if self.channel_independent:
-                flat_future = flat_future.unsqueeze(1).expand(-1, self.target_size, -1).flatten(0, 1)  # (B*C, K*F)
+            flat_future = per_sequence(future, self.target_size, self.channel_independent).flatten(1)  # (S, K*F)
             features = torch.cat([features, flat_future], dim=-1)
         y = self.head(features).reshape(features.shape[0], self.horizon, -1)  # (S, K, C'*Q)
-        return self._from_sequences(y), h_next
+        return self._outputs(y), h_next
 
     def _rollout(self, h: Tensor, future: Tensor, no_columns: Tensor) -> Tensor:
         """Feed each median forecast back for K steps from state h (L, S, H) -> (B, K, C, Q)."""
         predictions: List[Tensor] = []
         for k in range(self.horizon):
-            y_k = self._from_sequences(self.head(h[-1]).unsqueeze(1))  # (B, 1, C, Q)
+            y_k = self._outputs(self.head(h[-1]).unsqueeze(1))  # (B, 1, C, Q)
             predictions.append(y_k)
             if k + 1 < self.horizon:
                 fed = y_k[..., self.median]  # (B, 1, C)
                 calendar = future[:, k : k + 1] if self.future_size > 0 else no_columns  # (B, 1, F)
-                _, h = self.encoder(self._sequence_inputs(fed, calendar), h)
+                _, h = self.encoder(sequence_inputs(fed, calendar, self.channel_independent), h)
         return torch.cat(predictions, dim=1)  # (B, K, C, Q)
+
+
+class ForecastGraph(nn.Module):
+    """A ``ForecastNet`` in eval mode as ``(x, h, future) -> (y, h_next)``; shapes in the module docstring.
+
+    Splits x into targets and the other inputs, normalizes the targets by the window's own
+    statistics when the model has RevIN, runs the model's core (:class:`StepForecast`, or
+    :class:`grukit.export.segment_graph.SegmentForecast` for ``segment_length > 0``) from h, and
+    maps the forecast back through RevIN. ``kind`` is "stateful" or "window" (:func:`graph_kind`).
+
+    Example:
+        >>> graph = ForecastGraph(net.eval())
+        >>> scripted = torch.jit.script(graph)
+        >>> y, h = scripted(x_window, torch.zeros(graph.state_shape(batch)), future)
+    """
+
+    __constants__ = ["target_size"]
+
+    def __init__(self, net: nn.Module) -> None:
+        from grukit.export.segment_graph import SegmentForecast
+
+        super().__init__()
+        self.target_size, self.channel_independent = net.target_size, bool(net.channel_independent)
+        self.kind, self.segment_length = graph_kind(net), int(net.segment_length)
+        self.revin = None if net.revin is None else WindowNorm(net.revin)
+        self.core = SegmentForecast(net) if net.segment_length else StepForecast(net)
+
+    def state_shape(self, batch: int) -> tuple[int, int, int]:
+        """(L, S, H) of ``h`` for ``batch`` rows of x; S = batch * C with independent channels."""
+        sequences = batch * self.target_size if self.channel_independent else batch
+        return (self.core.encoder.num_layers, sequences, self.core.encoder.hidden_size)
+
+    def forward(self, x: Tensor, h: Tensor, future: Tensor) -> Tuple[Tensor, Tensor]:
+        targets, others = x[..., : self.target_size], x[..., self.target_size :]  # (B, T, C), (B, T, P+F)
+        if self.revin is None:
+            return self.core(targets, others, h, future)
+        targets, mean, std = self.revin.normalize(targets)
+        y, h_next = self.core(targets, others, h, future)  # y (B, K, C, Q), normalized
+        return self.revin.denormalize(y, mean, std), h_next
 
 
 class NoFutureGraph(nn.Module):

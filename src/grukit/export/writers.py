@@ -1,4 +1,4 @@
-"""Write a stateful module as ONNX or TorchScript, atomically, with a JSON sidecar beside it.
+"""Write a stateful module as ONNX or TorchScript with a JSON sidecar beside it, the two as one atomic pair.
 
 Both formats start from ``torch.jit.script``: the scripted loop over time becomes an ONNX
 ``Loop`` (dynamic batch and time axes) through PyTorch's TorchScript-based ONNX exporter
@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from grukit._io import atomic_write, atomic_write_text
 from grukit.errors import ConfigError, GrukitError
 
 FORMATS = ("onnx", "torchscript")
@@ -61,6 +62,9 @@ def write(module: nn.Module, path: Path, format: str, example: tuple, input_name
     """
     check_format(format)
     path = Path(path)
+    document = {"format": "grukit.export", "format_version": SIDECAR_FORMAT_VERSION, "file": path.name,
+                "graph_format": format, "inputs": input_names, "outputs": output_names, **sidecar}
+    text = json.dumps(document, indent=2) + "\n"  # before any file is written: a bad sidecar writes nothing
     scripted = script(module)
     if format == "onnx":
         _check_onnx_installed()
@@ -73,11 +77,46 @@ def write(module: nn.Module, path: Path, format: str, example: tuple, input_name
         def export(tmp: str) -> None:
             with _quiet_deprecations():
                 torch.jit.save(scripted, tmp)
-    atomic_write(path, export)
-    document = {"format": "grukit.export", "format_version": SIDECAR_FORMAT_VERSION, "file": path.name,
-                "graph_format": format, "inputs": input_names, "outputs": output_names, **sidecar}
-    atomic_write_text(sidecar_path(path), json.dumps(document, indent=2) + "\n")
+    write_pair(path, export, sidecar_path(path), text)
     return path
+
+
+def write_pair(path: Path, write_file: Callable[[str], None], sidecar: Path, text: str) -> None:
+    """Write ``path`` (through ``write_file(tmp)``) and its ``sidecar`` text as a pair: both or neither.
+
+    Both go to temporary files beside ``path`` first and are renamed into place only when both
+    are complete. Should the second rename fail, the new file and any older sidecar are removed,
+    so a graph is never left beside a description of another one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temps = []
+    try:
+        for target in (path, sidecar):
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{target.name}.", suffix=".tmp")
+            os.close(fd)
+            temps.append(tmp)
+        write_file(temps[0])
+        Path(temps[1]).write_text(text)
+        for tmp in temps:
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the files the usual permissions
+        os.replace(temps[0], path)
+        try:
+            os.replace(temps[1], sidecar)
+        except BaseException:
+            for stale in (path, sidecar):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(stale)
+            raise
+    finally:
+        for tmp in temps:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _check_onnx_installed() -> None:
