@@ -1,4 +1,4 @@
-"""MinGRU: the parallel log-space scan against the step-by-step loop, gradients, shapes, errors."""
+"""MinGRU: the linear- and log-space parallel scans against the step-by-step loop, gradients, shapes, errors."""
 
 from __future__ import annotations
 
@@ -11,14 +11,18 @@ from torch.func import functional_call
 
 import grukit.nn
 import grukit.nn.scan
-from grukit.nn.mingru import MinGRU, mingru_gates
+from grukit.nn.mingru import MinGRU, mingru_gates, mingru_sequence
 from grukit.nn.scan import (
     g,
     initial_state_term,
     log_g,
     log_sigmoid,
+    mingru_coefficient_grads,
+    mingru_coefficients,
     mingru_log_coefficients,
     parallel_scan_log,
+    scan_linear,
+    scan_linear_adjoint,
     scan_log,
     sequential_scan,
 )
@@ -107,6 +111,133 @@ def test_first_step_uses_the_initial_state_as_is():
     z = torch.sigmoid(k)
     output, _ = model(x, hx)
     assert max_diff(output[0], (1 - z) * hx[0] + z * g(p)) < 1e-15
+
+
+# ----------------------------------------------------------------- linear-space scan and its adjoint
+@pytest.mark.parametrize("chunk_size", [1, 2, 5, 32, 10_000])
+@pytest.mark.parametrize("steps", [1, 2, 7, 64, 100, 1024])
+def test_scan_linear_is_the_loop_for_any_signs_both_directions(steps, chunk_size):
+    """Signed a, b and h0 (as in the backward pass), whole chunks and a remainder, forwards and backwards."""
+    torch.manual_seed(steps + chunk_size)
+    a, b = torch.randn(2, steps, 3, 4, dtype=torch.float64)
+    h0 = torch.randn(3, 4, dtype=torch.float64)
+    assert max_diff(scan_linear(a, b, h0, chunk_size), sequential_scan(a, b, h0)) < 1e-12
+    backwards = sequential_scan(a.flip(0), b.flip(0), h0).flip(0)
+    assert max_diff(scan_linear(a, b, h0, chunk_size, reverse=True), backwards) < 1e-12
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_linear_log_and_loop_agree_when_products_of_a_underflow(dtype):
+    """T = 2048 with a_t down to 1e-12: chunk products underflow to 0 in float32 and do no harm.
+
+    The linear scan stays as close to a float64 loop as the float32 loop itself (~6e-7); the
+    log-space scan loses digits to its large |sum log a| (~1.4e-4 in float32, ~3e-13 in float64).
+    """
+    torch.manual_seed(6)
+    k = torch.randn(2048, 2, 8, dtype=dtype) * 6 + 4  # z near 1, a = sigmoid(-k) as small as ~1e-12
+    p = torch.randn(2048, 2, 8, dtype=dtype) * 3
+    h0 = torch.randn(2, 8, dtype=dtype) * 5
+    a, b = mingru_coefficients(k, p)
+    decay = a[:32].prod(dim=0)
+    assert (decay < 1e-38).sum() > 8  # below float32's smallest normal, 0 in float32
+    expected = sequential_scan(a.double(), b.double(), h0.double())
+    linear = scan_linear(a, b, h0, chunk_size=32)
+    log = scan_log(*mingru_log_coefficients(k, p), h0, chunk_size=32)
+    assert max_diff(linear.double(), expected) < TOLERANCE[dtype]
+    assert max_diff(log.double(), expected) < 100 * TOLERANCE[dtype]
+
+
+@pytest.mark.parametrize("steps, chunk_size", [(1, 4), (9, 2), (100, 8), (100, 1)])
+def test_scan_linear_adjoint_is_autograd_of_the_loop(steps, chunk_size):
+    torch.manual_seed(steps)
+    a, b, grad_h = (torch.randn(steps, 3, 4, dtype=torch.float64) for _ in range(3))
+    h0 = torch.randn(3, 4, dtype=torch.float64)
+    inputs = [t.clone().requires_grad_(True) for t in (a, b, h0)]
+    grad_a, grad_b, grad_h0 = torch.autograd.grad(sequential_scan(*inputs), inputs, grad_h)
+    lam = scan_linear_adjoint(a, grad_h, None, chunk_size)
+    h_prev = torch.cat([h0[None], sequential_scan(a, b, h0)[:-1]])
+    assert max_diff(lam, grad_b) < 1e-12
+    assert max_diff(lam * h_prev, grad_a) < 1e-12
+    assert max_diff(a[0] * lam[0], grad_h0) < 1e-12
+
+
+def test_scan_linear_adjoint_in_pieces_with_a_carry_is_the_whole():
+    torch.manual_seed(7)
+    a, grad_h = torch.randn(2, 50, 3, dtype=torch.float64)
+    whole = scan_linear_adjoint(a, grad_h, chunk_size=4)
+    late = scan_linear_adjoint(a[30:], grad_h[30:], chunk_size=4)
+    early = scan_linear_adjoint(a[:30], grad_h[:30], carry=a[30] * late[0], chunk_size=4)
+    assert max_diff(torch.cat([early, late]), whole) < 1e-12
+
+
+def test_mingru_coefficients_and_their_gradients_are_the_definition():
+    """a = 1 - z, b = z g(p); the hand-written gradients equal autograd's, at p = 0 and around it too."""
+    torch.manual_seed(8)
+    k = torch.randn(200, dtype=torch.float64, requires_grad=True)
+    edges = torch.tensor([0.0, -1e-300, 1e-300], dtype=torch.float64)
+    p = torch.cat([torch.randn(197, dtype=torch.float64), edges]).requires_grad_(True)
+    h_prev, lam = torch.randn(2, 200, dtype=torch.float64)
+    z = torch.sigmoid(k)
+    a, b = mingru_coefficients(k.detach(), p.detach())
+    assert max_diff(a, 1 - z) < 1e-15 and max_diff(b, z * g(p)) < 1e-15
+    grad_k, grad_p = torch.autograd.grad(((1 - z) * h_prev * lam + z * g(p) * lam).sum(), (k, p))
+    dk, dp = mingru_coefficient_grads(lam, a, p.detach(), h_prev)
+    assert max_diff(dk, grad_k) < 1e-15 and max_diff(dp, grad_p) < 1e-15
+    assert dp[-3:].tolist() == [(lam[-3] * (1 - a[-3])).item(), (lam[-2] * (1 - a[-2]) / 4).item(),
+                                (lam[-1] * (1 - a[-1])).item()]
+
+
+# ----------------------------------------------------------------- the layer function, piece by piece
+@pytest.mark.parametrize("piece_steps, chunk_size", [(1, 32), (3, 2), (16, 4), (40, 32), (None, 32)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_mingru_sequence_in_pieces_is_the_loop_in_value_and_gradient(piece_steps, chunk_size, bias):
+    """Every input's gradient (x, W, b, h0) through pieces and chunk boundaries equals autograd of the loop."""
+    torch.manual_seed(9)
+    x = torch.randn(37, BATCH, INPUT, dtype=torch.float64)
+    h0 = torch.randn(BATCH, HIDDEN, dtype=torch.float64)
+    weight = torch.randn(2 * HIDDEN, INPUT, dtype=torch.float64)
+    b = torch.randn(2 * HIDDEN, dtype=torch.float64) if bias else None
+    grad_h = torch.randn(37, BATCH, HIDDEN, dtype=torch.float64)
+
+    def reference(x, h0, weight, b):
+        k, p = mingru_gates(x, weight, b)
+        z = torch.sigmoid(k)
+        return sequential_scan(1 - z, z * g(p), h0)
+
+    inputs = [t for t in (x, h0, weight, b) if t is not None]
+    results = []
+    for run in (reference, lambda *args: mingru_sequence(*args[:3], b if not bias else args[3], chunk_size,
+                                                        piece_steps)):
+        leaves = [t.clone().requires_grad_(True) for t in inputs]
+        h = run(*leaves, *([None] if not bias else []))
+        results.append([h, *torch.autograd.grad(h, leaves, grad_h)])
+    for ours, expected in zip(results[1], results[0]):
+        assert max_diff(ours, expected) < 1e-12
+    with torch.no_grad():  # the path without gradients gives the same states
+        assert max_diff(mingru_sequence(x, h0, weight, b, chunk_size, piece_steps), results[0][0]) < 1e-12
+
+
+def test_gradcheck_of_the_layer_function_across_pieces():
+    torch.manual_seed(10)
+    x, h0 = torch.randn(11, 2, 3, dtype=torch.float64), torch.randn(2, 4, dtype=torch.float64)
+    weight, bias = torch.randn(8, 3, dtype=torch.float64), torch.randn(8, dtype=torch.float64)
+    inputs = [t.requires_grad_(True) for t in (x, h0, weight, bias)]
+    assert torch.autograd.gradcheck(lambda *args: mingru_sequence(*args, chunk_size=2, piece_steps=4), inputs)
+
+
+def test_repeated_training_steps_reuse_buffers_without_stale_values():
+    """The kept gates are recycled between calls; a second and third backward give the first one's gradients."""
+    torch.manual_seed(11)
+    model = MinGRU(INPUT, HIDDEN, num_layers=2)
+    x = torch.randn(50, BATCH, INPUT)
+    grads = []
+    for _ in range(3):
+        model.zero_grad()
+        model(x)[0].square().sum().backward()
+        grads.append([p.grad.clone() for p in model.parameters()])
+        model(torch.randn(50, BATCH, INPUT))  # an unrelated forward in between, its graph dropped
+    for later in grads[1:]:
+        assert all(torch.equal(u, v) for u, v in zip(later, grads[0]))
 
 
 def test_scan_docstring_examples_hold():
@@ -205,6 +336,21 @@ def test_batch_first_is_a_transpose():
     output_bf, h_n_bf = model(x.transpose(0, 1), hx)
     assert torch.equal(output_bf.transpose(0, 1), output)
     assert torch.equal(h_n_bf, h_n)
+
+
+def test_batch_first_gradients_are_the_time_major_ones_transposed():
+    torch.manual_seed(12)
+    model = MinGRU(INPUT, HIDDEN, num_layers=2, residual=True, dtype=torch.float64)
+    x = torch.randn(9, BATCH, INPUT, dtype=torch.float64)
+    weights = torch.randn(9, BATCH, HIDDEN, dtype=torch.float64)
+    grads = []
+    for batch_first in (False, True):
+        model.batch_first = batch_first
+        leaf = (x.transpose(0, 1) if batch_first else x).clone().requires_grad_(True)
+        output = model(leaf)[0]
+        ((output.transpose(0, 1) if batch_first else output) * weights).sum().backward()
+        grads.append(leaf.grad.transpose(0, 1) if batch_first else leaf.grad)
+    assert max_diff(grads[0], grads[1]) < 1e-13
 
 
 def test_unbatched_shapes():

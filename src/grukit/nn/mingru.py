@@ -1,4 +1,11 @@
-"""``grukit.nn.MinGRU``: the minimal GRU of Feng et al. 2024, trained with a parallel scan."""
+"""``grukit.nn.MinGRU``: the minimal GRU of Feng et al. 2024, trained with a parallel scan.
+
+A layer runs as one autograd function (:class:`_MinGRULayer`) over pieces of the sequence, each
+of about ``PIECE_VALUES`` values per (n, B, H) array, so that a piece's gates, coefficients and
+states stay in the CPU's cache between the operations that make and use them. Pieces follow one
+another in time, each starting from the previous one's last state (and, for the gradients, from
+the last piece backwards). Within a piece, states come from :func:`grukit.nn.scan.scan_linear`.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +14,24 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.autograd.function import once_differentiable
 
-from grukit.nn import _checks
-from grukit.nn.scan import SCAN_CHUNK_SIZE, g, mingru_log_coefficients, scan_log
+from grukit.nn import _buffers, _checks
+from grukit.nn.scan import (
+    SCAN_CHUNK_SIZE,
+    g,
+    mingru_coefficient_grads,
+    mingru_coefficients,
+    scan_linear,
+    scan_linear_adjoint,
+)
 
 _OWNER = "MinGRU"
+# Values per (n, B, H) array in one piece of the sequence: 2**18 float32 values are 1 MiB, so the
+# half-dozen arrays a piece uses stay in cache. At B*H = 2048 and T = 2048, pieces of 128 steps were
+# fastest, 64-512 steps within 16%, the whole sequence at once 1.5-1.8x slower
+# (benchmarks/bench_mingru.py --pieces).
+PIECE_VALUES = 2**18
 
 
 def mingru_gates(x: Tensor, weight: Tensor, bias: Tensor | None) -> tuple[Tensor, Tensor]:
@@ -44,21 +64,110 @@ def mingru_step(x_t: Tensor, h: Tensor, weight: Tensor, bias: Tensor | None) -> 
 
 
 def mingru_sequence(
-    x: Tensor, h0: Tensor, weight: Tensor, bias: Tensor | None, chunk_size: int = SCAN_CHUNK_SIZE
+    x: Tensor, h0: Tensor, weight: Tensor, bias: Tensor | None, chunk_size: int = SCAN_CHUNK_SIZE,
+    piece_steps: int | None = None,
 ) -> Tensor:
-    """All states of a minGRU layer at once, by the log-space parallel scan.
+    """All states of a minGRU layer at once, by the linear-space parallel scan.
 
-    log a_t = -softplus(k_t),   log b_t = -softplus(-k_t) + log g(p_t),   [k_t; p_t] = W x_t + b
-    h_t     = a_t * h_{t-1} + b_t                      (see :func:`grukit.nn.scan.scan_log`)
+    [k_t; p_t] = W x_t + b,   a_t = sigmoid(-k_t),   b_t = (1 - a_t) g(p_t)
+    h_t        = a_t * h_{t-1} + b_t                 (see :func:`grukit.nn.scan.scan_linear`)
+
+    The sequence runs in pieces of ``piece_steps`` steps (None: about PIECE_VALUES values per
+    (n, B, H) array); each piece's gates come from one matrix product and its states from
+    :func:`scan_linear` in chunks of ``chunk_size``. With gradients on, the backward pass is the
+    adjoint scan (:class:`_MinGRULayer`).
 
     Shapes: x (T, B, I), h0 (B, H) -> h (T, B, H).
 
     Example:
         >>> h = mingru_sequence(torch.randn(10, 2, 3), torch.zeros(2, 4), torch.randn(8, 3), None)
     """
-    k, p = mingru_gates(x, weight, bias)  # (T, B, H) each
-    log_a, log_b = mingru_log_coefficients(k, p)
-    return scan_log(log_a, log_b, h0, chunk_size)
+    steps = piece_steps or max(1, PIECE_VALUES // (x.shape[1] * h0.shape[-1]))
+    tensors = (x, h0, weight) if bias is None else (x, h0, weight, bias)
+    if torch.is_grad_enabled() and any(t.requires_grad for t in tensors):
+        return _MinGRULayer.apply(x, weight, bias, h0, chunk_size, steps)
+    return _forward(x, weight, bias, h0, chunk_size, steps, keep_gates=False)[0]
+
+
+def _forward(x: Tensor, weight: Tensor, bias: Tensor | None, h0: Tensor, chunk_size: int, piece_steps: int,
+             keep_gates: bool) -> tuple[Tensor, Tensor]:
+    """(h (T, B, H), gates (T, B, 2H) holding [a; p], or only the last piece's unless keep_gates), piece by piece.
+
+    a = sigmoid(-k) overwrites k in the gates: the backward pass needs a, and k only through it.
+    """
+    steps, batch, input_size = x.shape
+    hidden = weight.shape[0] // 2
+    piece = min(steps, piece_steps)
+    gates = _buffers.take((steps, batch, 2 * hidden), x) if keep_gates else x.new_empty(piece, batch, 2 * hidden)
+    b, scratch = (x.new_empty(piece, batch, hidden) for _ in range(2))
+    h = x.new_empty(steps, batch, hidden)
+    state = h0
+    for t0 in range(0, steps, piece):
+        t1 = min(steps, t0 + piece)
+        n = t1 - t0
+        gates_piece = gates[t0:t1] if keep_gates else gates[:n]  # (n, B, 2H)
+        x_piece = x[t0:t1].reshape(n * batch, input_size)  # (n*B, I)
+        if bias is None:
+            torch.mm(x_piece, weight.t(), out=gates_piece.view(n * batch, 2 * hidden))
+        else:
+            torch.addmm(bias, x_piece, weight.t(), out=gates_piece.view(n * batch, 2 * hidden))
+        k, p = gates_piece.chunk(2, dim=-1)  # (n, B, H) each
+        a, _ = mingru_coefficients(k, p, out=(k, b[:n]), scratch=scratch[:n])  # a in place of k
+        scan_linear(a, b[:n], state, chunk_size, out=h[t0:t1])
+        state = h[t1 - 1]
+    return h, gates
+
+
+class _MinGRULayer(torch.autograd.Function):
+    """One minGRU layer, h = mingru_sequence(x, h0, W, b), with its backward pass written out.
+
+    Forward: gates, a, b and the scan, piece by piece (:func:`_forward`); [a; p] are kept.
+    Backward, piece by piece from the last, with lambda from :func:`scan_linear_adjoint`:
+
+        dL/dh0 = a_0 lambda_0
+        [dL/dk; dL/dp] = :func:`mingru_coefficient_grads`        = dG, (T, B, 2H)
+        dL/dW = sum_t dG_t^T x_t,   dL/db = sum_t dG_t,   dL/dx_t = dG_t W
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor | None, h0: Tensor, chunk_size: int,
+                piece_steps: int) -> Tensor:
+        h, gates = _forward(x, weight, bias, h0, chunk_size, piece_steps, keep_gates=True)
+        ctx.save_for_backward(x, weight, h0, h, gates)
+        ctx.chunk_size, ctx.piece_steps = chunk_size, min(x.shape[0], piece_steps)
+        _buffers.give_back_when_freed(ctx, [gates])
+        return h
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_h: Tensor) -> tuple[Tensor | None, ...]:
+        x, weight, h0, h, gates = ctx.saved_tensors
+        steps, batch, input_size = x.shape
+        hidden, piece = h.shape[-1], ctx.piece_steps
+        need_x, need_weight, need_bias, need_h0 = ctx.needs_input_grad[:4]
+        grad_x = x.new_empty(x.shape) if need_x else None
+        grad_weight = torch.zeros_like(weight) if need_weight else None
+        grad_bias = weight.new_zeros(2 * hidden) if need_bias else None
+        lam, s, tmp = (x.new_empty(piece, batch, hidden) for _ in range(3))
+        grad_gates = x.new_empty(piece, batch, 2 * hidden)
+        carry = None  # a_{t1} lambda_{t1}: what flows into the piece's last state from after it
+        for t0 in reversed(range(0, steps, piece)):
+            t1 = min(steps, t0 + piece)
+            n = t1 - t0
+            a, p = gates[t0:t1].chunk(2, dim=-1)  # (n, B, H) each
+            scan_linear_adjoint(a, grad_h[t0:t1], carry, ctx.chunk_size, out=lam[:n])
+            carry = a[0] * lam[0]  # (B, H)
+            h_prev = h[t0 - 1:t1 - 1] if t0 > 0 else torch.cat([h0.expand_as(h[0]).unsqueeze(0), h[:t1 - 1]])
+            mingru_coefficient_grads(lam[:n], a, p, h_prev, out=grad_gates[:n].chunk(2, dim=-1),
+                                     scratch=(s[:n], tmp[:n]))
+            grad_g = grad_gates[:n].view(n * batch, 2 * hidden)  # (n*B, 2H)
+            if grad_weight is not None:
+                grad_weight.addmm_(grad_g.t(), x[t0:t1].reshape(n * batch, input_size))
+            if grad_bias is not None:
+                grad_bias += grad_g.sum(0)
+            if grad_x is not None:
+                torch.mm(grad_g, weight, out=grad_x[t0:t1].view(n * batch, input_size))
+        return grad_x, grad_weight, grad_bias, carry if need_h0 else None, None, None
 
 
 class MinGRU(nn.Module):
@@ -70,9 +179,11 @@ class MinGRU(nn.Module):
         h~_t = g(W_h x_t + b_h),     g(x) = x + 1/2 if x >= 0 else sigmoid(x)
         h_t  = (1 - z_t) * h_{t-1} + z_t * h~_t
 
-    ``forward`` computes all steps with a parallel scan in log space (Heinsen 2023; see
-    :mod:`grukit.nn.scan`), adding the initial state by linearity so hx may take any sign;
-    ``step`` advances one step for streaming, and a loop of it matches ``forward``.
+    ``forward`` computes all steps with a chunked parallel scan in linear space, exact for hx of
+    any sign (:func:`grukit.nn.scan.scan_linear`; the paper's log-space scan is
+    :func:`grukit.nn.scan.scan_log`), and trains through its adjoint scan;
+    ``step`` advances one step for streaming, and a loop of it matches ``forward``. The backward
+    pass is written out, so gradients are first-order only (no ``create_graph`` through it).
 
     Args:
         input_size, hidden_size, num_layers, bias, batch_first, dropout: as in ``torch.nn.GRU``;
@@ -86,8 +197,8 @@ class MinGRU(nn.Module):
         initialized like ``torch.nn.GRU``, U(-1/sqrt(H), 1/sqrt(H)).
 
     Attributes:
-        scan_chunk_size: steps per chunk of the log-space scan (default 32); longer chunks run
-            fewer sequential steps but lose more float32 digits.
+        scan_chunk_size: steps per chunk of the scan (default 16); any value gives the same
+            states to rounding, and only speed depends on it.
 
     Shapes (B batch, T time, I input_size, H hidden_size, L num_layers):
         input (T, B, I), or (B, T, I) with batch_first, or (T, I) unbatched;
