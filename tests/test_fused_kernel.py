@@ -162,3 +162,75 @@ def test_bench_public_names():
     assert sorted(grukit.bench.__all__) == ["DEFAULT_GRID", "MODES", "Result", "Shape", "bench_shape", "format_table"]
     assert all(hasattr(grukit.bench, name) for name in grukit.bench.__all__)
 
+
+
+# ----------------------------------------------------------------- the lanes layout (csrc/gru_lanes.h)
+LANES_BATCH = 150  # three blocks of 64 lanes in float32 (five of 32 in float64), the last one partial
+
+
+def _lanes_block(gru: GRU, x: torch.Tensor) -> int:
+    """The block of batch rows the kernel uses for gru's first layer on x (T, B, I); 0: the row layout."""
+    opts = gru._options()
+    h0 = torch.zeros(gru.num_directions, x.shape[1], gru.hidden_size, dtype=x.dtype)
+    spec = _fused._layer_spec(opts, h0, x.shape[0], None)
+    ws = gru._direction_weights()[: gru.num_directions]
+    params = tuple(_fused._stack([getattr(w, name) for w in ws]) for name in _fused.PARAMS)
+    return _kernel.load().lanes(_fused.DTYPES[x.dtype], _fused._kernel_args(x, h0, params, spec))
+
+
+def _requires_avx512():
+    kernel = _kernel.load()
+    if kernel is None or kernel.vector_bits < 512:
+        pytest.skip("the lanes layout is used with AVX-512 only")
+
+
+@requires_kernel
+def test_the_lanes_layout_runs_plain_layers_with_a_small_odd_hidden_size():
+    _requires_avx512()
+    x = torch.randn(5, LANES_BATCH, 3)
+    assert _lanes_block(GRU(3, 20), x) == 64
+    assert _lanes_block(GRU(3, 20, dtype=torch.float64), x.double()) == 32
+    assert _lanes_block(GRU(3, 20), x[:, :100]) == 0  # a batch of fewer than two blocks
+    assert _lanes_block(GRU(3, 12), x) == 64
+    assert _lanes_block(GRU(3, 32), x) == 0  # whole vectors: the row layout has no padding
+    assert _lanes_block(GRU(3, 40), x) == 0  # above LANES_MAX_H
+    assert _lanes_block(GRU(3, 20, reset="before"), x) == 0
+    assert _lanes_block(GRU(3, 20, layer_norm=True), x) == 0
+    assert _lanes_block(GRU(3, 20, zoneout=0.1).train(), x) == 0
+
+
+def _train_step(module: torch.nn.Module, x: torch.Tensor, h0: torch.Tensor) -> list[torch.Tensor]:
+    x, h0 = x.clone().requires_grad_(), h0.clone().requires_grad_()
+    out, h_n = module(x, h0)
+    weights = torch.linspace(-1, 1, out.numel(), dtype=x.dtype).view_as(out)  # a different gradient per element
+    ((out * weights).sum() + h_n.square().sum()).backward()
+    return [out, h_n, x.grad, h0.grad, *(p.grad for p in module.parameters())]
+
+
+@requires_kernel
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("input_size,layers,bidirectional,threads", [
+    (1, 2, False, 1),  # seed 001's layer 0: dW_ih summed in the lanes
+    (5, 2, True, 2),  # dW_ih from rows of x; several work items per direction
+    (20, 1, False, 3),
+])
+def test_the_lanes_layout_matches_torch_gru(dtype, input_size, layers, bidirectional, threads):
+    torch.manual_seed(0)
+    theirs = torch.nn.GRU(input_size, 20, layers, bidirectional=bidirectional, dtype=dtype)
+    ours = GRU(input_size, 20, layers, bidirectional=bidirectional, dtype=dtype, backend="fused")
+    ours.load_state_dict(theirs.state_dict())
+    x = torch.randn(7, LANES_BATCH, input_size, dtype=dtype)
+    h0 = torch.randn(layers * (2 if bidirectional else 1), LANES_BATCH, 20, dtype=dtype)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        expected, got = _train_step(theirs, x, h0), _train_step(ours, x, h0)
+        with torch.no_grad():
+            inference = ours(x, h0)
+    finally:
+        torch.set_num_threads(previous)
+    tol = 1e-12 if dtype == torch.float64 else 2e-5
+    for a, b in zip(expected, got):
+        assert (a - b).abs().max() <= tol * max(1.0, a.abs().max())
+    for a, b in zip(inference, got[:2]):  # inference skips the saved factors; same values up to rounding
+        assert (a - b).abs().max() <= tol

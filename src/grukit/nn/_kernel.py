@@ -22,7 +22,8 @@ import tempfile
 from pathlib import Path
 
 SOURCE_DIR = Path(__file__).parent / "csrc"
-SOURCES = ("fused_gru.c", "gru_gemm.h", "gru_rows.h", "gru_forward.h", "gru_backward.h", "gru_entry.h")
+SOURCES = ("fused_gru.c", "gru_vec.h", "gru_gemm.h", "gru_rows.h", "gru_forward.h", "gru_backward.h", "gru_lanes.h",
+           "gru_entry.h")
 COMPILE_TIMEOUT_S = 120
 _COMMON = ["-O3", "-std=gnu11", "-fPIC", "-shared", "-fno-math-errno"]
 # Tried in order until one compiles: native vector width and OpenMP threads first.
@@ -48,7 +49,7 @@ class GruArgs(ctypes.Structure):
 
 
 class Kernel:
-    """The loaded library: ``forward(dtype, args)`` and ``backward(dtype, args)``."""
+    """The loaded library: ``run("forward" | "backward", dtype, args)`` and ``lanes(dtype, args)``."""
 
     def __init__(self, library: ctypes.CDLL, path: Path, flags: list[str]) -> None:
         self.path, self.flags = path, flags
@@ -58,12 +59,21 @@ class Kernel:
                 fn = getattr(library, f"gru_{kind}_{suffix}")
                 fn.argtypes, fn.restype = [ctypes.POINTER(GruArgs)], ctypes.c_int
                 self._entry[kind, suffix] = fn
+        for suffix in ("f32", "f64"):
+            fn = getattr(library, f"gru_lanes_{suffix}")
+            fn.argtypes, fn.restype = [ctypes.POINTER(GruArgs)], ctypes.c_int
+            self._entry["lanes", suffix] = fn
         self.vector_bits = 8 * library.gru_kernel_vector_bytes()
         self.openmp = bool(library.gru_kernel_has_openmp())
 
     def run(self, kind: str, suffix: str, args: GruArgs) -> None:
         if self._entry[kind, suffix](ctypes.byref(args)) != 0:
             raise MemoryError(f"GRU fused kernel: the {kind} pass could not allocate its work buffers.")
+
+    def lanes(self, suffix: str, args: GruArgs) -> int:
+        """The block of batch rows when the layer runs with the batch in the vector lanes
+        (csrc/gru_lanes.h), whose saved values are (D, T, ceil(B / block), H, 5, block); else 0."""
+        return int(self._entry["lanes", suffix](ctypes.byref(args)))
 
     def describe(self) -> str:
         threads = "OpenMP threads" if self.openmp else "one thread (no OpenMP)"

@@ -22,6 +22,10 @@
  * Direction 1 runs from t = T-1 down to 0. Steps with t >= lengths[b] keep the state and output
  * zeros, as in grukit.nn._reference.
  *
+ * Plain layers with a hidden size that is not a multiple of the vector width (H = 20) and a large
+ * batch run instead in the "lanes" layout of gru_lanes.h, batch rows in the vector lanes; they
+ * save other values in `gates` (gru_lanes_* says which layout a layer takes and how to size it).
+ *
  * The file is compiled at first use (grukit/nn/_kernel.py) and instantiated for float and
  * double by including the type-generic headers twice.
  */
@@ -77,8 +81,18 @@ typedef int32_t vi32 __attribute__((vector_size(VBYTES)));
 typedef double vf64 __attribute__((vector_size(VBYTES)));
 
 /* e^x for a vector of floats: x = n ln2 + r with |r| <= ln2/2, e^r by its Taylor polynomial of
- * degree 6 (relative error below 2e-7), and 2^n written into the exponent bits. */
+ * degree 6 (relative error below 2e-7), times 2^n. x is clamped to [-87, 88] first, so that
+ * 1 + e^x stays finite and its reciprocal estimate is never taken of infinity. */
 static inline vf32 exp_f32(vf32 x) {
+#if VBYTES == 64
+    /* AVX-512: clamp with min/max, round with roundscale, and scale by 2^n with scalef. */
+    x = (vf32)_mm512_min_ps(_mm512_max_ps((__m512)x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
+    const vf32 n = (vf32)_mm512_roundscale_ps((__m512)(x * 1.44269504088896341f), _MM_FROUND_TO_NEAREST_INT);
+    vf32 r = x - n * 0.693145751953125f; /* ln2, high part (exact product) */
+    r = r - n * 1.428606820309417e-06f;  /* ln2, low part */
+    const vf32 p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
+    return (vf32)_mm512_scalef_ps((__m512)p, (__m512)n);
+#else
     const vf32 lo = (vf32){0} - 87.0f, hi = (vf32){0} + 88.0f;
     vi32 below = x < lo, above = x > hi;
     x = (vf32)(((vi32)x & ~below) | ((vi32)lo & below));
@@ -91,6 +105,7 @@ static inline vf32 exp_f32(vf32 x) {
     const vf32 p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
     const vi32 scale = ((vi32)t << 23) + 0x3f800000; /* the low bits of t hold n */
     return p * (vf32)scale;
+#endif
 }
 
 /* float64 is for tests and checks: the C library's exp and tanh, lane by lane. */
@@ -156,6 +171,7 @@ int gru_kernel_has_openmp(void) {
 #include "gru_rows.h"
 #include "gru_forward.h"
 #include "gru_backward.h"
+#include "gru_lanes.h"
 #include "gru_entry.h"
 #undef REAL
 #undef VL
@@ -183,4 +199,5 @@ int gru_kernel_has_openmp(void) {
 #include "gru_rows.h"
 #include "gru_forward.h"
 #include "gru_backward.h"
+#include "gru_lanes.h"
 #include "gru_entry.h"

@@ -92,14 +92,20 @@ static int FN(run)(const gru_args *a, int backward) {
     const int64_t asked = a->threads < 1 ? 1 : a->threads;
     const int64_t blocks = FN(row_blocks)(a, asked), items = a->D * blocks;
     const int64_t threads = asked < items ? asked : items;
+    const int lanes = FN(use_lanes)(a);
     int err = 0;
-    for (int64_t d = 0; d < a->D && !err; d++) err |= FN(pack_weights)(&w[d], a, d, backward);
+    for (int64_t d = 0; d < a->D && !err && !lanes; d++) err |= FN(pack_weights)(&w[d], a, d, backward);
     if (backward) FN(zero_grads)(a);
     if (!err) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1) reduction(| : err)
         for (int64_t it = 0; it < items; it++) {
             const int64_t d = it / blocks, blk = it % blocks;
             const int64_t b0 = blk * a->B / blocks, b1 = (blk + 1) * a->B / blocks;
+            if (lanes) {
+                const int64_t l0 = FN(lanes_row)(a, blk, blocks), l1 = FN(lanes_row)(a, blk + 1, blocks);
+                if (l1 > l0) err |= backward ? FN(backward_lanes)(a, d, l0, l1) : FN(forward_lanes)(a, d, l0, l1);
+                continue;
+            }
             if (!backward) {
                 err |= FN(forward_item)(a, &w[d], d, b0, b1);
                 continue;
