@@ -10,12 +10,12 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import re
-import sys
 import typing
 from pathlib import Path
 
 import click
 
+from grukit._io import read_toml_table
 from grukit.errors import ConfigError
 
 _COMMENT = re.compile(r"^\s+(\w+):.*?#\s*(.+)$")
@@ -82,17 +82,7 @@ def read_toml(path: Path | None) -> dict:
     """The flat table of a ``--config`` file, or {}."""
     if path is None:
         return {}
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:
-        import tomli as tomllib
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} not found; pass the path of a TOML file.") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"config file {path} is not valid TOML: {err}.") from None
+    data = read_toml_table(path, "config file")
     nested = [key for key, value in data.items() if isinstance(value, dict)]
     if nested:
         raise ConfigError(f"config file {path} must be a flat table of options; got the section [{nested[0]}]. "

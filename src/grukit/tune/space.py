@@ -19,12 +19,12 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
-import sys
 import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
 
+from grukit._io import read_toml_table
 from grukit.errors import ConfigError
 
 __all__ = ["Range", "Choice", "DEFAULT_SPACES", "space_from_dict", "read_space", "check_space", "suggest"]
@@ -110,17 +110,7 @@ def read_space(path: Path | None) -> Space:
     """The space of a ``--space`` TOML file, or {} without one."""
     if path is None:
         return {}
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:
-        import tomli as tomllib
-    try:
-        with open(path, "rb") as f:
-            table = tomllib.load(f)
-    except FileNotFoundError:
-        raise ConfigError(f"space file {path} not found; pass the path of a TOML file.") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"space file {path} is not valid TOML: {err}.") from None
+    table = read_toml_table(path, "space file")
     return space_from_dict(table, f"space file {path}")
 
 
