@@ -149,10 +149,15 @@ class GRUForecaster:
             raise ConfigError("a loaded GRUForecaster forecasts from the data you pass: call predict(data) with "
                               "at least the last lookback rows of each series.")
         series_set = self.prepared_.series_set if data is None else self._load_like_training(data)
+        short = [s.id for s in series_set.series if len(s) < self.config_.lookback]
+        if short:
+            raise DataError(f"series {short[0]!r} has fewer rows than lookback {self.config_.lookback}; "
+                            f"predict needs at least the last {self.config_.lookback} rows of each series.")
         rows = [self._forecast_series(series) for series in series_set.series]
         return pd.concat(rows, ignore_index=True)
 
     def _load_like_training(self, data):
+        """Load ``data`` with the training's columns, frequency and layout (also used by streaming)."""
         trained = self.schema_
         config = dataclasses.replace(self.config_, dataset=None, freq=self.config_.freq or trained["freq"])
         series_set, name = load(data, config)
@@ -162,10 +167,6 @@ class GRUForecaster:
                             f"and covariates {series_set.covariate_columns}, trained on "
                             f"{trained['target_columns']} and {trained['covariate_columns']}; pass data with the "
                             f"training columns.")
-        short = [s.id for s in series_set.series if len(s) < self.config_.lookback]
-        if short:
-            raise DataError(f"series {short[0]!r} has fewer rows than lookback {self.config_.lookback}; "
-                            f"predict needs at least the last {self.config_.lookback} rows of each series.")
         return series_set
 
     def _scaler_for(self, series) -> tuple[StandardScaler, StandardScaler | None]:

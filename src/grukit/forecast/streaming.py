@@ -76,17 +76,7 @@ class ForecastStream:
 
     # ----------------------------------------------------------------- checks
     def _load(self, data):
-        from grukit.forecast.pipeline import load
-
-        trained, config = self.model.schema_, self.model.config_
-        series_set, name = load(data, dataclasses.replace(config, dataset=None, freq=config.freq or trained["freq"]))
-        if series_set.target_columns != trained["target_columns"] or \
-                series_set.covariate_columns != trained["covariate_columns"]:
-            raise DataError(f"the columns of {name} differ from training: got targets {series_set.target_columns} "
-                            f"and covariates {series_set.covariate_columns}, trained on "
-                            f"{trained['target_columns']} and {trained['covariate_columns']}; pass rows with the "
-                            f"training columns.")
-        return series_set
+        return self.model._load_like_training(data)
 
     def _stream_id(self, series_id: str, layout: str) -> str:
         """A wide file holds the one series of a wide model, whatever the file is called."""
