@@ -146,8 +146,8 @@ def test_segment_windows_must_be_a_multiple_of_segment_length(tmp_path):
         graph(np.zeros((3, 15, 2), np.float32))
 
 
-def test_cli_exports_the_air_passengers_preset_model_in_both_formats(tmp_path, capsys):
-    model = GRUForecaster(dataset="air_passengers", epochs=2, progress=False, num_threads=1).fit()
+def test_cli_exports_the_air_passengers_preset_model_with_the_log_transform_in_both_formats(tmp_path, capsys):
+    model = GRUForecaster(dataset="air_passengers", transform="log", epochs=2, progress=False, num_threads=1).fit()
     assert (model.config_.revin, model.config_.segment_length, model.config_.transform) == (True, 12, "log")
     model.save(tmp_path / "air")
     code, stdout, _ = run(capsys, ["export", "--model", tmp_path / "air", "--format", "onnx"])
