@@ -1,0 +1,45 @@
+"""Polyphonic music: a GRU that predicts each 88-key piano-roll frame from the frames before it.
+
+The data are piano-roll JSON files (JSB Chorales and Nottingham in Boulanger-Lewandowski et al.
+2012's splits); the metric is their negative log-likelihood per time step, pooled over all steps
+of a split. Trained models sample new pieces, written as MIDI files and piano-roll PNGs.
+
+Shape legend: N sequences, T time steps, P = 88 piano keys (MIDI notes 21-108), H hidden.
+
+Example:
+    >>> from grukit.music import MusicModel, write_midi
+    >>> model = MusicModel(hidden_size=128, epochs=200).fit("jsb_chorales.json")   # doctest: +SKIP
+    >>> model.score("jsb_chorales.json", "test")["nll"]                           # doctest: +SKIP
+    >>> write_midi(model.sample(steps=64), "piece.mid")                           # doctest: +SKIP
+"""
+
+from grukit.music.config import MusicConfig
+from grukit.music.data import HIGHEST_NOTE, LOWEST_NOTE, NUM_KEYS, notes_from_roll, read_piano_rolls, rolls_from_notes
+from grukit.music.metrics import pooled_nll, step_nll
+from grukit.music.midi import note_events, plot_piano_roll, write_midi
+from grukit.music.model import MusicModel
+from grukit.music.net import PianoRollNet, shift_right
+from grukit.music.sampling import sample_roll
+
+__all__ = [
+    # the estimator and its options
+    "MusicModel",
+    "MusicConfig",
+    # data: piano-roll JSON -> (T, 88) binary arrays
+    "read_piano_rolls",
+    "rolls_from_notes",
+    "notes_from_roll",
+    "LOWEST_NOTE",
+    "HIGHEST_NOTE",
+    "NUM_KEYS",
+    # the net, the metric, sampling
+    "PianoRollNet",
+    "shift_right",
+    "step_nll",
+    "pooled_nll",
+    "sample_roll",
+    # files
+    "note_events",
+    "write_midi",
+    "plot_piano_roll",
+]

@@ -1,0 +1,41 @@
+"""Saving and loading a fitted MusicModel: model.safetensors + config.json, never pickle."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from grukit.artifacts import load_model, save_model
+from grukit.errors import ModelFileError
+from grukit.music.config import MusicConfig
+
+__all__ = ["KIND", "save_music_model", "load_music_model"]
+
+KIND = "music"
+
+
+def save_music_model(model, folder: Path) -> None:
+    document = {"music": dataclasses.asdict(model.config_), "train": dataclasses.asdict(model.train_config_),
+                "data": model.data_, "best_epoch": model.best_epoch_, "parameters": model.n_parameters_}
+    save_model(folder, model.net_.state_dict(), document, KIND)
+
+
+def load_music_model(cls, folder: Path):
+    """Rebuild the estimator from ``folder``; a ModelFileError says what does not fit."""
+    from grukit.music.model import build_net
+    from grukit.train import TrainConfig, config_from_dict
+
+    state, document = load_model(folder, KIND)
+    try:
+        config = config_from_dict(MusicConfig, document["music"]).validate()
+        train_config = config_from_dict(TrainConfig, document["train"])
+        net = build_net(config)
+        net.load_state_dict(state)
+        model = cls(**{**document["music"], **document["train"]})
+        model.config_, model.train_config_, model.net_ = config, train_config, net.eval()
+        model.data_, model.best_epoch_, model.history_ = document["data"], document["best_epoch"], None
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
+        raise ModelFileError(f"{Path(folder) / 'config.json'} does not describe this model "
+                             f"({type(err).__name__}: {str(err).splitlines()[0]}); retrain or restore the folder."
+                             ) from None
+    return model
