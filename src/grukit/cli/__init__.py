@@ -16,6 +16,7 @@ from grukit.cli.classify import classify
 from grukit.cli.detect import detect
 from grukit.cli.export import export
 from grukit.cli.forecast import forecast
+from grukit.cli.lm import lm
 from grukit.cli.music import music
 from grukit.errors import GrukitError
 
@@ -34,6 +35,7 @@ cli.add_command(detect)
 cli.add_command(classify)
 cli.add_command(bench)
 cli.add_command(export)
+cli.add_command(lm)
 cli.add_command(music)
 
 
