@@ -75,11 +75,15 @@ def train(text_file: Path | None, out: Path | None, resume: bool, config_file: P
     from grukit.lm.evaluation import evaluate_text
     from grukit.lm.training import train_lm
     from grukit.lm.vocab import bundled_text, read_text, split_text
+    from grukit.train.distributed import is_main_process
 
     if resume and out is None:
         raise click.UsageError("--resume needs --out, the folder of the run to continue.")
     lm_config, train_config = _configs(merge_options(read_toml(config_file), options))
     text = read_text(text_file or bundled_text())
+    if not is_main_process():  # under torchrun, process 0 alone evaluates, reports and writes the run
+        train_lm(text, lm_config, train_config, out_dir=out if resume else None, resume=resume)
+        return
     callbacks = [_echo_epoch(train_config.epochs)]
     if out is None:
         model, vocab, result = train_lm(text, lm_config, train_config, callbacks=callbacks)

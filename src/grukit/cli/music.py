@@ -52,12 +52,16 @@ def train(data: Path | None, out: Path | None, resume: bool, config_file: Path |
     """
     from grukit._io import staged_directory
     from grukit.music import MusicModel
+    from grukit.train.distributed import is_main_process
 
     data = _require_data(data)
     if resume and out is None:
         raise click.UsageError("--resume needs --out, the folder of the run to continue.")
     model = MusicModel(**merge_options(read_toml(config_file), options))
     model.configs()  # bad options fail before any data is read or folder made
+    if not is_main_process():  # under torchrun, process 0 alone scores, reports and writes the run
+        model.fit(data, out=out if resume else None, resume=resume)
+        return
     if out is None:
         scores = _scores(model.fit(data), data)
     elif resume:
