@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from grukit.cli._options import dataclass_options, merge_options, read_toml
+from grukit.cli.tune import tune_command
 from grukit.errors import ConfigError
 from grukit.music.config import MusicConfig
 from grukit.train.config import TrainConfig
@@ -150,3 +151,6 @@ def sample(model_dir: Path, steps: int, out: Path, temperature: float, seed: int
         raise
     click.echo(f"midi: {out}")
     click.echo(f"piano roll: {picture}")
+
+
+music.add_command(tune_command("music"))

@@ -64,6 +64,9 @@ DEFAULT_SPACES: dict[str, Space] = {
                  "lr": Range(1e-4, 1e-2, log=True), **_GRU},
     "detect": {"lookback": Range(16, 96, step=16), "hidden_size": Range(8, 64, log=True), "num_layers": Range(1, 2),
                "dropout": Range(0.0, 0.5), "lr": Range(1e-4, 1e-2, log=True), "reset": Choice(("after", "before"))},
+    "music": {"hidden_size": Range(32, 256, log=True), "num_layers": Range(1, 2), "dropout": Range(0.0, 0.5),
+              "input_dropout": Range(0.0, 0.3), "lr": Range(1e-3, 3e-2, log=True), "reset": Choice(("after", "before")),
+              "zoneout": Range(0.0, 0.2), "recurrent_dropout": Range(0.0, 0.3)},
 }
 
 

@@ -1,4 +1,4 @@
-"""The three estimators a search can tune, behind one small contract.
+"""The estimators a search can tune, behind one small contract.
 
 Each task names its estimator and config dataclass; every estimator takes flat options,
 ``fit(data, callbacks=...)`` returns it fitted, and ``save(folder)`` writes it.
@@ -18,7 +18,7 @@ __all__ = ["Task", "TASKS", "get_task"]
 class Task:
     """A task's estimator and config, imported when first used (``import grukit`` stays fast)."""
 
-    name: str  # forecast | classify | detect
+    name: str  # forecast | classify | detect | music
     estimator_path: str  # "module:Class" of the estimator
     config_path: str  # "module:Class" of its config dataclass (its fields are the options besides TrainConfig's)
     configs_take_data: bool  # estimator.configs(data) (a bundled dataset's preset applies without data)
@@ -52,6 +52,7 @@ TASKS = {
     "forecast": Task("forecast", "grukit.forecast:GRUForecaster", "grukit.forecast.config:ForecastConfig", True),
     "classify": Task("classify", "grukit.classify:GRUClassifier", "grukit.classify.config:ClassifyConfig", True),
     "detect": Task("detect", "grukit.detect:GRUAnomalyDetector", "grukit.detect.config:DetectConfig", False),
+    "music": Task("music", "grukit.music:MusicModel", "grukit.music.config:MusicConfig", False),
 }
 
 
