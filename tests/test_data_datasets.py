@@ -20,7 +20,7 @@ from grukit.data import (
 )
 from grukit.errors import DataError
 
-# From the SOURCE.md of each file under /work/shared/data (etth, air_passengers, sunspots).
+# From the SOURCE.md of each file under the shared data folder beside the repository (etth, air_passengers, sunspots).
 EXPECTED_SHA256 = {
     "ETTh1.csv": "f18de3ad269cef59bb07b5438d79bb3042d3be49bdeecf01c1cd6d29695ee066",
     "ETTh2.csv": "a3dc2c597b9218c7ce1cd55eb77b283fd459a1d09d753063f944967dd6b9218b",

@@ -11,7 +11,7 @@ import pytest
 from grukit.detect import NAB_FILES, load_nab, nab_windows, published_scores, window_rows
 from grukit.errors import DataError
 
-# From /work/shared/data/nab/SOURCE.md.
+# From the shared data folder's nab/SOURCE.md.
 EXPECTED_SHA256 = {
     "nyc_taxi.csv": "d8fa6f7f0734bf5c8be12c52a94e20a82664c397d9dec4449156bd453d32856d",
     "machine_temperature_system_failure.csv": "92bf5b87fc7f9bba8ca0b7ec63ccaac8cb4a1371a258e8c29a10ae9c018d82a4",
