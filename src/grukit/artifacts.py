@@ -7,8 +7,10 @@ file, so a missing, truncated, corrupted or too new folder is reported, not half
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from grukit._io import atomic_write, atomic_write_text
@@ -75,3 +77,15 @@ def load_model(folder: Path, kind: str) -> tuple[dict, dict]:
     except (SafetensorError, OSError) as err:
         raise ModelFileError(f"{weights_path} cannot be read as safetensors ({err}). Retrain or restore it.") from None
     return state, config
+
+
+@contextlib.contextmanager
+def rebuilding_from(folder: Path) -> Iterator[None]:
+    """Around the code that rebuilds a model from ``load_model``'s document: a missing key, a wrong
+    type or value, or weights that do not fit become one ModelFileError naming config.json."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
+        raise ModelFileError(f"{Path(folder) / 'config.json'} does not describe this model "
+                             f"({type(err).__name__}: {str(err).splitlines()[0]}); retrain or restore the folder."
+                             ) from None

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from grukit.artifacts import load_model, save_model
+from grukit.artifacts import load_model, rebuilding_from, save_model
 from grukit.classify.config import ClassifyConfig
-from grukit.errors import ModelFileError
 
 __all__ = ["KIND", "save_classifier", "load_classifier"]
 
@@ -39,7 +38,7 @@ def load_classifier(cls, folder: Path):
     from grukit.train import TrainConfig, config_from_dict
 
     state, document = load_model(folder, KIND)
-    try:
+    with rebuilding_from(folder):
         config = config_from_dict(ClassifyConfig, document["classify"]).validate()
         train_config = config_from_dict(TrainConfig, document["train"])
         classes = document["classes"]
@@ -52,8 +51,4 @@ def load_classifier(cls, folder: Path):
         model.scaler_ = None if document["scaler"] is None else StandardScaler.from_dict(document["scaler"])
         model.split_ = document["split"]
         model.history_ = None
-    except (KeyError, TypeError, ValueError, RuntimeError) as err:
-        raise ModelFileError(f"{Path(folder) / 'config.json'} does not describe this model "
-                             f"({type(err).__name__}: {str(err).splitlines()[0]}); retrain or restore the folder."
-                             ) from None
     return model

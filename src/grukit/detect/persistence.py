@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from grukit.artifacts import load_model, save_model
+from grukit.artifacts import load_model, rebuilding_from, save_model
 from grukit.data import StandardScaler
 from grukit.detect.config import DetectConfig
-from grukit.errors import ModelFileError
 
 KIND = "detect"
 
@@ -38,7 +37,7 @@ def load_detector(cls, folder: Path):
     from grukit.train import TrainConfig, config_from_dict
 
     state, document = load_model(folder, KIND)
-    try:
+    with rebuilding_from(folder):
         config = config_from_dict(DetectConfig, document["detect"])
         train_config = config_from_dict(TrainConfig, document["train"])
         net = build_net(config, int(document["net"]["channels"]))
@@ -51,8 +50,4 @@ def load_detector(cls, folder: Path):
         model.clean_, model.validation_ = document["clean"], document["validation"]
         model.training_ = document["training"]
         model.history_, model.data_name_ = None, None
-    except (KeyError, TypeError, ValueError, RuntimeError) as err:
-        reason = f"{type(err).__name__}: {str(err).splitlines()[0]}"
-        raise ModelFileError(f"{Path(folder) / 'config.json'} does not describe this model ({reason}); "
-                             f"retrain or restore the folder.") from None
     return model

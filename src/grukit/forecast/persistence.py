@@ -5,9 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from grukit.artifacts import load_model, save_model
+from grukit.artifacts import load_model, rebuilding_from, save_model
 from grukit.data import StandardScaler, scaler_from_dict
-from grukit.errors import ModelFileError
 from grukit.forecast.config import ForecastConfig
 
 KIND = "forecast"
@@ -39,7 +38,7 @@ def load_forecaster(cls, folder: Path):
     from grukit.train import TrainConfig, config_from_dict
 
     state, document = load_model(folder, KIND)
-    try:
+    with rebuilding_from(folder):
         config = config_from_dict(ForecastConfig, document["forecast"]).validate()
         train_config = config_from_dict(TrainConfig, document["train"])
         net = build_net(config, document["net"]["input_size"], document["net"]["target_size"],
@@ -55,7 +54,4 @@ def load_forecaster(cls, folder: Path):
         model.future_size_ = document["net"]["future_size"]
         model.season_length_ = document["season_length"]
         model.prepared_ = None
-    except (KeyError, TypeError, ValueError, RuntimeError) as err:
-        raise ModelFileError(f"{Path(folder) / 'config.json'} does not describe this model "
-                             f"({type(err).__name__}: {str(err).splitlines()[0]}); retrain or restore the folder.") from None
     return model

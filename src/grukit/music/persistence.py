@@ -5,8 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from grukit.artifacts import load_model, save_model
-from grukit.errors import ModelFileError
+from grukit.artifacts import load_model, rebuilding_from, save_model
 from grukit.music.config import MusicConfig
 
 __all__ = ["KIND", "save_music_model", "load_music_model"]
@@ -26,7 +25,7 @@ def load_music_model(cls, folder: Path):
     from grukit.train import TrainConfig, config_from_dict
 
     state, document = load_model(folder, KIND)
-    try:
+    with rebuilding_from(folder):
         config = config_from_dict(MusicConfig, document["music"]).validate()
         train_config = config_from_dict(TrainConfig, document["train"])
         net = build_net(config)
@@ -34,8 +33,4 @@ def load_music_model(cls, folder: Path):
         model = cls(**{**document["music"], **document["train"]})
         model.config_, model.train_config_, model.net_ = config, train_config, net.eval()
         model.data_, model.best_epoch_, model.history_ = document["data"], document["best_epoch"], None
-    except (KeyError, TypeError, ValueError, RuntimeError) as err:
-        raise ModelFileError(f"{Path(folder) / 'config.json'} does not describe this model "
-                             f"({type(err).__name__}: {str(err).splitlines()[0]}); retrain or restore the folder."
-                             ) from None
     return model
