@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,27 +28,10 @@ import torch
 import torch.nn.functional as F
 
 import _common
+from grukit.bench.gru import interleaved_medians
 from grukit.nn import GRU, MinGRU
 from grukit.nn.mingru import mingru_sequence
 from grukit.nn.scan import mingru_coefficients, mingru_log_coefficients, scan_linear, scan_linear_adjoint, scan_log
-
-
-def timed(runs: dict[str, Callable[[], None]], repeats: int) -> dict[str, float]:
-    """Median seconds per call of each run, interleaved run by run so a busy machine slows all alike."""
-    calls = {}
-    for name, run in runs.items():
-        run()  # warm-up (and the fused kernel's first-use build)
-        started = time.perf_counter()
-        run()
-        calls[name] = max(1, min(100, int(0.02 / max(time.perf_counter() - started, 1e-7))))
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(repeats):
-        for name, run in runs.items():
-            started = time.perf_counter()
-            for _ in range(calls[name]):
-                run()
-            times[name].append((time.perf_counter() - started) / calls[name])
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def training_step(model: torch.nn.Module, x: torch.Tensor) -> Callable[[], None]:
@@ -80,7 +61,7 @@ def compare(steps: int, args: argparse.Namespace) -> dict:
     torch_gru = torch.nn.GRU(args.input_size, args.hidden_size)
     runs = {"MinGRU": training_step(mingru, x), f"grukit GRU ({fused.backend_in_use})": training_step(fused, x),
             "torch.nn.GRU": training_step(torch_gru, x), "matmuls": matmuls(mingru, x)}
-    seconds = timed(runs, args.repeats)
+    seconds = interleaved_medians(runs, args.repeats)
     names = list(seconds)
     return {"threads": torch.get_num_threads(), "steps": steps, "seconds": seconds,
             "vs_grukit": seconds[names[1]] / seconds["MinGRU"], "vs_torch": seconds["torch.nn.GRU"] / seconds["MinGRU"],
@@ -165,7 +146,7 @@ def compare_scans(args: argparse.Namespace) -> list[list]:
     for chunk in (8, 16, 32, 64, 128):
         runs[f"linear, chunked (scan_linear), chunk {chunk}, adjoint"] = with_adjoint(a, b, h0, chunk)
     runs["linear, step-by-step loop (chunk 1), adjoint"] = with_adjoint(a, b, h0, 1)
-    seconds = timed(runs, args.repeats)
+    seconds = interleaved_medians(runs, args.repeats)
     best = min(seconds.values())
     return [[name, s * 1e3, s / best] for name, s in seconds.items()]
 
@@ -185,7 +166,7 @@ def compare_pieces(args: argparse.Namespace) -> list[list]:
         return run
 
     runs = {(piece, chunk): step(piece, chunk) for piece in (64, 128, 256, 512, 2048) for chunk in (8, 16, 32)}
-    seconds = timed(runs, args.repeats)
+    seconds = interleaved_medians(runs, args.repeats)
     best = min(seconds.values())
     return [[piece, piece * args.batch * args.hidden_size, chunk, s * 1e3, s / best]
             for (piece, chunk), s in seconds.items()]

@@ -107,6 +107,22 @@ def _runner(model: torch.nn.Module, x: torch.Tensor, mode: str) -> Callable[[], 
     return run
 
 
+def interleaved_medians(runs: dict[str, Callable[[], None]], repeats: int) -> dict[str, float]:
+    """Median seconds per call of each run; the runs take turns, so a busy machine slows them all alike.
+
+    Each run is warmed up first; short calls are timed in batches of at least 20 ms.
+    """
+    calls = {name: _calls_per_sample(run) for name, run in runs.items()}  # also the warm-up
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            started = time.perf_counter()
+            for _ in range(calls[name]):
+                run()
+            times[name].append((time.perf_counter() - started) / calls[name])
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def _calls_per_sample(run: Callable[[], None], min_seconds: float = 0.02) -> int:
     """Calls per timed sample, so that short calls are timed in batches of at least min_seconds."""
     run()  # warm-up, and the fused kernel's first-use build
@@ -152,15 +168,7 @@ def bench_shape(shape: Shape, backends: list[str], modes: tuple[str, ...] = MODE
         results = []
         for mode in modes:
             runs = {name: _runner(model, x, mode) for name, model in models.items()}
-            calls = {name: _calls_per_sample(run) for name, run in runs.items()}  # also the warm-up
-            times: dict[str, list[float]] = {name: [] for name in runs}
-            for _ in range(repeats):
-                for name, run in runs.items():
-                    started = time.perf_counter()
-                    for _ in range(calls[name]):
-                        run()
-                    times[name].append((time.perf_counter() - started) / calls[name])
-            medians = {name: statistics.median(values) for name, values in times.items()}
+            medians = interleaved_medians(runs, repeats)
             for name, run in runs.items():
                 peak = peak_rss_rise_mb(run) if memory else None
                 results.append(Result(shape, mode, name, threads, medians[name], medians[BASELINE] / medians[name],
