@@ -115,7 +115,8 @@ def test_the_bundled_text_is_tiny_shakespeare_byte_for_byte():
 
 def test_public_names():
     assert sorted(grukit.lm.__all__) == sorted([
-        "LMConfig", "LM_TRAIN_DEFAULTS", "CharLM", "Vocabulary", "bundled_text", "read_text", "split_text",
+        "LanguageModel", "LMConfig", "LM_TRAIN_DEFAULTS", "lm_configs", "CharLM", "Vocabulary", "bundled_text",
+        "read_text", "split_text",
         "lane_layout", "lane_dataset", "CarriedStateLoss", "train_lm", "stream_loss", "evaluate_text",
         "next_token", "generate", "check_sampling", "check_prompt", "save_lm", "load_lm"])
     for name in grukit.lm.__all__:

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from grukit.cli._options import dataclass_options, merge_options, read_toml
-from grukit.errors import ConfigError
-from grukit.lm.config import LM_TRAIN_DEFAULTS, LMConfig
+from grukit.cli.tune import tune_command
+from grukit.lm.config import LMConfig, lm_configs
 from grukit.train.config import TrainConfig
 
 FILE = click.Path(dir_okay=False, path_type=Path)
@@ -21,27 +21,12 @@ TEXT = click.option("--text", "text_file", type=FILE, default=None,
 
 @click.group()
 def lm() -> None:
-    """Character language models with a GRU: train, sample, eval.
+    """Character language models with a GRU: train, sample, eval, tune.
 
     Training reads one long text as --batch-size parallel lanes in chunks of --chunk-length
     characters and carries the hidden state from chunk to chunk (truncated BPTT). The last
     --val-fraction of the text is held out for validation (90/10 by default).
     """
-
-
-def _configs(chosen: dict) -> tuple[LMConfig, TrainConfig]:
-    """Split the merged options into LMConfig and TrainConfig (LM defaults under the user's values)."""
-    from grukit.train.dataclass_config import config_from_dict
-
-    lm_names = {f.name for f in dataclasses.fields(LMConfig)}
-    train_names = {f.name for f in dataclasses.fields(TrainConfig)}
-    unknown = [key for key in chosen if key not in lm_names | train_names]
-    if unknown:
-        raise ConfigError(f"unknown option(s) {', '.join(map(repr, unknown))}; valid options: "
-                          f"{', '.join(sorted(lm_names | train_names))}.")
-    lm_config = config_from_dict(LMConfig, {k: v for k, v in chosen.items() if k in lm_names}).validate()
-    train_values = {**LM_TRAIN_DEFAULTS, **{k: v for k, v in chosen.items() if k in train_names}}
-    return lm_config, config_from_dict(TrainConfig, train_values)
 
 
 def _echo_epoch(total: int):
@@ -79,7 +64,7 @@ def train(text_file: Path | None, out: Path | None, resume: bool, config_file: P
 
     if resume and out is None:
         raise click.UsageError("--resume needs --out, the folder of the run to continue.")
-    lm_config, train_config = _configs(merge_options(read_toml(config_file), options))
+    lm_config, train_config = lm_configs(merge_options(read_toml(config_file), options))
     text = read_text(text_file or bundled_text())
     if not is_main_process():  # under torchrun, process 0 alone evaluates, reports and writes the run
         train_lm(text, lm_config, train_config, out_dir=out if resume else None, resume=resume)
@@ -165,3 +150,6 @@ def evaluate(model_dir: Path, text_file: Path | None, split: str, lanes: int) ->
     scores = evaluate_text(model, vocab, text, lanes=lanes)
     click.echo(f"{split} of {path.name}: {scores['nats_per_token']:.4f} nats/char, "
                f"{scores['bits_per_char']:.4f} bits/char ({scores['chars']:,} characters)")
+
+
+lm.add_command(tune_command("lm"))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from grukit.errors import ConfigError
 from grukit.train.dataclass_config import check_field_types
 
-__all__ = ["LMConfig", "LM_TRAIN_DEFAULTS"]
+__all__ = ["LMConfig", "LM_TRAIN_DEFAULTS", "lm_configs"]
 
 CELLS = ("gru", "mingru")
 
@@ -72,3 +72,29 @@ class LMConfig:
             raise ConfigError("cell='mingru' has no reset, layer_norm, zoneout, recurrent_dropout or backend "
                               "option; leave them at their defaults or use cell='gru'.")
         return self
+
+
+def lm_configs(options: dict):
+    """Flat options -> the validated ``(LMConfig, TrainConfig)``; ``LM_TRAIN_DEFAULTS`` fill training options not given.
+
+    An unknown key raises ConfigError listing the valid ones.
+
+    Example:
+        >>> lm_config, train_config = lm_configs({"hidden_size": 128, "epochs": 3})
+        >>> train_config.lr, train_config.epochs
+        (0.002, 3)
+    """
+    import dataclasses
+
+    from grukit.train.config import TrainConfig
+    from grukit.train.dataclass_config import config_from_dict
+
+    lm_names = {f.name for f in dataclasses.fields(LMConfig)}
+    train_names = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = [key for key in options if key not in lm_names | train_names]
+    if unknown:
+        raise ConfigError(f"unknown option(s) {', '.join(map(repr, unknown))}; valid options: "
+                          f"{', '.join(sorted(lm_names | train_names))}.")
+    lm_config = config_from_dict(LMConfig, {k: v for k, v in options.items() if k in lm_names}).validate()
+    train_values = {**LM_TRAIN_DEFAULTS, **{k: v for k, v in options.items() if k in train_names}}
+    return lm_config, config_from_dict(TrainConfig, train_values)

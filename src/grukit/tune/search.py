@@ -40,7 +40,7 @@ def tune(task: str, out: str | Path, data=None, *, fixed: dict | None = None, sp
     workers on many machines may share it.
 
     Args:
-        task: "forecast", "classify" or "detect".
+        task: "forecast", "classify", "detect", "music" or "lm".
         out: folder for tune.db (the default storage), best.toml, trials.csv and best_model/.
         data: what the estimator's ``fit`` takes (a file path, a DataFrame, ...).
         fixed: options every trial uses (what ``--config`` holds).

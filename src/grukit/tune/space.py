@@ -67,6 +67,8 @@ DEFAULT_SPACES: dict[str, Space] = {
     "music": {"hidden_size": Range(32, 256, log=True), "num_layers": Range(1, 2), "dropout": Range(0.0, 0.5),
               "input_dropout": Range(0.0, 0.3), "lr": Range(1e-3, 3e-2, log=True), "reset": Choice(("after", "before")),
               "zoneout": Range(0.0, 0.2), "recurrent_dropout": Range(0.0, 0.3)},
+    "lm": {"hidden_size": Range(64, 512, log=True), "num_layers": Range(1, 3), "dropout": Range(0.0, 0.3),
+           "chunk_length": Choice((64, 128, 256)), "lr": Range(5e-4, 5e-3, log=True), **_GRU},
 }
 
 

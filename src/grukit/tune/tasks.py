@@ -18,7 +18,7 @@ __all__ = ["Task", "TASKS", "get_task"]
 class Task:
     """A task's estimator and config, imported when first used (``import grukit`` stays fast)."""
 
-    name: str  # forecast | classify | detect | music
+    name: str  # forecast | classify | detect | music | lm
     estimator_path: str  # "module:Class" of the estimator
     config_path: str  # "module:Class" of its config dataclass (its fields are the options besides TrainConfig's)
     configs_take_data: bool  # estimator.configs(data) (a bundled dataset's preset applies without data)
@@ -53,6 +53,7 @@ TASKS = {
     "classify": Task("classify", "grukit.classify:GRUClassifier", "grukit.classify.config:ClassifyConfig", True),
     "detect": Task("detect", "grukit.detect:GRUAnomalyDetector", "grukit.detect.config:DetectConfig", False),
     "music": Task("music", "grukit.music:MusicModel", "grukit.music.config:MusicConfig", False),
+    "lm": Task("lm", "grukit.lm:LanguageModel", "grukit.lm.config:LMConfig", False),
 }
 
 

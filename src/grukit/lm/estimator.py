@@ -1,0 +1,124 @@
+"""``LanguageModel``: a character language model on the scikit-learn estimator contract (what ``grukit lm tune`` fits)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grukit.errors import ConfigError
+
+__all__ = ["LanguageModel"]
+
+
+class LanguageModel:
+    """Train, score, sample and save a :class:`~grukit.lm.CharLM` from flat options.
+
+    Follows scikit-learn's contract: ``__init__`` only stores its options, ``fit`` checks them,
+    trains and returns ``self``; learned state ends in ``_`` (``net_``, ``vocab_``, ``history_``).
+    Options are the fields of :class:`~grukit.lm.LMConfig` (data and model) and of
+    :class:`grukit.train.TrainConfig` (training; ``batch_size`` is the number of lanes;
+    ``LM_TRAIN_DEFAULTS`` replaces TrainConfig's defaults). Training reads the first 90 % of the
+    text (``val_fraction``) with truncated BPTT and keeps the epoch with the lowest loss on the
+    rest, in nats per token.
+
+    Example:
+        >>> model = LanguageModel(hidden_size=128, epochs=3).fit("input.txt")   # doctest: +SKIP
+        >>> model.score("input.txt")["bits_per_char"]                            # doctest: +SKIP
+        >>> model.sample("ROMEO:", 200, temperature=0.8, top_k=40, seed=0)     # doctest: +SKIP
+        >>> model.save("runs/lm"); model = LanguageModel.load("runs/lm")        # doctest: +SKIP
+    """
+
+    def __init__(self, **options) -> None:
+        self.options = options
+
+    def get_params(self, deep: bool = True) -> dict:
+        """The options this estimator was built with (scikit-learn's ``get_params``)."""
+        return dict(self.options)
+
+    def set_params(self, **options) -> "LanguageModel":
+        """Change options before the next ``fit``; returns ``self``."""
+        self.options.update(options)
+        return self
+
+    def configs(self):
+        """The validated ``(LMConfig, TrainConfig)`` of the options (see :func:`grukit.lm.lm_configs`)."""
+        from grukit.lm.config import lm_configs
+
+        return lm_configs(self.options)
+
+    def fit(self, data: str | Path | None = None, *, out: str | Path | None = None, resume: bool = False,
+            callbacks=()) -> "LanguageModel":
+        """Train on the UTF-8 text file ``data`` (None: the bundled tiny-shakespeare); returns ``self``.
+
+        ``out``: a folder for the training log (metrics.csv) and per-epoch checkpoints; ``resume``
+        continues from its last checkpoint. ``callbacks`` go to :func:`grukit.train.fit`.
+        """
+        from grukit.lm.training import train_lm
+
+        config, train_config = self.configs()
+        text = _read(data)
+        net, vocab, result = train_lm(text, config, train_config, out_dir=out, resume=resume, callbacks=callbacks)
+        self.config_, self.train_config_, self.net_, self.vocab_ = config, train_config, net.cpu().eval(), vocab
+        self.history_, self.best_epoch_ = result.history, result.best_epoch
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "net_"):
+            raise ConfigError("this LanguageModel is not fitted yet; call fit(text_file) or "
+                              "LanguageModel.load(folder) first.")
+
+    def score(self, data: str | Path | None = None, split: str = "val", lanes: int = 16) -> dict:
+        """Nats and bits per character of ``data``'s validation part (``split="val"``) or of all of it ("all").
+
+        Returns :func:`grukit.lm.evaluate_text`'s ``{"nats_per_token", "bits_per_char", "tokens", "chars"}``.
+        """
+        from grukit.lm.evaluation import evaluate_text
+        from grukit.lm.vocab import split_text
+
+        self._check_fitted()
+        if split not in ("val", "all"):
+            raise ConfigError(f"split must be 'val' or 'all'; got {split!r}.")
+        text = _read(data)
+        if split == "val":
+            text = split_text(text, self.config_.val_fraction)[1]
+        return evaluate_text(self.net_, self.vocab_, text, lanes=lanes)
+
+    def sample(self, prompt: str = "\n", length: int = 500, temperature: float = 1.0, top_k: int | None = None,
+               seed: int | None = None) -> str:
+        """``length`` characters drawn after ``prompt`` (see :func:`grukit.lm.generate`), the prompt left out."""
+        from grukit.lm.sampling import generate
+
+        self._check_fitted()
+        return "".join(generate(self.net_, self.vocab_, prompt, length, temperature, top_k, seed))
+
+    # ----------------------------------------------------------------- files
+    def save(self, folder: str | Path) -> None:
+        """Write model.safetensors and config.json into ``folder`` (what ``grukit lm sample --model`` reads)."""
+        import dataclasses
+
+        from grukit.lm.persistence import save_lm
+
+        self._check_fitted()
+        save_lm(folder, self.net_, self.vocab_, {"train": dataclasses.asdict(self.train_config_)})
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "LanguageModel":
+        """A fitted model from a folder written by :meth:`save` or ``grukit lm train --out``."""
+        import dataclasses
+
+        from grukit.lm.config import lm_configs
+        from grukit.lm.persistence import load_lm
+
+        net, vocab, document = load_lm(folder)
+        model = cls(**dataclasses.asdict(net.config), **document.get("train", {}))
+        model.config_, model.train_config_ = lm_configs(model.options)
+        model.net_, model.vocab_, model.history_, model.best_epoch_ = net, vocab, None, None
+        return model
+
+
+def _read(data: str | Path | None) -> str:
+    from grukit.lm.vocab import bundled_text, read_text
+
+    if data is not None and not isinstance(data, (str, Path)):
+        raise ConfigError(f"language-model data must be the path of a UTF-8 text file, or None for the bundled "
+                          f"tiny-shakespeare; got {type(data).__name__}.")
+    return read_text(bundled_text() if data is None else data)
