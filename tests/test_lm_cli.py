@@ -185,3 +185,14 @@ def test_resume_after_a_crash_gives_the_weights_of_an_uninterrupted_run(tmp_path
 def test_resume_needs_out(capsys):
     code, _, err = run(capsys, ["lm", "train", "--resume", "--epochs", "1"])
     assert code == 2 and "Error: --resume needs --out, the folder of the run to continue." in err
+
+
+def test_a_text_without_newlines_trains_samples_and_starts_from_its_first_character(tmp_path, capsys):
+    text = tmp_path / "one_line.txt"
+    text.write_text("abcdefgh" * 150)  # no newline, so the default prompt cannot be one
+    code, _, err = run(capsys, ["lm", "train", "--text", text, "--out", tmp_path / "run", "--epochs", "1", *FAST])
+    assert code == 0, err
+    assert set((tmp_path / "run" / "sample.txt").read_text().rstrip("\n")) <= set("abcdefgh")
+    code, stdout, err = run(capsys, ["lm", "sample", "--model", tmp_path / "run", "--length", "5", "--seed", "0"])
+    assert code == 0, err
+    assert stdout.startswith("a") and len(stdout) == 1 + 5 + 1

@@ -118,6 +118,6 @@ def test_public_names():
         "LanguageModel", "LMConfig", "LM_TRAIN_DEFAULTS", "lm_configs", "CharLM", "Vocabulary", "bundled_text",
         "read_text", "split_text",
         "lane_layout", "lane_dataset", "CarriedStateLoss", "train_lm", "stream_loss", "evaluate_text",
-        "next_token", "generate", "check_sampling", "check_prompt", "save_lm", "load_lm"])
+        "next_token", "generate", "check_sampling", "check_prompt", "start_prompt", "save_lm", "load_lm"])
     for name in grukit.lm.__all__:
         assert getattr(grukit.lm, name).__doc__ or name == "LM_TRAIN_DEFAULTS"

@@ -93,7 +93,7 @@ def _write_run(folder: Path, model, vocab, train_config: TrainConfig, result, sc
     from grukit._io import atomic_write_text
     from grukit.evaluate import plot_loss
     from grukit.lm.persistence import save_lm
-    from grukit.lm.sampling import generate
+    from grukit.lm.sampling import generate, start_prompt
 
     save_lm(folder, model, vocab, {"train": dataclasses.asdict(train_config)})
     metrics = {"val_nats_per_char": scores["nats_per_token"], "val_bits_per_char": scores["bits_per_char"],
@@ -101,27 +101,29 @@ def _write_run(folder: Path, model, vocab, train_config: TrainConfig, result, sc
     atomic_write_text(folder / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     (folder / "plots").mkdir(exist_ok=True)
     plot_loss(folder / "plots" / "loss.png", result.history)
-    sample = "".join(generate(model, vocab, "\n", 500, temperature=0.8, top_k=40, seed=0))
+    sample = "".join(generate(model, vocab, start_prompt(vocab), 500, temperature=0.8, top_k=40, seed=0))
     atomic_write_text(folder / "sample.txt", sample + "\n")
 
 
 @lm.command()
 @click.option("--model", "model_dir", required=True, type=FOLDER, help="The --out folder of `grukit lm train`.")
-@click.option("--prompt", default="\n", show_default=False, help="Text to start from [default: a newline].")
+@click.option("--prompt", default=None, help="Text to start from [default: a newline, or the vocabulary's first "
+                                             "character when the text had none].")
 @click.option("--temperature", type=float, default=1.0, show_default=True,
               help="Divides the logits: below 1 is more conservative, above 1 more varied.")
 @click.option("--top-k", "top_k", type=int, default=None, help="Sample among the k most likely characters only.")
 @click.option("--length", type=click.IntRange(min=0), default=500, show_default=True,
               help="Characters to generate after the prompt.")
 @click.option("--seed", type=int, default=None, help="Seed for reproducible samples [default: random].")
-def sample(model_dir: Path, prompt: str, temperature: float, top_k: int | None, length: int,
+def sample(model_dir: Path, prompt: str | None, temperature: float, top_k: int | None, length: int,
            seed: int | None) -> None:
     """Print the prompt, then characters as they are generated, one step of the model each."""
     from grukit.lm.persistence import load_lm
-    from grukit.lm.sampling import check_prompt, check_sampling, generate
+    from grukit.lm.sampling import check_prompt, check_sampling, generate, start_prompt
 
     check_sampling(temperature, top_k)
     model, vocab, _ = load_lm(model_dir)
+    prompt = start_prompt(vocab) if prompt is None else prompt
     check_prompt(vocab, prompt)
     click.echo(prompt, nl=False)
     for piece in generate(model, vocab, prompt, length, temperature, top_k, seed):

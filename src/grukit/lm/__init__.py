@@ -17,7 +17,7 @@ from grukit.lm.evaluation import evaluate_text, stream_loss
 from grukit.lm.lanes import lane_dataset, lane_layout
 from grukit.lm.model import CharLM
 from grukit.lm.persistence import load_lm, save_lm
-from grukit.lm.sampling import check_prompt, check_sampling, generate, next_token
+from grukit.lm.sampling import check_prompt, check_sampling, generate, next_token, start_prompt
 from grukit.lm.training import CarriedStateLoss, train_lm
 from grukit.lm.vocab import Vocabulary, bundled_text, read_text, split_text
 
@@ -25,5 +25,5 @@ __all__ = [
     "LanguageModel", "LMConfig", "LM_TRAIN_DEFAULTS", "lm_configs", "CharLM", "Vocabulary", "bundled_text",
     "read_text", "split_text",
     "lane_layout", "lane_dataset", "CarriedStateLoss", "train_lm", "stream_loss", "evaluate_text",
-    "next_token", "generate", "check_sampling", "check_prompt", "save_lm", "load_lm",
+    "next_token", "generate", "check_sampling", "check_prompt", "start_prompt", "save_lm", "load_lm",
 ]

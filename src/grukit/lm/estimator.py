@@ -82,12 +82,17 @@ class LanguageModel:
             text = split_text(text, self.config_.val_fraction)[1]
         return evaluate_text(self.net_, self.vocab_, text, lanes=lanes)
 
-    def sample(self, prompt: str = "\n", length: int = 500, temperature: float = 1.0, top_k: int | None = None,
-               seed: int | None = None) -> str:
-        """``length`` characters drawn after ``prompt`` (see :func:`grukit.lm.generate`), the prompt left out."""
-        from grukit.lm.sampling import generate
+    def sample(self, prompt: str | None = None, length: int = 500, temperature: float = 1.0,
+               top_k: int | None = None, seed: int | None = None) -> str:
+        """``length`` characters drawn after ``prompt`` (see :func:`grukit.lm.generate`), the prompt left out.
+
+        ``prompt`` None starts from a newline (or the vocabulary's first character, see
+        :func:`grukit.lm.start_prompt`).
+        """
+        from grukit.lm.sampling import generate, start_prompt
 
         self._check_fitted()
+        prompt = start_prompt(self.vocab_) if prompt is None else prompt
         return "".join(generate(self.net_, self.vocab_, prompt, length, temperature, top_k, seed))
 
     # ----------------------------------------------------------------- files

@@ -10,7 +10,7 @@ from grukit.errors import ConfigError, DataError
 from grukit.lm.model import CharLM
 from grukit.lm.vocab import Vocabulary
 
-__all__ = ["next_token", "generate", "check_sampling", "check_prompt"]
+__all__ = ["next_token", "generate", "check_sampling", "check_prompt", "start_prompt"]
 
 
 def check_sampling(temperature: float, top_k: int | None) -> None:
@@ -31,6 +31,16 @@ def check_prompt(vocab: Vocabulary, prompt: str) -> None:
     if missing:
         raise DataError(f"prompt has {len(missing)} character(s) outside the model's vocabulary: "
                         f"{', '.join(map(repr, missing[:10]))}; use only characters seen in training.")
+
+
+def start_prompt(vocab: Vocabulary) -> str:
+    """The prompt used when none is given: a newline when the vocabulary has one, else its first character.
+
+    Example:
+        >>> start_prompt(Vocabulary.from_text("abcabc"))
+        'a'
+    """
+    return "\n" if not vocab.unknown("\n") else vocab.decode([0])
 
 
 def next_token(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
