@@ -1,7 +1,8 @@
 """Data-parallel fit under torchrun: 2 CPU processes take the same steps as 1 process with the same global batch.
 
 The sharding and weighting math is tested in-process; one torchrun launch (2 processes, gloo, one
-thread each) then trains a small GRU, interrupts and resumes a run, and runs `grukit forecast train`.
+thread each) then trains a small GRU, interrupts and resumes a run, and runs `grukit forecast train`,
+`grukit lm train` and `grukit music train`.
 """
 
 from __future__ import annotations
@@ -154,7 +155,15 @@ SCRIPT = textwrap.dedent('''
             found["code"] = grukit(["forecast", "train", str(folder / "data.csv"), "--target", "load",
                                     "--lookback", "24", "--horizon", "6", "--out", str(runs / "forecast"),
                                     "--epochs", "2", "--hidden-size", "8", "--no-progress", "--num-threads", "1"])
-        found["stdout"], found["writes"] = stdout.getvalue(), writes
+        found["stdout"] = stdout.getvalue()
+        small = ["--no-progress", "--num-threads", "1", "--epochs", "2", "--hidden-size", "8"]
+        for task, argv in (("lm", ["--text", str(folder / "text.txt"), "--batch-size", "4", "--chunk-length", "8"]),
+                           ("music", ["--data", str(folder / "rolls.json"), "--batch-size", "2"])):
+            stdout = io.StringIO()
+            with contextlib.redirect_stdout(stdout):
+                found[f"{task}_code"] = grukit([task, "train", *argv, *small, "--out", str(runs / task)])
+            found[f"{task}_stdout"] = stdout.getvalue()
+        found["writes"] = writes
         (folder / f"rank{rank}.json").write_text(json.dumps(found))
 
 
@@ -171,6 +180,11 @@ def torchrun_run(tmp_path_factory):
     n = 120
     pd.DataFrame({"date": pd.date_range("2021-01-01", periods=n, freq="h"),
                   "load": np.sin(np.arange(n) / 5.0) + 2.0}).to_csv(folder / "data.csv", index=False)
+    (folder / "text.txt").write_text("abcdefgh" * 150)
+    chords = [[60, 64, 67], [65, 69, 72], [67, 71, 74]]
+    rolls = {split: [[chords[(s + t) % 3] for t in range(6 + s)] for s in range(n)]
+             for split, n in (("train", 6), ("valid", 2), ("test", 2))}
+    (folder / "rolls.json").write_text(json.dumps(rolls))
     env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
     completed = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
@@ -226,3 +240,12 @@ def test_only_process_0_writes_files_and_prints(torchrun_run):
     assert (runs / "forecast" / "model.safetensors").is_file() and (runs / "forecast" / "report.html").is_file()
     assert "Test metrics (original scale, horizon 6)" in rank0["stdout"] and "report:" in rank0["stdout"]
     assert rank1["stdout"] == ""
+
+
+def test_lm_and_music_train_run_under_torchrun_with_process_0_writing(torchrun_run):
+    folder, (rank0, rank1) = torchrun_run
+    for task, report in (("lm", "validation: "), ("music", "parameters:")):
+        assert rank0[f"{task}_code"] == rank1[f"{task}_code"] == 0
+        assert (folder / "runs" / task / "model.safetensors").is_file()
+        assert report in rank0[f"{task}_stdout"] and rank1[f"{task}_stdout"] == ""
+    assert rank1["writes"] == []
