@@ -1,8 +1,8 @@
 """Data-parallel fit under torchrun: 2 CPU processes take the same steps as 1 process with the same global batch.
 
 The sharding and weighting math is tested in-process; one torchrun launch (2 processes, gloo, one
-thread each) then trains a small GRU, interrupts and resumes a run, and runs `grukit forecast train`,
-`grukit lm train` and `grukit music train`.
+thread each) then trains a small GRU, interrupts and resumes a run, and runs every `grukit ... train`
+command (forecast, lm, music, classify, detect).
 """
 
 from __future__ import annotations
@@ -158,7 +158,8 @@ SCRIPT = textwrap.dedent('''
         found["stdout"] = stdout.getvalue()
         small = ["--no-progress", "--num-threads", "1", "--epochs", "2", "--hidden-size", "8"]
         for task, argv in (("lm", ["--text", str(folder / "text.txt"), "--batch-size", "4", "--chunk-length", "8"]),
-                           ("music", ["--data", str(folder / "rolls.json"), "--batch-size", "2"])):
+                           ("music", ["--data", str(folder / "rolls.json"), "--batch-size", "2"]),
+                           ("classify", []), ("detect", [])):  # the last two on their bundled datasets
             stdout = io.StringIO()
             with contextlib.redirect_stdout(stdout):
                 found[f"{task}_code"] = grukit([task, "train", *argv, *small, "--out", str(runs / task)])
@@ -242,9 +243,10 @@ def test_only_process_0_writes_files_and_prints(torchrun_run):
     assert rank1["stdout"] == ""
 
 
-def test_lm_and_music_train_run_under_torchrun_with_process_0_writing(torchrun_run):
+def test_every_other_train_command_runs_under_torchrun_with_process_0_writing(torchrun_run):
     folder, (rank0, rank1) = torchrun_run
-    for task, report in (("lm", "validation: "), ("music", "parameters:")):
+    for task, report in (("lm", "validation: "), ("music", "parameters:"), ("classify", "test accuracy"),
+                         ("detect", "threshold")):
         assert rank0[f"{task}_code"] == rank1[f"{task}_code"] == 0
         assert (folder / "runs" / task / "model.safetensors").is_file()
         assert report in rank0[f"{task}_stdout"] and rank1[f"{task}_stdout"] == ""

@@ -83,7 +83,16 @@ def setup(device: torch.device) -> World | None:
 
 
 def _leave() -> None:
+    """At exit: wait for every process, then leave the group together.
+
+    A process that tore its group down while another still worked (process 0 scoring and writing
+    the run) sometimes aborted in gloo's teardown ("terminate called without an active exception").
+    """
     if dist.is_initialized():
+        try:
+            dist.barrier()
+        except RuntimeError:  # another process is gone already (it failed): leave anyway
+            pass
         dist.destroy_process_group()
 
 
