@@ -3,18 +3,21 @@
 Protocol: float32, one layer, input_size = hidden_size = 128 (a layer inside a stack sees its
 hidden size), batch 16, T = 128, 512 and 2048. "Training" is one forward plus backward of
 output.sum() + h_n.sum() into the parameters (the input needs no gradient), without an optimizer
-step. The three models run in turn in one process, after a warm-up, --repeats times; short
-calls are timed in batches of at least 20 ms. Reported: the median, the throughput in sequence
-steps per second (B * T / seconds) and MinGRU's throughput over each GRU's (above 1: MinGRU is
+step. The models run in turn in one process, after a warm-up, --repeats times; short calls
+are timed in batches of at least 20 ms. Reported: the median, the throughput in sequence steps
+per second (B * T / seconds) and MinGRU's throughput over each GRU's (above 1: MinGRU is
 faster). The issue's target: MinGRU at T = 2048, H = 128 at least 10x the GRU's throughput.
 
-"matmuls" is the time of MinGRU's two matrix products alone (gates = x W^T + b, and W's
-gradient), the floor under any MinGRU on torch's CPU matrix product.
+"MinGRU" is MinGRU's default backend (the C kernel on the CPU, backend="fused"); "MinGRU torch"
+is backend="torch", the parallel scan in torch operations. "matmuls" is the time of the torch
+path's two matrix products alone (gates = x W^T + b, and W's gradient), the floor under any
+MinGRU on torch's CPU matrix product.
 
     python benchmarks/bench_mingru.py                       # 1 and 2 threads, about 7 minutes when loaded
     python benchmarks/bench_mingru.py --threads 1 --steps 2048 --repeats 7
     python benchmarks/bench_mingru.py --scans               # the scan alternatives, T = 2048
-    python benchmarks/bench_mingru.py --pieces              # MinGRU's piece and chunk sizes, T = 2048
+    python benchmarks/bench_mingru.py --pieces              # the torch path's piece and chunk sizes, T = 2048
+    python benchmarks/bench_mingru.py --blocks              # the C kernel's time blocks, T = 2048
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import torch.nn.functional as F
 import _common
 from grukit.bench.gru import interleaved_medians
 from grukit.nn import GRU, MinGRU
+from grukit.nn._mingru_kernel import fused_mingru_layer
 from grukit.nn.mingru import mingru_sequence
 from grukit.nn.scan import mingru_coefficients, mingru_log_coefficients, scan_linear, scan_linear_adjoint, scan_log
 
@@ -57,15 +61,19 @@ def compare(steps: int, args: argparse.Namespace) -> dict:
     torch.manual_seed(0)
     x = torch.randn(steps, args.batch, args.input_size)  # (T, B, I)
     mingru = MinGRU(args.input_size, args.hidden_size)
+    mingru_torch = MinGRU(args.input_size, args.hidden_size, backend="torch")
+    mingru_torch.load_state_dict(mingru.state_dict())
     fused = GRU(args.input_size, args.hidden_size, backend="auto")
     torch_gru = torch.nn.GRU(args.input_size, args.hidden_size)
-    runs = {"MinGRU": training_step(mingru, x), f"grukit GRU ({fused.backend_in_use})": training_step(fused, x),
-            "torch.nn.GRU": training_step(torch_gru, x), "matmuls": matmuls(mingru, x)}
+    gru_name = f"grukit GRU ({fused.backend_in_use})"
+    runs = {"MinGRU": training_step(mingru, x), "MinGRU torch": training_step(mingru_torch, x),
+            gru_name: training_step(fused, x), "torch.nn.GRU": training_step(torch_gru, x),
+            "matmuls": matmuls(mingru, x)}
     seconds = interleaved_medians(runs, args.repeats)
-    names = list(seconds)
-    return {"threads": torch.get_num_threads(), "steps": steps, "seconds": seconds,
-            "vs_grukit": seconds[names[1]] / seconds["MinGRU"], "vs_torch": seconds["torch.nn.GRU"] / seconds["MinGRU"],
-            "steps_per_s": args.batch * steps / seconds["MinGRU"], "gru_name": names[1]}
+    return {"threads": torch.get_num_threads(), "steps": steps, "batch": args.batch, "seconds": seconds,
+            "mingru_backend": mingru.backend_in_use, "vs_grukit": seconds[gru_name] / seconds["MinGRU"],
+            "vs_torch": seconds["torch.nn.GRU"] / seconds["MinGRU"],
+            "steps_per_s": args.batch * steps / seconds["MinGRU"], "gru_name": gru_name}
 
 
 # ----------------------------------------------------------------- scan alternatives (--scans)
@@ -172,6 +180,27 @@ def compare_pieces(args: argparse.Namespace) -> list[list]:
             for (piece, chunk), s in seconds.items()]
 
 
+def compare_blocks(args: argparse.Namespace) -> list[list]:
+    """The C kernel's training step at T = 2048 for time blocks of n steps (0: its default)."""
+    torch.manual_seed(0)
+    x = torch.randn(2048, args.batch, args.input_size)
+    model = MinGRU(args.input_size, args.hidden_size)
+    weight, bias = model.layer_parameters(0)
+    h0 = torch.zeros(args.batch, args.hidden_size)
+
+    def step(block_steps: int) -> Callable[[], None]:
+        def run() -> None:
+            model.zero_grad(set_to_none=True)
+            h, h_n = fused_mingru_layer(x, h0, weight, bias, block_steps)
+            (h.sum() + h_n.sum()).backward()
+        return run
+
+    runs = {n: step(n) for n in (0, 1, 2, 4, 8, 16, 32, 64, 128)}
+    seconds = interleaved_medians(runs, args.repeats)
+    best = min(seconds.values())
+    return [[n or "default", n * args.batch if n else "about 256", s * 1e3, s / best] for n, s in seconds.items()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
@@ -181,7 +210,8 @@ def main() -> None:
     parser.add_argument("--hidden-size", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--scans", action="store_true", help="time the scan alternatives instead (1st thread count)")
-    parser.add_argument("--pieces", action="store_true", help="time MinGRU's piece/chunk sizes instead")
+    parser.add_argument("--pieces", action="store_true", help="time the torch path's piece/chunk sizes instead")
+    parser.add_argument("--blocks", action="store_true", help="time the C kernel's time blocks instead")
     parser.add_argument("--out", type=Path, default=None, help="folder for results.json (default: write nothing)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads[0])
@@ -191,6 +221,9 @@ def main() -> None:
         return
     if args.pieces:
         print(_common.table(["piece steps", "values per array", "chunk", "ms", "x fastest"], compare_pieces(args)))
+        return
+    if args.blocks:
+        print(_common.table(["block steps", "(step, row) pairs", "ms", "x fastest"], compare_blocks(args)))
         return
     results = []
     for threads in args.threads:
@@ -202,16 +235,16 @@ def main() -> None:
                   f"{r['vs_torch']:.2f}x torch.nn.GRU", flush=True)
     print(f"load average after: {os.getloadavg()[0]:.2f}\n")
     print(f"B={args.batch}, I={args.input_size}, H={args.hidden_size}, float32, forward + backward, "
-          f"median of {args.repeats}")
+          f"median of {args.repeats}; MinGRU runs backend={results[0]['mingru_backend']!r}")
     gru = results[0]["gru_name"]
-    print(f"| threads | T | MinGRU ms | {gru} ms | torch.nn.GRU ms | MinGRU matmuls ms | MinGRU steps/s | "
-          f"x {gru} | x torch.nn.GRU |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"| threads | T | MinGRU ms | MinGRU torch ms | {gru} ms | torch.nn.GRU ms | torch matmuls ms | "
+          f"MinGRU steps/s | x {gru} | x torch.nn.GRU |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         s = r["seconds"]
-        print(f"| {r['threads']} | {r['steps']} | {s['MinGRU'] * 1e3:.1f} | {s[gru] * 1e3:.1f} | "
-              f"{s['torch.nn.GRU'] * 1e3:.1f} | {s['matmuls'] * 1e3:.1f} | {r['steps_per_s']:,.0f} | "
-              f"{r['vs_grukit']:.2f} | {r['vs_torch']:.2f} |")
+        print(f"| {r['threads']} | {r['steps']} | {s['MinGRU'] * 1e3:.1f} | {s['MinGRU torch'] * 1e3:.1f} | "
+              f"{s[gru] * 1e3:.1f} | {s['torch.nn.GRU'] * 1e3:.1f} | {s['matmuls'] * 1e3:.1f} | "
+              f"{r['steps_per_s']:,.0f} | {r['vs_grukit']:.2f} | {r['vs_torch']:.2f} |")
     _common.save(args, {"results": results})
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 SOURCE_DIR = Path(__file__).parent / "csrc"
 SOURCES = ("fused_gru.c", "gru_vec.h", "gru_gemm.h", "gru_rows.h", "gru_forward.h", "gru_backward.h", "gru_lanes.h",
-           "gru_entry.h")
+           "gru_entry.h", "mingru_kernel.h", "mingru_layer.h")
 COMPILE_TIMEOUT_S = 120
 _COMMON = ["-O3", "-std=gnu11", "-fPIC", "-shared", "-fno-math-errno"]
 # Tried in order until one compiles: native vector width and OpenMP threads first.
@@ -53,6 +53,7 @@ class Kernel:
 
     def __init__(self, library: ctypes.CDLL, path: Path, flags: list[str]) -> None:
         self.path, self.flags = path, flags
+        self.library = library  # other entry points (grukit.nn._mingru_kernel) bind their own functions
         self._entry = {}
         for suffix in ("f32", "f64"):
             for kind in ("forward", "backward"):

@@ -1,10 +1,14 @@
 """``grukit.nn.MinGRU``: the minimal GRU of Feng et al. 2024, trained with a parallel scan.
 
-A layer runs as one autograd function (:class:`_MinGRULayer`) over pieces of the sequence, each
-of about ``PIECE_VALUES`` values per (n, B, H) array, so that a piece's gates, coefficients and
-states stay in the CPU's cache between the operations that make and use them. Pieces follow one
-another in time, each starting from the previous one's last state (and, for the gradients, from
-the last piece backwards). Within a piece, states come from :func:`grukit.nn.scan.scan_linear`.
+Two backends run a layer. On the CPU in float32 and float64, "fused" is a C kernel for the whole
+layer (:mod:`grukit.nn._mingru_kernel`: the gates' matrix product, a sequential loop over time
+and its adjoint). "torch", the reference and the fallback (no C compiler, ``GRUKIT_FUSED=0``,
+GPU tensors), is :func:`mingru_sequence`: one autograd function (:class:`_MinGRULayer`) over
+pieces of the sequence, each of about ``PIECE_VALUES`` values per (n, B, H) array, so that a
+piece's gates, coefficients and states stay in the CPU's cache between the operations that make
+and use them. Pieces follow one another in time, each starting from the previous one's last state
+(and, for the gradients, from the last piece backwards). Within a piece, states come from
+:func:`grukit.nn.scan.scan_linear`.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.autograd.function import once_differentiable
 
-from grukit.nn import _buffers, _checks
+from grukit.nn import _buffers, _checks, _mingru_kernel
+from grukit.nn._mingru_kernel import fused_mingru_layer
 from grukit.nn.scan import (
     SCAN_CHUNK_SIZE,
     g,
@@ -32,6 +37,7 @@ _OWNER = "MinGRU"
 # fastest, 64-512 steps within 16%, the whole sequence at once 1.5-1.8x slower
 # (benchmarks/bench_mingru.py --pieces).
 PIECE_VALUES = 2**18
+BACKENDS = ("auto", "fused", "torch")
 
 
 def mingru_gates(x: Tensor, weight: Tensor, bias: Tensor | None) -> tuple[Tensor, Tensor]:
@@ -179,11 +185,15 @@ class MinGRU(nn.Module):
         h~_t = g(W_h x_t + b_h),     g(x) = x + 1/2 if x >= 0 else sigmoid(x)
         h_t  = (1 - z_t) * h_{t-1} + z_t * h~_t
 
-    ``forward`` computes all steps with a chunked parallel scan in linear space, exact for hx of
-    any sign (:func:`grukit.nn.scan.scan_linear`; the paper's log-space scan is
-    :func:`grukit.nn.scan.scan_log`), and trains through its adjoint scan;
-    ``step`` advances one step for streaming, and a loop of it matches ``forward``. The backward
-    pass is written out, so gradients are first-order only (no ``create_graph`` through it).
+    ``forward`` computes all steps at once. On the CPU (float32, float64) a C kernel runs each
+    layer: the gates' matrix product, then the recurrence as a loop over time, and in training
+    its adjoint (:func:`grukit.nn._mingru_kernel.fused_mingru_layer`). Elsewhere, or with
+    ``backend="torch"``, a chunked parallel scan in linear space runs it, exact for hx of any sign
+    (:func:`grukit.nn.scan.scan_linear`; the paper's log-space scan is
+    :func:`grukit.nn.scan.scan_log`), and trains through its adjoint scan. Both give the same
+    values to rounding. ``step`` advances one step for streaming, and a loop of it matches
+    ``forward``. The backward passes are written out, so gradients are first-order only (no
+    ``create_graph`` through them).
 
     Args:
         input_size, hidden_size, num_layers, bias, batch_first, dropout: as in ``torch.nn.GRU``;
@@ -191,6 +201,10 @@ class MinGRU(nn.Module):
         residual: add each layer's input to its output where both have hidden_size features
             (every layer after the first; the first too when input_size == hidden_size).
             The state h stays the recurrence's own; the residual goes to the layer's output.
+        backend: "fused" is grukit's C kernel (CPU, float32 and float64; compiled at first use,
+            like the fused GRU's, and off with ``GRUKIT_FUSED=0``); "torch" is the parallel scan in
+            torch operations (any device); "auto" runs "fused" where it can and "torch" elsewhere.
+            "fused" where it cannot run warns once and runs "torch". ``backend_in_use`` says which runs.
 
     Parameters (per layer k, gates stacked in the order z, h~):
         ``weight_l{k}`` (2H, I) for k = 0 and (2H, H) after it, ``bias_l{k}`` (2H,) when bias;
@@ -219,6 +233,7 @@ class MinGRU(nn.Module):
         *,
         residual: bool = False,
         dropout: float = 0.0,
+        backend: str = "auto",
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
@@ -230,6 +245,9 @@ class MinGRU(nn.Module):
         self.batch_first = bool(batch_first)
         self.residual = bool(residual)
         self.dropout = _checks.check_probability(_OWNER, "dropout", dropout)
+        if backend not in BACKENDS:
+            raise ValueError(f"MinGRU: backend must be one of {', '.join(map(repr, BACKENDS))}; got {backend!r}.")
+        self.backend = backend
         self.scan_chunk_size = SCAN_CHUNK_SIZE
         kw = {"device": torch.device(device) if device is not None else None, "dtype": dtype}
         for layer in range(self.num_layers):
@@ -257,7 +275,20 @@ class MinGRU(nn.Module):
 
     def extra_repr(self) -> str:
         return _checks.non_default_repr(
-            self, {"num_layers": 1, "bias": True, "batch_first": False, "residual": False, "dropout": 0.0})
+            self, {"num_layers": 1, "bias": True, "batch_first": False, "residual": False, "dropout": 0.0,
+                   "backend": "auto"})
+
+    @property
+    def backend_in_use(self) -> str:
+        """The backend that runs: "fused" (the C kernel) or "torch" (the parallel scan)."""
+        if self.backend == "torch":
+            return "torch"
+        reason = _mingru_kernel.unavailable_reason(self.weight_l0.device, self.weight_l0.dtype)
+        if reason is None:
+            return "fused"
+        if self.backend == "fused":
+            _mingru_kernel.warn_once(reason)
+        return "torch"
 
     # ----------------------------------------------------------------- forward
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
@@ -269,11 +300,16 @@ class MinGRU(nn.Module):
         unbatched = input.dim() == 2
         x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first else input)  # (T, B, I)
         h0 = self._initial_hx(hx, x.shape[1], unbatched, x)  # (L, B, H)
+        fused = self.backend_in_use == "fused"
         last_states = []
         for layer in range(self.num_layers):
             weight, bias = self.layer_parameters(layer)
-            h = mingru_sequence(x, h0[layer], weight, bias, self.scan_chunk_size)  # (T, B, H)
-            last_states.append(h[-1])
+            if fused:
+                h, h_last = fused_mingru_layer(x, h0[layer], weight, bias)  # (T, B, H), (B, H)
+            else:
+                h = mingru_sequence(x, h0[layer], weight, bias, self.scan_chunk_size)  # (T, B, H)
+                h_last = h[-1]
+            last_states.append(h_last)
             x = self._layer_output(layer, x, h)
         h_n = torch.stack(last_states)  # (L, B, H)
         if unbatched:

@@ -10,10 +10,11 @@ The minGRU (Feng et al. 2024, "Were RNNs All We Needed?") is the linear recurren
 whose coefficients depend on the input only, so the T steps need not run one after another.
 Two scans are here:
 
-- :func:`scan_linear` (what ``grukit.nn.MinGRU`` runs): time is cut into chunks that all run at
-  once, and the state is passed from chunk to chunk by the same scan over the chunks. It only
-  multiplies and adds, in the loop's own arithmetic, so it is as exact as the loop for every
-  sign of a, b and h_0, and a product of a's that underflows only drops what the loop drops.
+- :func:`scan_linear` (what ``grukit.nn.MinGRU`` runs with ``backend="torch"``: on a GPU, without
+  its C kernel, or by choice): time is cut into chunks that all run at once, and the state is
+  passed from chunk to chunk by the same scan over the chunks. It only multiplies and adds, in
+  the loop's own arithmetic, so it is as exact as the loop for every sign of a, b and h_0, and a
+  product of a's that underflows only drops what the loop drops.
   Its adjoint :func:`scan_linear_adjoint` (the same scan, backwards in time) is the backward pass.
 - :func:`scan_log`, Heinsen's (2023) log-space scan from the paper's appendix:
 

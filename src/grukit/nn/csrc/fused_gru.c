@@ -201,3 +201,4 @@ int gru_kernel_has_openmp(void) {
 #include "gru_backward.h"
 #include "gru_lanes.h"
 #include "gru_entry.h"
+#include "mingru_kernel.h" /* grukit.nn.MinGRU: float64 and float32, after both GRU instances */
