@@ -12,7 +12,10 @@ shares are summed once at the end.
 For a small hidden size that is not a multiple of the vector width (H = 20: 16 + 4 lanes) and a
 large batch, plain layers (reset after, without layer norm, zoneout, recurrent dropout or
 lengths) run with the batch in the vector lanes instead (``csrc/gru_lanes.h``), so that no lane
-is padding; they save five factors per unit in blocks of batch rows rather than the gates.
+is padding; they save four factors per unit in blocks of batch rows rather than the gates. Such
+a layer hands its output to the next one in that layout, (T, D*H, Bp) with the batch padded to
+whole blocks, and gets its gradient back in it: no transposes between the layers, and the weight
+gradients are summed over the lanes of rows already in place.
 
 Why not one large matrix product for the input projection and the weight gradients? Measured on
 an AVX-512 CPU, the kernel's own small products run at about 200 GFLOP/s per core on data in
@@ -27,7 +30,7 @@ from the reference backend, so the two agree in distribution, not sample by samp
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -39,6 +42,7 @@ from grukit.nn import functional as GF
 from grukit.nn._reference import DirectionWeights, RecurrenceOptions
 
 DTYPES = {torch.float32: "f32", torch.float64: "f64"}
+LANE_FACTORS = 4  # values saved per unit in the lanes layout (LANE_FACTORS in csrc/gru_lanes.h)
 _warned: set[str] = set()
 
 
@@ -68,9 +72,12 @@ class LayerSpec:
     zoneout_keep: Tensor | None  # (D, T, B, H) 1.0 keeps the old state (training)
     zoneout_p: float  # eval-mode zoneout; 0 otherwise
     rec_mask: Tensor | None  # (D, B, H) recurrent dropout (training)
+    x_lanes: bool = False  # x (T, I, Bp) in the lanes layout (the output of the layer below)
+    out_lanes: bool = False  # out (T, D*H, Bp) in the lanes layout (for the layer above)
+    padded_batch: int = 0  # Bp: the batch rounded up to whole blocks of lanes, with out_lanes
 
 
-PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "ln_gain_ih", "ln_gain_hh")  # each (D, 3H, ...)
+PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "ln_gain_ih", "ln_gain_hh")  # each (D, 3H, ...) or (3H, ...)
 
 
 def _ptr(t: Tensor | None) -> int | None:
@@ -78,13 +85,15 @@ def _ptr(t: Tensor | None) -> int | None:
 
 
 def _kernel_args(x: Tensor, h0: Tensor, params: tuple[Tensor | None, ...], spec: LayerSpec) -> _kernel.GruArgs:
-    steps, batch, inputs = x.shape
-    directions, _, hidden = h0.shape
+    """x (T, B, I), or (T, I, Bp) with spec.x_lanes; h0 (D, B, H)."""
+    directions, batch, hidden = h0.shape
+    steps, inputs = x.shape[0], x.shape[1] if spec.x_lanes else x.shape[2]
+    strides = (0, 0) if spec.x_lanes else (x.stride(0), x.stride(1))
     args = _kernel.GruArgs(
         T=steps, B=batch, I=inputs, H=hidden, D=directions, reset_after=int(spec.reset_after),
-        threads=torch.get_num_threads(), x_stride_t=x.stride(0), x_stride_b=x.stride(1), zoneout_p=spec.zoneout_p,
+        threads=torch.get_num_threads(), x_stride_t=strides[0], x_stride_b=strides[1], zoneout_p=spec.zoneout_p,
         x=x.data_ptr(), h0=h0.data_ptr(), rec_mask=_ptr(spec.rec_mask), lengths=_ptr(spec.lengths),
-        zoneout_keep=_ptr(spec.zoneout_keep))
+        zoneout_keep=_ptr(spec.zoneout_keep), x_lanes=int(spec.x_lanes), out_lanes=int(spec.out_lanes))
     for name, tensor in zip(PARAMS, params):
         setattr(args, name, _ptr(tensor))
     return args
@@ -92,18 +101,24 @@ def _kernel_args(x: Tensor, h0: Tensor, params: tuple[Tensor | None, ...], spec:
 
 def _forward(x: Tensor, h0: Tensor, params: tuple[Tensor | None, ...], spec: LayerSpec,
              save: bool) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
-    """x (T, B, I), h0 (D, B, H) -> output (T, B, D*H), h_n (D, B, H), tensors for backward."""
-    steps, batch, _ = x.shape
-    directions, _, hidden = h0.shape
+    """x (T, B, I), h0 (D, B, H) -> output (T, B, D*H), h_n (D, B, H), tensors for backward.
+
+    With spec.x_lanes x is (T, I, Bp), with spec.out_lanes the output is (T, D*H, Bp).
+    """
+    steps = x.shape[0]
+    directions, batch, hidden = h0.shape
     args = _kernel_args(x, h0, params, spec)
-    out = x.new_empty(steps, batch, directions * hidden)
+    if spec.out_lanes:
+        out = x.new_empty(steps, directions * hidden, spec.padded_batch)
+    else:
+        out = x.new_empty(steps, batch, directions * hidden)
     h_n = x.new_empty(directions, batch, hidden)
     args.out, args.h_n = out.data_ptr(), h_n.data_ptr()
     saved = {}
     kernel = _kernel.load()
     lanes = kernel.lanes(DTYPES[x.dtype], args) if save else 0
-    if lanes:  # the lanes layout's five factors per unit, in blocks of batch rows
-        saved["gates"] = _buffers.take((directions, steps, -(-batch // lanes), hidden, 5, lanes), x)
+    if lanes:  # the lanes layout's four factors per unit, in blocks of batch rows
+        saved["gates"] = _buffers.take((directions, steps, -(-batch // lanes), hidden, LANE_FACTORS, lanes), x)
     elif save:
         per_step = (directions, steps, batch)
         saved["gates"] = _buffers.take((*per_step, 3 * hidden), x)  # r, z, n
@@ -135,12 +150,13 @@ class FusedLayer(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, d_out, d_h_n):
         x, h0, *params, out = ctx.saved_tensors
-        steps, batch, inputs = x.shape
-        directions = h0.shape[0]
-        args = _kernel_args(x, h0, tuple(params), ctx.spec)
-        d_out, d_h_n = _rows_readable(d_out), d_h_n.contiguous()
-        args.d_out_stride_t, args.d_out_stride_b = d_out.stride(0), d_out.stride(1)
-        d_x = x.new_empty(directions, steps, batch, inputs) if ctx.needs_input_grad[0] else None  # per direction
+        spec, directions = ctx.spec, h0.shape[0]
+        args = _kernel_args(x, h0, tuple(params), spec)
+        d_out = d_out.contiguous() if spec.out_lanes else _rows_readable(d_out)
+        d_h_n = d_h_n.contiguous()
+        if not spec.out_lanes:
+            args.d_out_stride_t, args.d_out_stride_b = d_out.stride(0), d_out.stride(1)
+        d_x = x.new_empty(directions, *x.shape) if ctx.needs_input_grad[0] else None  # per direction
         d_h0 = torch.empty_like(h0)
         d_params = [torch.empty_like(p) if p is not None and ctx.needs_input_grad[2 + k] else None
                     for k, p in enumerate(params)]
@@ -150,7 +166,7 @@ class FusedLayer(torch.autograd.Function):
             setattr(args, name, _ptr(tensor))
         _kernel.load().run("backward", DTYPES[x.dtype], args)
         if d_x is not None:
-            d_x = d_x[0] if directions == 1 else d_x.sum(0)  # (T, B, I)
+            d_x = d_x[0] if directions == 1 else d_x.sum(0)  # (T, B, I), or (T, I, Bp) with x_lanes
         return (d_x, d_h0, *d_params, None)
 
 
@@ -168,10 +184,15 @@ def _rows_readable(d_out: Tensor) -> Tensor:
 
 
 def _stack(tensors: list[Tensor | None]) -> Tensor | None:
+    """The parameters of the D directions as one contiguous (D, 3H, ...) block for the kernel.
+
+    One direction passes its parameter itself, (3H, ...): the same memory, and no view whose
+    gradient autograd would have to route back.
+    """
     if tensors[0] is None:
         return None
     if len(tensors) == 1:
-        return tensors[0].unsqueeze(0) if tensors[0].is_contiguous() else tensors[0].contiguous().unsqueeze(0)
+        return tensors[0] if tensors[0].is_contiguous() else tensors[0].contiguous()
     return torch.stack(tensors)
 
 
@@ -185,6 +206,23 @@ def _layer_spec(opts: RecurrenceOptions, h0: Tensor, steps: int, lengths: Tensor
         zoneout_keep = keep.to(h0.dtype)  # (D, T, B, H)
     zoneout_p = opts.zoneout if not opts.training else 0.0
     return LayerSpec(opts.reset == "after", lengths, zoneout_keep, zoneout_p, rec_mask)
+
+
+def _lanes_spec(spec: LayerSpec, x: Tensor, h0: Tensor, params: tuple[Tensor | None, ...], x_block: int,
+               last: bool) -> tuple[LayerSpec, int]:
+    """The layouts of a layer's input and output, and the block of lanes its output is handed over in (0: rows).
+
+    x_block > 0: the layer below handed x over in the lanes layout. A layer that runs in the lanes
+    layout itself and is not the last hands its output over.
+    """
+    spec = replace(spec, x_lanes=x_block > 0)
+    block = _kernel.load().lanes(DTYPES[x.dtype], _kernel_args(x, h0, params, spec))
+    if x_block and block != x_block:
+        raise RuntimeError(f"GRU fused kernel: a layer got its input in blocks of {x_block} lanes and runs in "
+                           f"blocks of {block}; please report this.")
+    if not block or last:
+        return spec, 0
+    return replace(spec, out_lanes=True, padded_batch=-(-h0.shape[1] // block) * block), block
 
 
 def fused_gru(
@@ -202,20 +240,23 @@ def fused_gru(
     num_layers = len(weights) // directions
     if lengths is not None:
         lengths = lengths.to(device="cpu", dtype=torch.int64).contiguous()
-    layer_input, finals = x, []
+    hand_over = num_layers > 1 and not (opts.training and opts.dropout > 0.0)  # no dropout between layers
+    layer_input, finals, block = x, [], 0
     for layer in range(num_layers):
         ws = weights[layer * directions : (layer + 1) * directions]
         if layer_input.stride(-1) != 1:
             layer_input = layer_input.contiguous()
         h0 = hx[layer * directions : (layer + 1) * directions].contiguous()  # (D, B, H)
         spec = _layer_spec(opts, h0, x.shape[0], lengths)
-        params = tuple(_stack([getattr(w, name) for w in ws]) for name in PARAMS)  # (D, 3H, ...)
+        params = tuple(_stack([getattr(w, name) for w in ws]) for name in PARAMS)  # (D, 3H, ...) or (3H, ...)
+        if hand_over:
+            spec, block = _lanes_spec(spec, layer_input, h0, params, block, last=layer == num_layers - 1)
         if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (layer_input, h0, *params)):
             out, h_n = FusedLayer.apply(layer_input, h0, *params, spec)
         else:
             out, h_n, _ = _forward(layer_input, h0, params, spec, save=False)
         finals.append(h_n)
-        layer_input = out  # (T, B, D*H)
+        layer_input = out  # (T, B, D*H), or (T, D*H, Bp) handed over in the lanes layout
         if layer < num_layers - 1 and opts.dropout > 0.0:
             layer_input = F.dropout(layer_input, opts.dropout, training=opts.training)
     return layer_input, finals[0] if num_layers == 1 else torch.cat(finals)  # (T, B, D*H), (L*D, B, H)

@@ -45,7 +45,8 @@ class GruArgs(ctypes.Structure):
             "x", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "ln_gain_ih", "ln_gain_hh", "rec_mask",
             "lengths", "zoneout_keep", "out", "h_n", "gates", "gh_n", "xhat_ih", "rstd_ih", "xhat_hh", "rstd_hh",
             "d_out", "d_h_n", "d_x", "d_h0", "d_weight_ih", "d_weight_hh", "d_bias_ih", "d_bias_hh",
-            "d_ln_gain_ih", "d_ln_gain_hh")]
+            "d_ln_gain_ih", "d_ln_gain_hh")] + [
+        ("x_lanes", ctypes.c_int64), ("out_lanes", ctypes.c_int64)]
 
 
 class Kernel:
@@ -73,7 +74,7 @@ class Kernel:
 
     def lanes(self, suffix: str, args: GruArgs) -> int:
         """The block of batch rows when the layer runs with the batch in the vector lanes
-        (csrc/gru_lanes.h), whose saved values are (D, T, ceil(B / block), H, 5, block); else 0."""
+        (csrc/gru_lanes.h), whose saved values are (D, T, ceil(B / block), H, 4, block); else 0."""
         return int(self._entry["lanes", suffix](ctypes.byref(args)))
 
     def describe(self) -> str:

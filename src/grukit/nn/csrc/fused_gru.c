@@ -25,6 +25,8 @@
  * Plain layers with a hidden size that is not a multiple of the vector width (H = 20) and a large
  * batch run instead in the "lanes" layout of gru_lanes.h, batch rows in the vector lanes; they
  * save other values in `gates` (gru_lanes_* says which layout a layer takes and how to size it).
+ * Between two such layers the output is handed over in that layout (x_lanes, out_lanes):
+ *   x (T, I, Bp), d_x (D, T, I, Bp), out and d_out (T, D*H, Bp), Bp = B rounded up to whole blocks.
  *
  * The file is compiled at first use (grukit/nn/_kernel.py) and instantiated for float and
  * double by including the type-generic headers twice.
@@ -67,6 +69,7 @@ typedef struct {
     void *gates, *gh_n, *xhat_ih, *rstd_ih, *xhat_hh, *rstd_hh; /* saved for backward; NULL in inference */
     const void *d_out, *d_h_n;
     void *d_x, *d_h0, *d_weight_ih, *d_weight_hh, *d_bias_ih, *d_bias_hh, *d_ln_gain_ih, *d_ln_gain_hh;
+    int64_t x_lanes, out_lanes; /* 1: x and d_x, or out and d_out, in the lanes layout (gru_lanes.h) */
 } gru_args;
 
 static void *aligned_buffer(size_t bytes) {

@@ -1,4 +1,5 @@
-/* The backward time loop of one work item, and the weight-gradient sums it returns.
+/* The backward time loop of one work item, and the weight-gradient sums it returns; at the end,
+ * the weight-gradient sums over batch lanes of the lanes layout (gru_lanes.h).
  * Included once per REAL type by fused_gru.c, after gru_forward.h.
  */
 
@@ -181,5 +182,158 @@ static int FN(backward_item)(const gru_args *a, const FN(weights) *w, int64_t d,
     return err;
 }
 
+/* ------------------------------------------------------------------ sums over batch lanes
+ * Weight gradients of the "lanes" layout (gru_lanes.h), and prefetching spread between them.
+ * There dg (the gate gradients, G rows) and v (x or the previous states, K rows) are rows of
+ * batch lanes, so dW (G, K) = dg v^T is a sum over the lanes: each tile of DOT_G x DOT_K sums
+ * keeps them as vectors in registers while it streams its rows once; the lanes of each sum are
+ * added up at the end of the work item. The bias gradient is the same sum with a row of ones.
+ * Nothing is padded beyond K (panels of rows padded K + 1 = 21 columns to 32).
+ */
+
+static inline REAL FN(hsum)(FN(vec) v) {
+    REAL s = 0;
+    for (int l = 0; l < VL; l++) s += v[l];
+    return s;
+}
+
+#define DOT_G 4 /* a tile of FN(lane_products): DOT_G rows of dg by DOT_K rows of v, 20 sums */
+#define DOT_K 5
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+/* GCC otherwise folds the loads of v into every product (DOT_G loads of each, not one). */
+#define KEEP_IN_REGISTER(v) __asm__("" : "+v"(v))
+#else
+#define KEEP_IN_REGISTER(v) (void)0
+#endif
+
+/* acc[i * K + k] += dg[i, :n] * v[k, :n] lane by lane for i < gt, k < kt (constants after inlining). */
+static inline __attribute__((always_inline)) void FN(dots_tile)(FN(vec) *acc, int64_t K, const REAL *dg, int64_t ldg,
+                                                                const REAL *v, int64_t ldv, int64_t n, const int gt,
+                                                                const int kt) {
+    FN(vec) s[DOT_G * DOT_K];
+    for (int i = 0; i < gt; i++)
+        for (int k = 0; k < kt; k++) s[i * kt + k] = acc[i * K + k];
+    for (int64_t l = 0; l < n; l += VL) {
+        FN(vec) w[DOT_K];
+        for (int k = 0; k < kt; k++) {
+            w[k] = *(const FN(vec_u) *)(v + k * ldv + l);
+            KEEP_IN_REGISTER(w[k]); /* one load for gt products */
+        }
+        for (int i = 0; i < gt; i++) {
+            const FN(vec) g = *(const FN(vec_u) *)(dg + i * ldg + l);
+            for (int k = 0; k < kt; k++) s[i * kt + k] += g * w[k];
+        }
+    }
+    for (int i = 0; i < gt; i++)
+        for (int k = 0; k < kt; k++) acc[i * K + k] = s[i * kt + k];
+}
+
+/* FN(dots_tile) of DOT_G x DOT_K with the rows of v packed: pv[l / VL * DOT_K + k]. */
+static inline void FN(dots_tile_packed)(FN(vec) *acc, int64_t K, const REAL *dg, int64_t ldg, const FN(vec) *pv,
+                                        int64_t n) {
+    FN(vec) s[DOT_G * DOT_K];
+    for (int i = 0; i < DOT_G; i++)
+        for (int k = 0; k < DOT_K; k++) s[i * DOT_K + k] = acc[i * K + k];
+    for (int64_t l = 0; l < n; l += VL, pv += DOT_K) {
+        FN(vec) w[DOT_K];
+        for (int k = 0; k < DOT_K; k++) {
+            w[k] = pv[k];
+            KEEP_IN_REGISTER(w[k]);
+        }
+        for (int i = 0; i < DOT_G; i++) {
+            const FN(vec) g = *(const FN(vec_u) *)(dg + i * ldg + l);
+            for (int k = 0; k < DOT_K; k++) s[i * DOT_K + k] += g * w[k];
+        }
+    }
+    for (int i = 0; i < DOT_G; i++)
+        for (int k = 0; k < DOT_K; k++) acc[i * K + k] = s[i * DOT_K + k];
+}
+
+/* Memory to read soon, prefetched a few cache lines at a time between products that run from
+ * cache, so that its transfer overlaps them: the next step's saved factors (and lanes read in
+ * place), read from memory, took a quarter of the backward pass when fetched only as the
+ * gradients needed them. Up to STREAM_PARTS parts of `rows` rows of `bytes` at a stride `ld`. */
+#define STREAM_PARTS 3
+typedef struct {
+    const char *base[STREAM_PARTS];
+    int64_t rows[STREAM_PARTS], bytes[STREAM_PARTS], ld[STREAM_PARTS];
+    int64_t part, row, at; /* the next line: part, row and offset in the row */
+    int64_t lines;         /* per call of FN(prefetch_some) */
+} FN(stream);
+
+static inline void FN(stream_add)(FN(stream) *st, const void *base, int64_t rows, int64_t bytes, int64_t ld) {
+    for (int64_t k = 0; k < STREAM_PARTS; k++)
+        if (!st->base[k]) {
+            st->base[k] = (const char *)base, st->rows[k] = rows, st->bytes[k] = bytes, st->ld[k] = ld;
+            return;
+        }
+}
+
+static inline int64_t FN(stream_lines)(const FN(stream) *st) {
+    int64_t lines = 0;
+    for (int64_t k = 0; k < STREAM_PARTS; k++) lines += st->base[k] ? st->rows[k] * ((st->bytes[k] + 63) / 64) : 0;
+    return lines;
+}
+
+static inline void FN(prefetch_some)(FN(stream) *st) {
+    for (int64_t i = 0; i < st->lines && st->part < STREAM_PARTS && st->base[st->part]; i++) {
+        __builtin_prefetch(st->base[st->part] + st->row * st->ld[st->part] + st->at);
+        if ((st->at += 64) < st->bytes[st->part]) continue;
+        st->at = 0;
+        if (++st->row < st->rows[st->part]) continue;
+        st->row = 0;
+        st->part++;
+    }
+}
+
+static inline int64_t FN(product_tiles)(int64_t G, int64_t K) {
+    return (G + DOT_G - 1) / DOT_G * ((K + DOT_K - 1) / DOT_K);
+}
+
+/* dW (G, K) += dg v^T and db (G) += dg 1 over n lanes (whole vectors), dg (G, ldg) and v (K, ldv)
+ * being rows of lanes: acc holds G * K + G vectors (dW, then db) whose lanes are summed at the end
+ * (FN(add_lane_sums)). Without the rows of the row layout, nothing is padded beyond K columns.
+ * Between tiles, prefetches a part of `ahead`. */
+static void FN(lane_products)(FN(vec) *acc, const REAL *dg, int64_t ldg, const REAL *v, int64_t ldv, int64_t n,
+                              int64_t G, int64_t K, FN(stream) *ahead) {
+    FN(vec) *pv = (FN(vec) *)FN(buffer)(SLOT_W_N, n * DOT_K);
+    for (int64_t k0 = 0; k0 < K; k0 += DOT_K) {
+        const int full_k = pv && K - k0 >= DOT_K;
+        for (int64_t l = 0; full_k && l < n; l += VL) /* the tile's rows of v, a vector of each in turn */
+            for (int k = 0; k < DOT_K; k++) pv[l / VL * DOT_K + k] = *(const FN(vec_u) *)(v + (k0 + k) * ldv + l);
+        for (int64_t g0 = 0; g0 < G; g0 += DOT_G) {
+            const int64_t gt = G - g0 < DOT_G ? G - g0 : DOT_G;
+            FN(prefetch_some)(ahead);
+            if (gt == DOT_G && full_k) {
+                FN(dots_tile_packed)(acc + g0 * K + k0, K, dg + g0 * ldg, ldg, pv, n);
+                continue;
+            }
+            for (int64_t k = k0; k < K && k < k0 + DOT_K; k++) { /* the edges, a column at a time */
+                if (gt == DOT_G) FN(dots_tile)(acc + g0 * K + k, K, dg + g0 * ldg, ldg, v + k * ldv, ldv, n, DOT_G, 1);
+                else
+                    for (int64_t i = g0; i < g0 + gt; i++)
+                        FN(dots_tile)(acc + i * K + k, K, dg + i * ldg, ldg, v + k * ldv, ldv, n, 1, 1);
+            }
+        }
+    }
+    for (int64_t i = 0; i < G; i++) { /* db: the products with a row of ones */
+        FN(vec) sum = acc[G * K + i];
+        for (int64_t l = 0; l < n; l += VL) sum += *(const FN(vec_u) *)(dg + i * ldg + l);
+        acc[G * K + i] = sum;
+    }
+}
+
+/* dw (G, K) += the lane sums of acc[:G*K], db (G) += those of acc[G*K:]; either may be NULL. */
+static void FN(add_lane_sums)(REAL *dw, REAL *db, const FN(vec) *acc, int64_t G, int64_t K) {
+    for (int64_t g = 0; g < G; g++) {
+        for (int64_t k = 0; dw && k < K; k++) dw[g * K + k] += FN(hsum)(acc[g * K + k]);
+        if (db) db[g] += FN(hsum)(acc[G * K + g]);
+    }
+}
+
 #undef LN_AT
 #undef PREFETCH_ROWS
+#undef DOT_G
+#undef DOT_K
+#undef STREAM_PARTS
+#undef KEEP_IN_REGISTER
