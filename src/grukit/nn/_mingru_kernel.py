@@ -27,8 +27,9 @@ from torch import Tensor
 from torch.autograd.function import once_differentiable
 
 from grukit.nn import _buffers, _kernel
+from grukit.nn._fused import DTYPES, unavailable_reason  # one library: the GRU's constraints are MinGRU's
 
-DTYPES = {torch.float32: "f32", torch.float64: "f64"}
+__all__ = ["unavailable_reason", "warn_once", "fused_mingru_layer"]
 _warned: set[str] = set()
 
 
@@ -39,15 +40,6 @@ class MinGruArgs(ctypes.Structure):
         "T", "B", "I", "H", "threads", "block_steps", "x_stride_t", "x_stride_b", "d_out_stride_t",
         "d_out_stride_b")] + [(name, ctypes.c_void_p) for name in (
             "x", "h0", "weight", "bias", "out", "saved", "d_out", "d_h_n", "d_x", "d_h0", "d_weight", "d_bias")]
-
-
-def unavailable_reason(device: torch.device, dtype: torch.dtype) -> str | None:
-    """Why the kernel cannot run parameters on this device and dtype; None if it can."""
-    if device.type != "cpu":
-        return f"it runs on the CPU only and the parameters are on {device}"
-    if dtype not in DTYPES:
-        return f"it supports float32 and float64 only and the parameters are {dtype}"
-    return _kernel.unavailable_reason()
 
 
 def warn_once(reason: str) -> None:

@@ -75,9 +75,15 @@ static void FN(pack_transposed)(REAL *panel, int64_t nr, const REAL *src, int64_
         for (int64_t c = 0; c < cols; c++) panel[k * nr + c] = src[k + c * sn];
 }
 
-/* Pack P[k, n] = src[k * sk + n * sn] for k < K, n < N into scratch slot `slot`. Returns 0, or
- * -1 when out of memory. */
-static int FN(pack)(FN(panels) *p, int slot, const REAL *src, int64_t K, int64_t N, int64_t sk, int64_t sn) {
+/* The values FN(pack_into) writes for a K x N matrix: whole panels of nr columns. */
+static inline int64_t FN(pack_values)(int64_t K, int64_t N) {
+    const int64_t nr = FN(nrv_for)(N) * VL;
+    return (N + nr - 1) / nr * K * nr;
+}
+
+/* Pack P[k, n] = src[k * sk + n * sn] for k < K, n < N into `buffer` (FN(pack_values)(K, N) values). */
+static void FN(pack_into)(FN(panels) *p, REAL *buffer, const REAL *src, int64_t K, int64_t N, int64_t sk,
+                          int64_t sn) {
     p->nrv = FN(nrv_for)(N);
     const int64_t nr = p->nrv * VL;
     p->K = K;
@@ -85,11 +91,10 @@ static int FN(pack)(FN(panels) *p, int slot, const REAL *src, int64_t K, int64_t
     p->npanels = (N + nr - 1) / nr;
     p->ldp = nr;
     p->pstride = K * nr;
-    p->owned = scratch(slot, sizeof(REAL) * (size_t)(p->npanels * K * nr));
-    p->data = p->owned;
-    if (!p->owned) return -1;
+    p->owned = buffer;
+    p->data = buffer;
     for (int64_t q = 0; q < p->npanels; q++) {
-        REAL *panel = p->owned + q * K * nr;
+        REAL *panel = buffer + q * K * nr;
         const int64_t cols = N - q * nr < nr ? N - q * nr : nr;
         if (cols < nr) memset(panel, 0, sizeof(REAL) * (size_t)(K * nr));
         if (sk == 1)
@@ -98,6 +103,13 @@ static int FN(pack)(FN(panels) *p, int slot, const REAL *src, int64_t K, int64_t
             for (int64_t k = 0; k < K; k++)
                 for (int64_t c = 0; c < cols; c++) panel[k * nr + c] = src[k * sk + (q * nr + c) * sn];
     }
+}
+
+/* FN(pack_into) scratch slot `slot`. Returns 0, or -1 when out of memory. */
+static int FN(pack)(FN(panels) *p, int slot, const REAL *src, int64_t K, int64_t N, int64_t sk, int64_t sn) {
+    REAL *buffer = scratch(slot, sizeof(REAL) * (size_t)FN(pack_values)(K, N));
+    if (!buffer) return -1;
+    FN(pack_into)(p, buffer, src, K, N, sk, sn);
     return 0;
 }
 

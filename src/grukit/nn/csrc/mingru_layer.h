@@ -12,29 +12,11 @@ static inline FN(vec) FN(mg_step)(FN(vec) x) {
     return (FN(vec))((FN(mg_ivec))FN(splat)(1) & (FN(mg_ivec))(x >= 0));
 }
 
-/* Panels of P[k, n] = src[k * sk + n * sn] (k < K, n < N) for FN(gemm), in this file's scratch
- * slot; the layout of gru_gemm.h's FN(pack). Returns 0, or -1 when out of memory. */
+/* gru_gemm.h's FN(pack) into this file's scratch slot `slot`. Returns 0, or -1 when out of memory. */
 static int FN(mg_pack)(FN(panels) *p, int slot, const REAL *src, int64_t K, int64_t N, int64_t sk, int64_t sn) {
-    p->nrv = FN(nrv_for)(N);
-    const int64_t nr = p->nrv * VL;
-    p->K = K;
-    p->N = N;
-    p->npanels = (N + nr - 1) / nr;
-    p->ldp = nr;
-    p->pstride = K * nr;
-    p->owned = mg_scratch(slot, sizeof(REAL) * (size_t)(p->npanels * K * nr));
-    p->data = p->owned;
-    if (!p->owned) return -1;
-    for (int64_t q = 0; q < p->npanels; q++) {
-        REAL *panel = p->owned + q * K * nr;
-        const int64_t cols = N - q * nr < nr ? N - q * nr : nr;
-        if (cols < nr) memset(panel, 0, sizeof(REAL) * (size_t)(K * nr));
-        if (sk == 1)
-            FN(pack_transposed)(panel, nr, src + q * nr * sn, sn, K, cols);
-        else
-            for (int64_t k = 0; k < K; k++)
-                for (int64_t c = 0; c < cols; c++) panel[k * nr + c] = src[k * sk + (q * nr + c) * sn];
-    }
+    REAL *buffer = mg_scratch(slot, sizeof(REAL) * (size_t)FN(pack_values)(K, N));
+    if (!buffer) return -1;
+    FN(pack_into)(p, buffer, src, K, N, sk, sn);
     return 0;
 }
 
