@@ -1,4 +1,5 @@
-"""backend="fused" with every option: gradcheck, step equality, equality with the reference backend."""
+"""backend="fused" with every option, beyond the tests of test_gru_variants.py that run on both backends:
+equality with the reference backend, inference, strided inputs and gradients, the training masks."""
 
 from __future__ import annotations
 
@@ -11,40 +12,6 @@ from test_fused_parity import requires_kernel
 from test_gru_variants import VARIANTS, _ids
 
 pytestmark = requires_kernel
-
-
-@pytest.mark.parametrize("variant", VARIANTS, ids=_ids)
-def test_gradcheck_every_variant(variant):
-    torch.manual_seed(0)
-    gru = GRU(2, 3, num_layers=2, bidirectional=True, dropout=0.2, dtype=torch.float64, backend="fused", **variant)
-    assert gru.backend_in_use == "fused"
-    params = list(gru.parameters())
-    x = torch.randn(4, 2, 2, dtype=torch.float64, requires_grad=True)
-    hx = torch.randn(4, 2, 3, dtype=torch.float64, requires_grad=True)
-    lengths = torch.tensor([4, 2])
-
-    def fn(x, hx, *weights):
-        with torch.random.fork_rng():
-            torch.manual_seed(123)  # the same dropout / zoneout masks on every call
-            return torch.func.functional_call(gru, dict(zip([n for n, _ in gru.named_parameters()], weights)),
-                                              (x, hx), {"lengths": lengths})
-
-    assert torch.autograd.gradcheck(fn, (x, hx, *params), eps=1e-6, atol=1e-7, fast_mode=True)
-
-
-@pytest.mark.parametrize("variant", VARIANTS, ids=_ids)
-@pytest.mark.parametrize("with_hx", [False, True])
-def test_step_loop_equals_full_sequence(variant, with_hx):
-    torch.manual_seed(0)
-    gru = GRU(3, 5, num_layers=3, dropout=0.3, dtype=torch.float64, backend="fused", **variant).eval()
-    x = torch.randn(6, 2, 3, dtype=torch.float64)
-    hx = torch.randn(3, 2, 5, dtype=torch.float64) if with_hx else None
-    output, h_n = gru(x, hx)
-    h = hx
-    for t in range(x.shape[0]):
-        h = gru.step(x[t], h)
-        assert torch.allclose(h[-1], output[t], atol=1e-12, rtol=0)
-    assert torch.allclose(h, h_n, atol=1e-12, rtol=0)
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=_ids)
@@ -115,35 +82,6 @@ def test_recurrent_dropout_uses_one_mask_per_sequence_on_the_recurrent_input(mon
         gi = GF.input_gates(x[t], cell.weight_ih, cell.bias_ih, None)
         h = GF.gru_step_reset_after(gi, h, h * mask[0], cell.weight_hh, cell.bias_hh, None)
     assert torch.allclose(h_n[0], h, atol=1e-14)
-
-
-@pytest.mark.parametrize("option", [dict(zoneout=0.5), dict(recurrent_dropout=0.5), dict(dropout=0.5, num_layers=2)])
-def test_training_masks_are_repeatable_with_a_seed(option):
-    torch.manual_seed(0)
-    gru = GRU(3, 8, backend="fused", **option)
-    x = torch.randn(10, 4, 3)
-    torch.manual_seed(1)
-    a = gru(x)[0]
-    torch.manual_seed(1)
-    b = gru(x)[0]
-    assert torch.equal(a, b) and not torch.equal(a, gru(x)[0])
-
-
-def test_overfits_one_batch():
-    torch.manual_seed(0)
-    gru = GRU(1, 16, num_layers=2, batch_first=True, reset="before", layer_norm=True, backend="fused")
-    head = torch.nn.Linear(16, 1)
-    x = torch.randn(8, 12, 1)
-    y = x.cumsum(1)[:, -1]
-    opt = torch.optim.Adam([*gru.parameters(), *head.parameters()], lr=1e-2)
-    losses = []
-    for _ in range(150):
-        loss = torch.nn.functional.mse_loss(head(gru(x)[0][:, -1]), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    assert losses[-1] < losses[0] / 50
 
 
 @pytest.mark.parametrize("batch_first", [False, True])

@@ -9,11 +9,16 @@ import torch
 
 from grukit.nn import GRU, GRUCell
 from grukit.nn import functional as GF
+from test_fused_parity import requires_kernel
 
 VARIANTS = [
     dict(reset=reset, layer_norm=ln, zoneout=zo, recurrent_dropout=rd, learn_init=li)
     for reset, ln, zo, rd, li in itertools.product(["after", "before"], [False, True], [0.0, 0.3], [0.0, 0.25], [False, True])
 ]
+
+
+# The tests that take `backend` run on the textbook loop and on the fused C kernel alike.
+BACKENDS = ["reference", pytest.param("fused", marks=requires_kernel)]
 
 
 def _ids(v):
@@ -60,10 +65,12 @@ def test_reset_before_differs_from_reset_after_on_same_weights():
     assert (before(x)[0] - after(x)[0]).abs().max() > 1e-3
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("variant", VARIANTS, ids=_ids)
-def test_gradcheck_every_variant(variant):
+def test_gradcheck_every_variant(variant, backend):
     torch.manual_seed(0)
-    gru = GRU(2, 3, num_layers=2, bidirectional=True, dropout=0.2, dtype=torch.float64, **variant)
+    gru = GRU(2, 3, num_layers=2, bidirectional=True, dropout=0.2, dtype=torch.float64, backend=backend, **variant)
+    assert gru.backend_in_use == backend
     params = list(gru.parameters())
     x = torch.randn(4, 2, 2, dtype=torch.float64, requires_grad=True)
     hx = torch.randn(4, 2, 3, dtype=torch.float64, requires_grad=True)
@@ -80,11 +87,12 @@ def test_gradcheck_every_variant(variant):
     assert torch.autograd.gradcheck(fn, (x, hx, *params), eps=1e-6, atol=1e-7, fast_mode=True)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("variant", VARIANTS, ids=_ids)
 @pytest.mark.parametrize("with_hx", [False, True])
-def test_step_loop_equals_full_sequence(variant, with_hx):
+def test_step_loop_equals_full_sequence(variant, with_hx, backend):
     torch.manual_seed(0)
-    gru = GRU(3, 5, num_layers=3, dropout=0.3, dtype=torch.float64, **variant).eval()
+    gru = GRU(3, 5, num_layers=3, dropout=0.3, dtype=torch.float64, backend=backend, **variant).eval()
     x = torch.randn(6, 2, 3, dtype=torch.float64)
     hx = torch.randn(3, 2, 5, dtype=torch.float64) if with_hx else None
     output, h_n = gru(x, hx)
@@ -108,10 +116,11 @@ def test_step_unbatched_and_torch_backend():
     assert torch.allclose(h[-1], output[-1], atol=1e-6)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("option", [dict(zoneout=0.5), dict(recurrent_dropout=0.5), dict(dropout=0.5, num_layers=2)])
-def test_eval_is_deterministic_and_train_is_repeatable_with_a_seed(option):
+def test_eval_is_deterministic_and_train_is_repeatable_with_a_seed(option, backend):
     torch.manual_seed(0)
-    gru = GRU(3, 8, **option)
+    gru = GRU(3, 8, backend=backend, **option)
     x = torch.randn(10, 4, 3)
     torch.manual_seed(1)
     train_a = gru(x)[0]
@@ -256,9 +265,10 @@ def test_cell_gradcheck_with_layer_norm(reset):
     assert torch.autograd.gradcheck(cell, (x, h))
 
 
-def test_overfits_one_batch():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_overfits_one_batch(backend):
     torch.manual_seed(0)
-    gru = GRU(1, 16, num_layers=2, batch_first=True, reset="before", layer_norm=True)
+    gru = GRU(1, 16, num_layers=2, batch_first=True, reset="before", layer_norm=True, backend=backend)
     head = torch.nn.Linear(16, 1)
     x = torch.randn(8, 12, 1)
     y = x.cumsum(1)[:, -1]  # the sum of the sequence
