@@ -10,12 +10,13 @@ import pytest
 import torch
 from cli_helpers import one_line_error, run
 
-from grukit.data import calendar_features, future_times
 from grukit.export import OnnxStream, export_forecaster
 from grukit.forecast import GRUForecaster
 
 pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
+
+from test_export_window import _inputs  # noqa: E402  (x and future built from the sidecar alone)
 
 TOL = 1e-5
 FAST = dict(epochs=2, hidden_size=8, num_layers=2, batch_size=32, progress=False, num_threads=1)
@@ -40,28 +41,6 @@ MODELS = {
     "recursive-channel-independent-after": (_wide, dict(target=["load", "temp"], strategy="recursive",
                                                          channel_independent=True, layer_norm=True, zoneout=0.1)),
 }
-
-
-def _inputs(sidecar, frame, model):
-    """x (B, L, C+P+F) and future (B, K, F) of each series' last window, built from the sidecar alone."""
-    time_col, lookback, freq = model.schema_["time_column"], sidecar["lookback"], sidecar["freq"]
-    groups = frame.groupby("unique_id") if "unique_id" in frame else [(sidecar["series_ids"][0], frame)]
-    xs, futures = [], []
-    for sid, rows in groups:
-        i = sidecar["series_ids"].index(sid)
-        last = rows.iloc[-lookback:]
-        target = sidecar["scalers"]["target"][i]
-        parts = [(last[sidecar["target_columns"]].to_numpy() - target["mean"]) / target["scale"]]
-        covariate_columns = model.schema_["covariate_columns"]
-        if covariate_columns:
-            scaler = sidecar["scalers"]["covariate"][i]
-            parts.append((last[covariate_columns].to_numpy() - scaler["mean"]) / scaler["scale"])
-        times = pd.DatetimeIndex(last[time_col])
-        if sidecar["future_columns"]:
-            parts.append(calendar_features(times, freq))
-        futures.append(calendar_features(future_times(times[-1], freq, sidecar["horizon"]), freq))
-        xs.append(np.concatenate(parts, axis=1))
-    return np.stack(xs).astype(np.float32), np.stack(futures).astype(np.float32)
 
 
 @pytest.mark.parametrize("name", MODELS)
