@@ -14,9 +14,9 @@ Targets (Chung et al. 2014, GRU with about 20k parameters): JSB Chorales test NL
 
 Measured (2 shared CPU cores, one thread, seed 0): JSB test 8.433 with 95,064 parameters (seeds 1, 2:
 8.458, 8.433; 22,904 parameters at hidden 46: 8.527), target met. Nottingham test 3.194 with 3,512,408
-parameters (hidden 1024, dropout 0.6, zoneout 0.1; 3.280 at hidden 512 without zoneout, 4.119 at Chung
-et al.'s 46 units), target 3.23 met. BENCHMARKS.md ("Polyphonic music") lists every setting tried and its
-valid NLL.
+parameters (hidden 1024, dropout 0.6, zoneout 0.1; seeds 1, 2: 3.204, 3.199; 3.280 at hidden 512 without
+zoneout, 4.119 at Chung et al.'s 46 units), target 3.23 met. BENCHMARKS.md ("Polyphonic music") lists
+every setting tried and its valid NLL.
 
 Run (CPU, one thread):
 
