@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from grukit.nn import GRU, _fused, _kernel
+from test_fused_kernel import _assert_matches_torch, _train_step
 from test_fused_parity import requires_kernel
 
 pytestmark = requires_kernel
@@ -16,15 +17,6 @@ BATCH = 150  # three blocks of 64 lanes in float32, the last one partial: the pa
 def _requires_avx512():
     if _kernel.load().vector_bits < 512:
         pytest.skip("the lanes layout is used with AVX-512 only")
-
-
-def _train_step(module: torch.nn.Module, x: torch.Tensor, h0: torch.Tensor) -> list[torch.Tensor]:
-    x, h0 = x.clone().requires_grad_(), h0.clone().requires_grad_()
-    module.zero_grad(set_to_none=True)
-    out, h_n = module(x, h0)
-    weights = torch.linspace(-1, 1, out.numel(), dtype=x.dtype).view_as(out)  # a different gradient per element
-    ((out * weights).sum() + h_n.square().sum()).backward()
-    return [out, h_n, x.grad, h0.grad, *(p.grad for p in module.parameters())]
 
 
 def _specs(monkeypatch) -> list[_fused.LayerSpec]:
@@ -51,20 +43,8 @@ def test_three_lanes_layers_hand_their_outputs_over_and_match_torch(monkeypatch,
     x = torch.randn(6, BATCH, input_size, dtype=dtype)
     h0 = torch.randn(3 * (2 if bidirectional else 1), BATCH, 20, dtype=dtype)
     specs = _specs(monkeypatch)
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        expected, got = _train_step(theirs, x, h0), _train_step(ours, x, h0)
-        with torch.no_grad():
-            inference = ours(x, h0)
-    finally:
-        torch.set_num_threads(previous)
+    _assert_matches_torch(theirs, ours, x, h0, threads)
     assert [(s.x_lanes, s.out_lanes) for s in specs] == [(False, True), (True, True), (True, False)]
-    tol = 1e-12 if dtype == torch.float64 else 2e-5
-    for a, b in zip(expected, got):
-        assert (a - b).abs().max() <= tol * max(1.0, a.abs().max())
-    for a, b in zip(inference, got[:2]):
-        assert (a - b).abs().max() <= tol
 
 
 def test_dropout_between_layers_in_training_keeps_the_row_layout(monkeypatch):
