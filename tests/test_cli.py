@@ -50,6 +50,7 @@ def test_public_api():
                               "classify", "data", "detect", "evaluate", "forecast", "models", "nn", "train"]
     assert grukit.GRUForecaster is grukit.forecast.GRUForecaster
     assert grukit.nn.__all__ == ["GRU", "GRUCell", "MinGRU"]
-    assert grukit.models.__all__ == ["ForecastNet", "GRUAutoencoder", "GRURegressor", "RevIN", "pinball_loss"]
+    assert grukit.models.__all__ == ["ForecastNet", "GRUAutoencoder", "GRURegressor", "MedianEnsemble", "RevIN",
+                                     "pinball_loss"]
     assert grukit.forecast.__all__ == ["ForecastConfig", "GRUForecaster"]
     assert grukit.nn is sys.modules["grukit.nn"]

@@ -28,14 +28,18 @@ def test_train_writes_every_artifact_and_predict_reads_them(tmp_path, capsys):
     code, stdout, _ = _run(capsys, ["forecast", "train", data, "--target", "load", "--lookback", "24",
                                     "--horizon", "6", "--out", out, *FAST])
     assert code == 0
-    assert "Test metrics (original scale, horizon 6)" in stdout and f"report: {out / 'report.html'}" in stdout
+    assert "Cross-validation metrics (original scale, horizon 6)" in stdout
+    assert f"report: {out / 'report.html'}" in stdout
     names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert names == ["checkpoint/last.json", "checkpoint/last.safetensors", "config.json", "forecast.csv",
-                     "metrics.csv", "metrics.json", "model.safetensors", "plots/forecast.png", "plots/loss.png",
-                     "report.html"]
+    assert names == ["checkpoint/last.json", "checkpoint/last.safetensors", "config.json", "cross_validation.csv",
+                     "forecast.csv", "metrics.csv", "metrics.json", "model.safetensors", "plots/forecast.png",
+                     "plots/future.png", "plots/loss.png", "report.html"]
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["horizon"] == 6 and set(metrics["baselines"]) == {"naive", "seasonal_naive", "drift", "mean"}
-    assert set(metrics["model"]) == {"mae", "rmse", "mse", "mape", "smape", "mase"} and "scaled" in metrics
+    assert metrics["horizon"] == 6 and set(metrics["baselines"]) == {"naive", "seasonal_naive"}
+    assert set(metrics["model"]) == {"mae", "rmse", "mse", "mape", "smape", "mase"} and metrics["windows"] == 1
+    cv = pd.read_csv(out / "cross_validation.csv")
+    assert list(cv.columns) == ["series", "date", "cutoff", "load", "GRU", "Naive", "SeasonalNaive"]
+    assert len(cv) == 6 and cv["cutoff"].iloc[0] == "2021-01-05 17:00:00"  # the last 6 of 120 hourly rows
     assert "data:image/png;base64," in (out / "report.html").read_text()
     code, stdout, _ = _run(capsys, ["forecast", "predict", "--model", out, "--data", data, "--out",
                                     tmp_path / "f.csv"])
@@ -68,10 +72,11 @@ BAD_DATA = {
     "non-numeric": (dict(load=(5, "oops")), ["--target", "load"], 1,
                     "non-numeric value 'oops' in column 'load' at line 7 of {data} (line 1 is the header); "
                     "expected a number; fix or remove that value."),
-    "too short": (dict(), ["--target", "load", "--lookback", "100", "--horizon", "30"], 1,
+    "too short": (dict(), ["--target", "load", "--lookback", "100", "--horizon", "30", "--no-pad"], 1,
                   "series 'data' has 120 rows but lookback 100 + horizon 30 = 130 rows are needed for one "
                   "window; use a shorter lookback or horizon, or a longer series."),
-    "horizon < 1": (dict(), ["--horizon", "0"], 2, "horizon must be at least 1; got 0."),
+    "horizon < 0": (dict(), ["--horizon", "-1"], 2,
+                    "horizon must be at least 1, or 0 to choose it from the data; got -1."),
     "missing values": (dict(load=(3, "")), ["--target", "load"], 1,
                        "1 value is missing in {data}, at load@2021-01-01 03:00:00; fill the gaps, or pass "
                        "--missing interpolate or --missing ffill (missing='interpolate' or 'ffill' in Python)."),

@@ -16,6 +16,7 @@ from grukit.data import (
     split_ranges,
 )
 from grukit.errors import ConfigError, DataError
+from grukit.data.split import padded_split_ranges
 
 
 def raises(message, error=DataError):
@@ -100,16 +101,26 @@ def test_series_split_ranges_names_the_series():
     "spec, message",
     [
         (dict(kind="random"), "unknown split kind 'random'; expected one of: 'fraction', 'size', 'ett'."),
-        (dict(val=0.5, test=1.5), "split test=1.5 is not a fraction in (0, 1); with kind='fraction' test is a share of the rows; use kind='size' for row counts."),
+        (dict(val=0.5, test=1.5), "split test=1.5 is not a fraction in [0, 1); with kind='fraction' test is a share of the rows; use kind='size' for row counts."),
         (dict(val=-0.1), "split val=-0.1 is not a fraction in [0, 1); with kind='fraction' val is a share of the rows; use kind='size' for row counts."),
         (dict(val=0.5, test=0.5), "split val=0.5 + test=0.5 leaves no training rows; keep val + test below 1."),
-        (dict(kind="size", val=10, test=0), "split test=0 is not a row count; with kind='size' test must be a whole number >= 1; use kind='fraction' for shares of the rows."),
+        (dict(kind="size", val=10, test=-1), "split test=-1 is not a row count; with kind='size' test must be a whole number >= 0; use kind='fraction' for shares of the rows."),
         (dict(kind="size", val=0.5, test=10), "split val=0.5 is not a row count; with kind='size' val must be a whole number >= 0; use kind='fraction' for shares of the rows."),
     ],
 )
 def test_invalid_split_spec_is_a_config_error(spec, message):
     with raises(message, ConfigError):
         SplitSpec(**spec)
+
+
+@pytest.mark.parametrize("spec", [SplitSpec("fraction", val=0.1, test=0), SplitSpec("size", val=10, test=0)])
+def test_test_size_zero_means_no_test_part(spec):
+    assert split_ranges(100, spec, lookback=5) == {"train": (0, 90), "val": (85, 100), "test": None}
+
+
+def test_padded_ranges_let_train_windows_start_in_the_padding():
+    ranges = padded_split_ranges(6, SplitSpec("size", val=0, test=2), lookback=4, pad=3)
+    assert ranges == {"train": (0, 7), "val": None, "test": (3, 9)}  # train rows 3..6 are the 4 real ones
 
 
 def test_scaler_z_scores_each_channel():

@@ -19,7 +19,8 @@ ort = pytest.importorskip("onnxruntime")
 from test_export_window import _inputs  # noqa: E402  (x and future built from the sidecar alone)
 
 TOL = 1e-5
-FAST = dict(epochs=2, hidden_size=8, num_layers=2, batch_size=32, progress=False, num_threads=1)
+FAST = dict(epochs=2, hidden_size=8, num_layers=2, batch_size=32, progress=False, num_threads=1,
+            scaler="standard", pad=False)
 
 
 def _long(n=120):
@@ -76,7 +77,7 @@ def test_onnx_forecast_equals_pytorch_and_predict_whole_and_streamed(tmp_path, n
 
 
 def test_cli_exports_a_trained_model_dir_in_both_formats(tmp_path, capsys):
-    model = GRUForecaster(lookback=16, horizon=5, covariates=["x"], **FAST).fit(_long())
+    model = GRUForecaster(lookback=16, horizon=5, covariates=["x"], calendar=True, **FAST).fit(_long())
     model.save(tmp_path / "run")
     out = tmp_path / "exported" / "model.onnx"
     code, stdout, _ = run(capsys, ["export", "--model", tmp_path / "run", "--format", "onnx", "--out", out])

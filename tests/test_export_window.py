@@ -21,7 +21,8 @@ pytest.importorskip("onnxruntime")
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:DeprecationWarning")
 
 TOL = 1e-5
-FAST = dict(epochs=2, hidden_size=8, num_layers=2, batch_size=32, progress=False, num_threads=1)
+FAST = dict(epochs=2, hidden_size=8, num_layers=2, batch_size=32, progress=False, num_threads=1,
+            scaler="standard", pad=False)
 
 
 def _long(n=120):
@@ -41,7 +42,8 @@ def _wide(n=120):
 MODELS = {
     "revin-direct-covariates-log": (_long, dict(covariates=["x"], revin=True, transform="log", reset="before")),
     "revin-recursive": (_wide, dict(target=["load", "temp"], revin=True, strategy="recursive")),
-    "segment-quantiles-calendar": (_long, dict(covariates=["x"], segment_length=8, quantiles=[0.1, 0.5, 0.9])),
+    "segment-quantiles-calendar": (_long, dict(covariates=["x"], segment_length=8, quantiles=[0.1, 0.5, 0.9],
+                                               calendar=True)),
     "revin-segment-channel-independent-log": (_wide, dict(target=["load", "temp"], revin=True, transform="log",
                                                           channel_independent=True, segment_length=4)),
 }

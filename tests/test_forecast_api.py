@@ -13,6 +13,7 @@ from grukit.errors import ConfigError, DataError
 from grukit.forecast import GRUForecaster
 
 FAST = dict(epochs=3, hidden_size=8, batch_size=32, progress=False, num_threads=1)
+HOLDOUT = dict(val_size=0.1, test_size=0.2)  # a held-out test part, scored into metrics_
 
 
 def _frame(n=200, series=("a",)):
@@ -25,7 +26,7 @@ def _frame(n=200, series=("a",)):
 
 
 def test_fit_scores_against_baselines_and_predicts():
-    model = GRUForecaster(lookback=24, horizon=6, **FAST).fit(_frame(series=("a", "b")))
+    model = GRUForecaster(lookback=24, horizon=6, **HOLDOUT, **FAST).fit(_frame(series=("a", "b")))
     m = model.metrics_
     assert m["horizon"] == 6 and set(m["baselines"]) == {"naive", "seasonal_naive", "drift", "mean"}
     assert set(m["model"]) == {"mae", "rmse", "mse", "mape", "smape", "mase"}
@@ -36,13 +37,13 @@ def test_fit_scores_against_baselines_and_predicts():
 
 
 def test_same_seed_same_model():
-    a = GRUForecaster(lookback=24, horizon=6, **FAST).fit(_frame())
-    b = GRUForecaster(lookback=24, horizon=6, **FAST).fit(_frame())
+    a = GRUForecaster(lookback=24, horizon=6, **HOLDOUT, **FAST).fit(_frame())
+    b = GRUForecaster(lookback=24, horizon=6, **HOLDOUT, **FAST).fit(_frame())
     assert a.metrics_ == b.metrics_
 
 
 def test_save_load_round_trip_predicts_the_same(tmp_path):
-    model = GRUForecaster(lookback=24, horizon=6, quantiles=[0.1, 0.9], **FAST).fit(_frame())
+    model = GRUForecaster(lookback=24, horizon=6, quantiles=[0.1, 0.9], **HOLDOUT, **FAST).fit(_frame())
     model.save(tmp_path / "m")
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["config.json", "model.safetensors"]
     config = json.loads((tmp_path / "m" / "config.json").read_text())

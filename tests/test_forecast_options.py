@@ -77,7 +77,7 @@ def test_segment_length_builds_the_segment_encoder_and_round_trips(tmp_path):
                                              ("mae", torch.nn.functional.l1_loss)])
 def test_the_loss_option_is_the_named_loss_of_the_point_forecast(loss, reference):
     torch.manual_seed(0)
-    config = ForecastConfig(lookback=8, horizon=3, loss=loss).validate()
+    config = ForecastConfig(lookback=8, horizon=3, loss=loss, scaler="standard", pad=False).validate()
     net = build_net(config, input_size=1, target_size=1, future_size=0)
     x, y = torch.randn(5, 8, 1), torch.randn(5, 3, 1)
     expected = reference(net(x)[..., 0], y)

@@ -239,7 +239,7 @@ def test_only_process_0_writes_files_and_prints(torchrun_run):
         "checkpoint/last.json", "checkpoint/last.safetensors", "metrics.csv"]
     assert len((runs / "resumed" / "metrics.csv").read_text().splitlines()) == 1 + 4
     assert (runs / "forecast" / "model.safetensors").is_file() and (runs / "forecast" / "report.html").is_file()
-    assert "Test metrics (original scale, horizon 6)" in rank0["stdout"] and "report:" in rank0["stdout"]
+    assert "Cross-validation metrics (original scale, horizon 6)" in rank0["stdout"] and "report:" in rank0["stdout"]
     assert rank1["stdout"] == ""
 
 

@@ -39,8 +39,16 @@ cli.add_command(lm)
 cli.add_command(music)
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """grukit's warnings as ``grukit: warning: ...`` on stderr, without the source line."""
+    click.echo(f"grukit: warning: {message}", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (used by the console script)."""
+    import warnings
+
+    shown, warnings.showwarning = warnings.showwarning, _one_line_warning
     try:
         cli.main(args=argv, prog_name="grukit", standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -54,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     except GrukitError as err:
         click.echo(f"grukit: error: {err}", err=True)
         return err.exit_code
+    finally:
+        warnings.showwarning = shown
     return 0
 
 

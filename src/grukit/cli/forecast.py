@@ -39,13 +39,19 @@ def _options(config_file: Path | None, options: dict) -> dict:
               help="Folder for model.safetensors, config.json, metrics.json, forecast.csv, plots/, "
                    "report.html, metrics.csv and checkpoints; nothing is written without it.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@click.option("--cv-windows", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Cross-validation windows scored before the final fit (the last horizon of each series, "
+                   "then one horizon earlier, ...); 0 skips them. Ignored with --test-size > 0.")
 @CONFIG
 @dataclass_options(ForecastConfig, TrainConfig)
-def train(data: Path | None, out: Path | None, resume: bool, config_file: Path | None, **options) -> None:
-    """Train on DATA, score the test part against the baselines and save everything under --out.
+def train(data: Path | None, out: Path | None, resume: bool, cv_windows: int, config_file: Path | None,
+          **options) -> None:
+    """Score the model on the last window(s) of DATA, then train on all of DATA and save it under --out.
 
-    The split is chronological per series (train, then validation, then test; validation and
-    test windows start lookback rows early); scalers are fitted on the train rows only.
+    Evaluation: a model trained on the rows before each series' last horizon forecasts that
+    horizon, next to the naive and seasonal-naive forecasts (cross-validation, --cv-windows).
+    The saved model is then trained on every row. With --test-size > 0 the older protocol holds
+    instead: a chronological train / validation / test split, the model trained on the train part.
     """
     from grukit.evaluate import format_metrics_table
     from grukit.forecast import GRUForecaster
@@ -53,14 +59,23 @@ def train(data: Path | None, out: Path | None, resume: bool, config_file: Path |
 
     if resume and out is None:
         raise click.UsageError("--resume needs --out, the folder of the run to continue.")
-    model = GRUForecaster(**_options(config_file, options)).fit(data, out=out, resume=resume)
+    estimator = GRUForecaster(**_options(config_file, options))
+    model = estimator.fit(data, out=out, resume=resume)  # first: its data checks speak first
+    cv = None
+    if cv_windows and not model.config_.test_size:
+        cv = estimator.cross_validation(data, n_windows=cv_windows)
     if not is_main_process():  # under torchrun, process 0 alone reports and writes the run
         return
-    if model.metrics_ is not None:
+    if cv is not None:
+        click.echo(cv.table())
+    elif model.metrics_ is not None:
         click.echo(format_metrics_table(model.metrics_))
-    if out is not None:
-        report = write_run(model, out)
+    if out is not None and (cv is not None or model.metrics_ is not None):
+        report = write_run(model, out, cv)
         click.echo(f"report: {report}")
+    elif out is not None:
+        model.save(out)
+        click.echo(f"model: {out}")
 
 
 @forecast.command()

@@ -22,7 +22,7 @@ from grukit.data.scaling import StandardScaler
 from grukit.data.series import SeriesSet
 from grukit.errors import DataError
 
-__all__ = ["ModelArrays", "model_arrays"]
+__all__ = ["ModelArrays", "model_arrays", "with_observed_mask"]
 
 
 @dataclass
@@ -73,3 +73,29 @@ def model_arrays(
         known_future=future if has_future else None,
         input_names=[*series_set.target_columns, *series_set.covariate_columns, *(names if has_future else [])],
     )
+
+
+def with_observed_mask(arrays: ModelArrays, pad: int, target_size: int) -> ModelArrays:
+    """Insert an observed-mask channel after the C targets and left-pad every series with ``pad`` rows.
+
+    Padded rows are all zero with mask 0; real rows keep their values with mask 1:
+
+        inputs[i]  (N_i, C + P + F) -> (pad + N_i, C + 1 + P + F)
+        targets[i] (N_i, C)         -> (pad + N_i, C)
+
+    Example:
+        >>> a = ModelArrays([np.ones((2, 1), np.float32)], [np.ones((2, 1), np.float32)], None, ["y"])
+        >>> padded = with_observed_mask(a, pad=1, target_size=1)
+        >>> padded.inputs[0].tolist(), padded.input_names
+        ([[0.0, 0.0], [1.0, 1.0], [1.0, 1.0]], ['y', 'observed'])
+    """
+    def padded(values: np.ndarray) -> np.ndarray:
+        return np.concatenate([np.zeros((pad, values.shape[1]), np.float32), values])
+
+    inputs = []
+    for values in arrays.inputs:
+        mask = np.ones((len(values), 1), np.float32)  # (N, 1)
+        inputs.append(padded(np.concatenate([values[:, :target_size], mask, values[:, target_size:]], axis=1)))
+    names = [*arrays.input_names[:target_size], "observed", *arrays.input_names[target_size:]]
+    future = None if arrays.known_future is None else [padded(f) for f in arrays.known_future]
+    return ModelArrays(inputs, [padded(t) for t in arrays.targets], future, names)

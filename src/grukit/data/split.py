@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from grukit.data.checks import check_positive_int
 from grukit.errors import ConfigError, DataError
 
-__all__ = ["ETT_TEST_ROWS", "ETT_TRAIN_ROWS", "ETT_VAL_ROWS", "SPLIT_KINDS", "SplitSpec", "split_ranges", "split_sizes"]
+__all__ = ["ETT_TEST_ROWS", "ETT_TRAIN_ROWS", "ETT_VAL_ROWS", "SPLIT_KINDS", "SplitSpec", "padded_split_ranges",
+           "split_ranges", "split_sizes"]
 
 SPLIT_KINDS = ("fraction", "size", "ett")
 ETT_TRAIN_ROWS = 12 * 30 * 24  # 8,640 hours: 12 months of 30 days
@@ -51,20 +52,20 @@ class SplitSpec:
 
     kind: str = "fraction"  # "fraction" (shares of N), "size" (row counts) or "ett" (8640/2880/2880)
     val: float = 0.1  # validation part: fraction in [0, 1) or row count >= 0; 0 = no validation part
-    test: float = 0.2  # test part: fraction in (0, 1) or row count >= 1
+    test: float = 0.2  # test part: fraction in [0, 1) or row count >= 0; 0 = no test part
 
     def __post_init__(self) -> None:
         if self.kind not in SPLIT_KINDS:
             raise ConfigError(f"unknown split kind {self.kind!r}; expected one of: 'fraction', 'size', 'ett'.")
         if self.kind == "fraction":
             _check_fraction("val", self.val, allow_zero=True)
-            _check_fraction("test", self.test, allow_zero=False)
+            _check_fraction("test", self.test, allow_zero=True)
             if self.val + self.test >= 1.0:
                 raise ConfigError(
                     f"split val={self.val} + test={self.test} leaves no training rows; keep val + test below 1."
                 )
         elif self.kind == "size":
-            for name, value, low in (("val", self.val, 0), ("test", self.test, 1)):
+            for name, value, low in (("val", self.val, 0), ("test", self.test, 0)):
                 if not _is_whole(value) or value < low:
                     raise ConfigError(
                         f"split {name}={value!r} is not a row count; with kind='size' {name} must be a whole "
@@ -130,16 +131,42 @@ def split_ranges(n_rows: int, spec: SplitSpec, lookback: int) -> dict[str, tuple
     return {
         "train": (0, n_train),
         "val": (n_train - lookback, val_stop) if n_val else None,
-        "test": (val_stop - lookback, val_stop + n_test),
+        "test": (val_stop - lookback, val_stop + n_test) if n_test else None,
     }
 
 
-def series_split_ranges(series_set, spec: SplitSpec, lookback: int) -> list[dict[str, tuple[int, int] | None]]:
-    """``split_ranges`` for every series of a ``SeriesSet``; an error names the series."""
+def padded_split_ranges(n_rows: int, spec: SplitSpec, lookback: int, pad: int) -> dict[str, tuple[int, int] | None]:
+    """``split_ranges`` of a series stored after ``pad`` rows of left padding (row numbers count them).
+
+    Train windows may start in the padding (their history is partly padded, their targets are
+    real rows), so train covers [0, pad + n_train); val and test start ``lookback`` rows before
+    their first target row, as without padding. A train part shorter than ``lookback`` is fine
+    while ``pad >= lookback - 1``.
+
+    Example:
+        >>> padded_split_ranges(10, SplitSpec("size", val=0, test=2), lookback=4, pad=3)
+        {'train': (0, 11), 'val': None, 'test': (7, 13)}
+    """
+    n_train, n_val, n_test = split_sizes(n_rows, spec)
+    if pad + n_train < lookback:
+        raise DataError(f"the train split has {n_train} rows and {pad} rows of padding but lookback is {lookback}; "
+                        f"pad at least lookback - 1 rows.")
+    val_stop = pad + n_train + n_val
+    return {
+        "train": (0, pad + n_train),
+        "val": (pad + n_train - lookback, val_stop) if n_val else None,
+        "test": (val_stop - lookback, val_stop + n_test) if n_test else None,
+    }
+
+
+def series_split_ranges(series_set, spec: SplitSpec, lookback: int,
+                        pad: int = 0) -> list[dict[str, tuple[int, int] | None]]:
+    """``split_ranges`` (``padded_split_ranges`` with ``pad``) for every series; an error names the series."""
     ranges = []
     for series in series_set.series:
         try:
-            ranges.append(split_ranges(len(series), spec, lookback))
+            ranges.append(padded_split_ranges(len(series), spec, lookback, pad) if pad
+                          else split_ranges(len(series), spec, lookback))
         except DataError as error:
             raise DataError(f"series {series.id!r}: {error}") from None
     return ranges

@@ -12,7 +12,7 @@ from grukit.errors import ConfigError
 
 SPLITS = ("fraction", "size", "ett")
 MISSING = ("error", "interpolate", "ffill")
-SCALERS = ("standard", "none")
+SCALERS = ("window", "standard", "none")
 STRATEGIES = ("direct", "recursive")
 TRANSFORMS = ("none", "log")
 LOSSES = ("mse", "mae")
@@ -31,15 +31,17 @@ class ForecastConfig:
     freq: str | None = None  # pandas frequency alias (inferred when None)
     season_length: int | None = None  # seasonal period for MASE and seasonal naive (from freq when None)
     # --- windows and split
-    lookback: int = 48  # past steps the model sees
-    horizon: int = 12  # future steps it forecasts
+    lookback: int = 0  # past steps the model sees; 0: chosen from the frequency and horizon (forecast.defaults)
+    horizon: int = 0  # future steps it forecasts; 0: from the frequency (yearly 6, quarterly 8, monthly 18, ...)
     stride: int = 1  # steps between consecutive training windows
     split: str = "fraction"  # fraction | size | ett (train 8,640 / val 2,880 / test 2,880 rows)
-    val_size: float = 0.1  # validation part: a fraction of the rows, or a row count with split=size
-    test_size: float = 0.2  # test part: a fraction of the rows, or a row count with split=size
-    scaler: str = "standard"  # standard (z-score fitted on the train part of each series) | none
+    val_size: float = 0.0  # validation part: a fraction of the rows, or a row count with split=size; 0: none
+    test_size: float = 0.0  # held-out test part (fraction or rows); 0: train on every row, evaluate with cross_validation
+    scaler: str = "window"  # window (per window: last value and spread) | standard (z-score on train rows) | none
     transform: str = "none"  # none | log: the model sees log(target), forecasts come back through exp (targets > 0)
-    calendar: bool = True  # hour/weekday/month sin-cos features as known-future inputs
+    calendar: bool = False  # hour/weekday/month sin-cos features as known-future inputs
+    pad: bool = True  # left-pad series shorter than lookback + horizon and mask the padding (direct strategy)
+    preset: bool = True  # with a bundled dataset and no data file, start from its tuned preset; False: generic defaults
     # --- model
     hidden_size: int = 64  # GRU units per layer
     num_layers: int = 1  # stacked GRU layers
@@ -53,7 +55,8 @@ class ForecastConfig:
     channel_independent: bool = False  # each target channel is its own sequence through shared weights
     quantiles: list[float] = field(default_factory=list)  # e.g. [0.1, 0.5, 0.9] for intervals (pinball loss)
     segment_length: int = 0  # w > 0: the GRU reads the lookback as segments of w steps (SegRNN); 0: step by step
-    loss: str = "mse"  # point-forecast training loss on the scaled data: mse | mae (quantiles use pinball)
+    loss: str = "mae"  # point-forecast training loss on the scaled data: mae | mse (quantiles use pinball)
+    ensemble: int = 1  # members trained from different seeds; the forecast is their median
 
     def validate(self) -> "ForecastConfig":
         """Check the choices and ranges; raise ConfigError with the fix."""
@@ -63,7 +66,11 @@ class ForecastConfig:
             value = getattr(self, name)
             if value not in allowed:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got {value!r}.")
-        for name in ("lookback", "horizon", "stride", "hidden_size", "num_layers"):
+        for name in ("lookback", "horizon"):
+            value = getattr(self, name)
+            if value < 0:
+                raise ConfigError(f"{name} must be at least 1, or 0 to choose it from the data; got {value}.")
+        for name in ("stride", "hidden_size", "num_layers", "ensemble"):
             value = getattr(self, name)
             if value < 1:
                 raise ConfigError(f"{name} must be at least 1; got {value}.")
@@ -86,6 +93,6 @@ class ForecastConfig:
         if w and self.strategy != "direct":
             raise ConfigError(f"segment_length={w} decodes the horizon in parallel, which needs strategy='direct'; "
                               f"got strategy={self.strategy!r}. Use strategy='direct' or segment_length=0.")
-        if w and self.lookback % w:
+        if w and self.lookback and self.lookback % w:
             raise ConfigError(f"lookback must be a multiple of segment_length; got lookback={self.lookback} and "
                               f"segment_length={w}. Use e.g. lookback={max(w, self.lookback // w * w)}.")

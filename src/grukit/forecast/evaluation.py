@@ -45,7 +45,7 @@ def evaluate_test(net, prepared: PreparedData, config: ForecastConfig, part: str
     history, actual = original_windows(prepared, part, config)  # (M, L, C), (M, K, C)
     prediction = _per_series(prepared, part, median, inverse=True)
     series_index = prepared.index[part][:, 0]
-    train = [s.target[slice(*r["train"])] for s, r in zip(prepared.series_set.series, prepared.ranges)]
+    train = prepared.train_targets()
     metrics = compare_with_baselines(history, actual, prediction, train, prepared.season_length,
                                      series_index=series_index)
     scaled_train = [sc.transform(t) for sc, t in zip(prepared.target_scalers, train)]

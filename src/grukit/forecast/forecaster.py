@@ -10,13 +10,11 @@ import numpy as np
 import pandas as pd
 
 from grukit.data import StandardScaler, future_times
-from grukit.data.calendar import calendar_features
 from grukit.errors import ConfigError, DataError
 from grukit.forecast.config import ForecastConfig
-from grukit.forecast.pipeline import DEFAULT_DATASET, load, new_target_scaler, prepare, window_dataset
+from grukit.forecast.defaults import GENERIC_TRAIN, training_size
+from grukit.forecast.pipeline import DEFAULT_DATASET, last_window, load, new_target_scaler, prepare, window_dataset
 from grukit.forecast.presets import preset_options
-
-KIND = "forecast"
 
 
 def split_options(options: dict) -> tuple[dict, dict]:
@@ -33,15 +31,25 @@ def split_options(options: dict) -> tuple[dict, dict]:
             {k: v for k, v in options.items() if k in train_keys})
 
 
-def build_net(config: ForecastConfig, input_size: int, target_size: int, future_size: int):
-    from grukit.models import ForecastNet
+def build_net(config: ForecastConfig, input_size: int, target_size: int, future_size: int, member: int | None = None):
+    """The network of ``config``: one ForecastNet, or a MedianEnsemble of ``config.ensemble`` of them.
 
-    return ForecastNet(
-        input_size, target_size, config.horizon, future_size, config.hidden_size, config.num_layers, config.dropout,
-        reset=config.reset, layer_norm=config.layer_norm, zoneout=config.zoneout,
-        recurrent_dropout=config.recurrent_dropout, strategy=config.strategy, quantiles=tuple(config.quantiles),
-        revin=config.revin, channel_independent=config.channel_independent, segment_length=config.segment_length,
-    )
+    ``member=k`` builds member k alone (the ensemble trains its members one at a time).
+    """
+    from grukit.models import ForecastNet, MedianEnsemble
+
+    def one():
+        return ForecastNet(
+            input_size, target_size, config.horizon, future_size, config.hidden_size, config.num_layers,
+            config.dropout, reset=config.reset, layer_norm=config.layer_norm, zoneout=config.zoneout,
+            recurrent_dropout=config.recurrent_dropout, strategy=config.strategy, quantiles=tuple(config.quantiles),
+            revin=config.revin, channel_independent=config.channel_independent,
+            segment_length=config.segment_length, window_norm=config.scaler == "window", observed=config.pad,
+        )
+
+    if config.ensemble == 1 or member is not None:
+        return one()
+    return MedianEnsemble([one() for _ in range(config.ensemble)])
 
 
 def forecast_loss(model, batch, loss: str = "mse"):
@@ -57,6 +65,9 @@ def forecast_loss(model, batch, loss: str = "mse"):
     x, y = batch[0], batch[1]
     future = batch[2] if len(batch) > 2 else None
     prediction = model(x, future, y)  # (B, K, C, Q)
+    scale = model.window_scale(x)  # (B, 1, C) with window scaling: each window's errors in its own units
+    if scale is not None:
+        prediction, y = prediction / scale.unsqueeze(-1), y / scale
     if model.num_quantiles > 1:
         return pinball_loss(prediction, y, model.quantiles)
     if loss == "mae":
@@ -83,41 +94,75 @@ class GRUForecaster:
         self.horizon = horizon
         self.options = options
 
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor's arguments (scikit-learn's contract): lookback, horizon and the options."""
+        return {"lookback": self.lookback, "horizon": self.horizon, **self.options}
+
+    def set_params(self, **params) -> "GRUForecaster":
+        """Set constructor arguments; returns ``self``. Takes effect at the next ``fit``."""
+        for key, value in params.items():
+            if key in ("lookback", "horizon"):
+                setattr(self, key, value)
+            else:
+                self.options[key] = value
+        return self
+
     # ----------------------------------------------------------------- training
     def configs(self, data=None):
         """The validated (ForecastConfig, TrainConfig) of this estimator's arguments.
 
         Without ``data`` the bundled dataset's preset fills the options not given (see
-        :mod:`grukit.forecast.presets`); lookback and horizon default to 48 and 12 otherwise.
+        :mod:`grukit.forecast.presets`; ``preset=False`` turns it off); otherwise the generic
+        defaults hold (:mod:`grukit.forecast.defaults`), and options left at 0 (lookback, horizon)
+        are chosen from the data by ``fit``.
         """
         from grukit.train import TrainConfig, config_from_dict
 
+        forecast, train = split_options(self._options(data))
+        return config_from_dict(ForecastConfig, forecast).validate(), config_from_dict(TrainConfig, train)
+
+    def _options(self, data) -> dict:
+        """The flat options in force: a preset (bundled data) or the generic defaults, then the user's."""
         options = {k: v for k, v in (("lookback", self.lookback), ("horizon", self.horizon)) if v is not None}
         options.update(self.options)
-        if data is None:
-            options = preset_options(options.get("dataset") or DEFAULT_DATASET, options)
-        forecast, train = split_options(options)
-        return config_from_dict(ForecastConfig, forecast).validate(), config_from_dict(TrainConfig, train)
+        if data is None and options.get("preset", True):
+            return preset_options(options.get("dataset") or DEFAULT_DATASET, options)
+        return {**GENERIC_TRAIN, **options}
 
     def fit(self, data=None, *, out: str | Path | None = None, resume: bool = False,
             callbacks=()) -> "GRUForecaster":
-        """Train on ``data`` (a CSV/Parquet path or DataFrame; None: the bundled default) and score the test part.
+        """Train on ``data`` (a CSV/Parquet path or DataFrame; None: the bundled default); returns ``self``.
 
-        ``out``: a folder for the training log (metrics.csv) and per-epoch checkpoints; ``resume``
-        continues from its last checkpoint; ``callbacks`` go to :func:`grukit.train.fit`.
+        By default the model learns from every row of every series (``test_size=0``); evaluate it
+        with :meth:`cross_validation`. With ``test_size > 0`` the last part of each series is held
+        out and scored against the baselines into ``metrics_``.
+
+        ``out``: a folder for the training log (metrics.csv) and per-epoch checkpoints (one
+        ``member{k}/`` folder per ensemble member); ``resume`` continues from its last checkpoint;
+        ``callbacks`` go to :func:`grukit.train.fit`.
         """
+        from grukit.models import MedianEnsemble
         from grukit.train import fit, seed_everything
 
         config, train_config = self.configs(data)
         prepared = prepare(data, config)
-        seed_everything(train_config.seed)
-        net = build_net(config, len(prepared.arrays.input_names), len(prepared.series_set.target_columns),
-                        0 if prepared.arrays.known_future is None else prepared.arrays.known_future[0].shape[1])
+        sizes = training_size(len(prepared.index["train"]), self._options(data))
+        train_config = dataclasses.replace(train_config, **sizes)
+        dims = (len(prepared.arrays.input_names), len(prepared.series_set.target_columns),
+                0 if prepared.arrays.known_future is None else prepared.arrays.known_future[0].shape[1])
         loss_fn = functools.partial(forecast_loss, loss=config.loss)
-        result = fit(net, loss_fn, window_dataset(prepared, "train", config),
-                     window_dataset(prepared, "val", config), train_config, out_dir=out, resume=resume,
-                     callbacks=callbacks)
-        self.config_, self.train_config_, self.net_, self.prepared_ = config, train_config, net.cpu(), prepared
+        members, result = [], None
+        for k in range(config.ensemble):
+            member_config = dataclasses.replace(train_config, seed=train_config.seed + k)
+            seed_everything(member_config.seed)
+            net = build_net(config, *dims, member=k)
+            member_out = out if out is None or config.ensemble == 1 else Path(out) / f"member{k}"
+            result = fit(net, loss_fn, window_dataset(prepared, "train", config),
+                         window_dataset(prepared, "val", config), member_config, out_dir=member_out, resume=resume,
+                         callbacks=callbacks)
+            members.append(net.cpu())
+        net = members[0] if config.ensemble == 1 else MedianEnsemble(members)
+        self.config_, self.train_config_, self.net_, self.prepared_ = config, train_config, net.eval(), prepared
         self.schema_ = prepared.series_set.to_dict()  # columns, frequency, series ids
         self.target_scalers_ = prepared.target_scalers
         self.covariate_scalers_ = prepared.covariate_scalers
@@ -138,23 +183,30 @@ class GRUForecaster:
         return evaluate_test(self.net_, self.prepared_, self.config_)
 
     # ----------------------------------------------------------------- forecasting
-    def predict(self, data=None) -> pd.DataFrame:
-        """Forecast the ``horizon`` steps after the end of each series in ``data`` (default: the training data).
+    def predict(self, data=None, h: int | None = None) -> pd.DataFrame:
+        """Forecast the next ``h`` steps (default: the horizon) after the end of each series in ``data``.
 
-        Returns a long DataFrame: series id, time (or step), then one column per target, plus
-        ``{target}_q{quantile}`` columns for quantile models.
+        ``data`` defaults to the training data; new or updated series are read like it. All series
+        go through the network together, in batches. Returns a long DataFrame: series id, time
+        (or step), then one column per target, plus ``{target}_q{quantile}`` columns for quantile
+        models.
         """
         self._check_fitted()
+        h = self._check_h(h)
         if data is None and getattr(self, "prepared_", None) is None:
             raise ConfigError("a loaded GRUForecaster forecasts from the data you pass: call predict(data) with "
                               "at least the last lookback rows of each series.")
         series_set = self.prepared_.series_set if data is None else self._load_like_training(data)
-        short = [s.id for s in series_set.series if len(s) < self.config_.lookback]
-        if short:
-            raise DataError(f"series {short[0]!r} has fewer rows than lookback {self.config_.lookback}; "
-                            f"predict needs at least the last {self.config_.lookback} rows of each series.")
-        rows = [self._forecast_series(series) for series in series_set.series]
-        return pd.concat(rows, ignore_index=True)
+        return self._forecast_many(series_set.series, h)
+
+    def _check_h(self, h: int | None) -> int:
+        horizon = self.config_.horizon
+        if h is None:
+            return horizon
+        if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or not 1 <= h <= horizon:
+            raise ConfigError(f"h must be a whole number from 1 to the trained horizon {horizon}; got {h!r}. "
+                              f"For longer forecasts fit again with horizon={h}.")
+        return int(h)
 
     def _load_like_training(self, data):
         """Load ``data`` with the training's columns, frequency and layout (also used by streaming)."""
@@ -171,9 +223,9 @@ class GRUForecaster:
 
     def _scaler_for(self, series) -> tuple[StandardScaler, StandardScaler | None]:
         """The training scaler of a known series id; a new series is scaled on its own history."""
-        ids = self.schema_["series_ids"]
+        ids = self._id_positions()
         if series.id in ids:
-            i = ids.index(series.id)
+            i = ids[series.id]
             covariates = self.covariate_scalers_[i] if self.covariate_scalers_ else None
             return self.target_scalers_[i], covariates
         target = new_target_scaler(self.config_).fit(series.target)
@@ -182,40 +234,66 @@ class GRUForecaster:
         covariates = StandardScaler().fit(series.past_covariates) if series.past_covariates.shape[1] else None
         return target, covariates
 
-    def _forecast_series(self, series) -> pd.DataFrame:
+    def _id_positions(self) -> dict[str, int]:
+        ids = self.schema_["series_ids"]
+        if getattr(self, "_ids_cache", (None,))[0] is not ids:
+            self._ids_cache = (ids, {sid: i for i, sid in enumerate(ids)})
+        return self._ids_cache[1]
+
+    def _forecast_many(self, series_list, h: int | None = None, batch_size: int = 4096) -> pd.DataFrame:
+        """Forecast every series in one pass per ``batch_size`` series; a frame as :meth:`predict` returns."""
         import torch
 
-        config, freq = self.config_, self.schema_["freq"]
-        target_scaler, covariate_scaler = self._scaler_for(series)
-        last = slice(len(series) - config.lookback, len(series))
-        parts = [target_scaler.transform(series.target[last])]  # (L, C)
-        if series.past_covariates.shape[1]:
-            covariates = series.past_covariates[last]
-            parts.append(covariate_scaler.transform(covariates) if covariate_scaler else covariates)
-        times = None
-        if series.time is not None:
-            times = future_times(series.time[-1], freq, config.horizon)
-        future = None
-        if self.future_size_:
-            parts.append(calendar_features(series.time[last], freq))
-            future = torch.tensor(calendar_features(times, freq), dtype=torch.float32)[None]  # (1, K, F)
-        x = torch.tensor(np.concatenate(parts, axis=1), dtype=torch.float32)[None]  # (1, L, C_in)
+        config, freq, h = self.config_, self.schema_["freq"], h or self.config_.horizon
+        need = 2 if config.pad else config.lookback
+        short = [s for s in series_list if len(s) < need]
+        if short:
+            raise DataError(f"series {short[0].id!r} has {len(short[0])} rows; predict needs at least "
+                            f"{'2 rows' if config.pad else f'the last lookback={need} rows'} of each series.")
+        scalers, xs, futures = [], [], []
+        for series in series_list:
+            target_scaler, covariate_scaler = self._scaler_for(series)
+            x, future = last_window(series, target_scaler, covariate_scaler, config, freq, self.future_size_)
+            scalers.append(target_scaler)
+            xs.append(x)
+            futures.append(future)
+        x = torch.tensor(np.stack(xs), dtype=torch.float32)  # (S, L, C_in)
+        future = torch.tensor(np.stack(futures), dtype=torch.float32) if self.future_size_ else None  # (S, K, F)
         self.net_.eval()
         with torch.no_grad():
-            y = self.net_(x, future)[0].double().numpy()  # (K, C, Q)
-        return self._frame(series, times, target_scaler, y)
+            y = torch.cat([self.net_(x[i : i + batch_size], None if future is None else future[i : i + batch_size])
+                           for i in range(0, len(x), batch_size)])
+        y = y[:, :h].double().numpy()  # (S, h, C, Q)
+        return self._frame(series_list, scalers, y)
 
-    def _frame(self, series, times, scaler: StandardScaler, y: np.ndarray) -> pd.DataFrame:
-        schema = self.schema_
-        time_name = schema["time_column"] or "step"
-        when = times if times is not None else np.arange(len(series), len(series) + self.config_.horizon)
-        frame = {schema["id_column"] or "series": series.id, time_name: when}
+    def _frame(self, series_list, scalers, y: np.ndarray) -> pd.DataFrame:
+        """Long frame of forecasts y (S, h, C, Q) in original units: id, time, targets, quantile columns."""
+        schema, h = self.schema_, y.shape[1]
+        frame = {schema["id_column"] or "series": np.repeat([s.id for s in series_list], h)}
+        if series_list[0].time is not None:
+            times = [future_times(s.time[-1], schema["freq"], h) for s in series_list]
+            frame[schema["time_column"] or "step"] = np.concatenate([np.asarray(t) for t in times])
+        else:
+            frame[schema["time_column"] or "step"] = np.concatenate([np.arange(len(s), len(s) + h)
+                                                                     for s in series_list])
         quantiles = self.config_.quantiles or [None]
         for q_index, q in enumerate(quantiles):
-            values = scaler.inverse_transform(y[..., q_index])  # (K, C)
-            for c, name in enumerate(schema["target_columns"]):
+            values = np.concatenate([sc.inverse_transform(y[i, ..., q_index]) for i, sc in enumerate(scalers)])
+            for c, name in enumerate(schema["target_columns"]):  # values (S*h, C)
                 frame[name if q in (None, 0.5) else f"{name}_q{q:g}"] = values[:, c]
         return pd.DataFrame(frame)
+
+    def cross_validation(self, data=None, n_windows: int = 1, step: int | None = None, refit: bool = False,
+                         h: int | None = None) -> pd.DataFrame:
+        """Forecasts at ``n_windows`` cutoffs at the end of each series, next to the actuals and baselines.
+
+        See :func:`grukit.forecast.cross_validation.cross_validation`; the metrics table of the
+        result is ``cross_validation_metrics(frame)``. This estimator's options are used; its
+        fitted state (if any) is not touched.
+        """
+        from grukit.forecast.cross_validation import cross_validation
+
+        return cross_validation(self, data, n_windows=n_windows, step=step, refit=refit, h=h)
 
     # ----------------------------------------------------------------- streaming
     def update(self, new_rows) -> "GRUForecaster":

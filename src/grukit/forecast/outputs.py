@@ -1,7 +1,8 @@
 """What ``grukit forecast train --out DIR`` leaves in DIR, besides the training log.
 
-model.safetensors, config.json, metrics.json, forecast.csv, plots/forecast.png, plots/loss.png
-and report.html; each written atomically.
+model.safetensors, config.json, metrics.json, forecast.csv (the forecast after the data),
+cross_validation.csv (with cross-validation), plots/ (the forecast after the data, the last
+cross-validation or test window, the loss) and report.html; each written atomically.
 """
 
 from __future__ import annotations
@@ -50,14 +51,64 @@ def _last_test_window_plot(model, path: Path) -> None:
         channel_names=prepared.series_set.target_columns)
 
 
-def write_run(model, out: Path) -> Path:
-    """Write every artifact of a fitted forecaster into ``out``; returns the report's path."""
+def _future_plot(model, forecast, path: Path) -> None:
+    """The end of the first series and the forecast after it (with the P10-P90 band of quantile models)."""
+    config, schema = model.config_, model.schema_
+    series = model.prepared_.series_set.series[0]
+    rows = forecast[forecast.iloc[:, 0] == series.id]
+    shown = min(len(series), max(config.lookback, 3 * config.horizon))
+    steps = np.arange(len(series)) if series.time is None else series.time
+    targets = schema["target_columns"]
+    lower = upper = None
+    if len(config.quantiles) > 1:
+        low, high = min(config.quantiles), max(config.quantiles)
+        lower = rows[[f"{t}_q{low:g}" for t in targets]].to_numpy()
+        upper = rows[[f"{t}_q{high:g}" for t in targets]].to_numpy()
+    plot_forecast(path, steps[-shown:], series.target[-shown:], rows.iloc[:, 1].to_numpy(), None,
+                  rows[targets].to_numpy(), lower, upper, title=f"Forecast after the data of {series.id!r}",
+                  channel_names=targets)
+
+
+def _cv_plot(model, cv, path: Path) -> None:
+    """The last cross-validation window of the first series (first target): history, actual, forecast."""
+    frame = cv.forecasts
+    first = frame.iloc[0, 0]
+    mine = frame[frame.iloc[:, 0] == first]
+    rows = mine[mine["cutoff"] == mine["cutoff"].max()]
+    target = model.schema_["target_columns"][0]
+    if "target" in rows:
+        rows = rows[rows["target"] == target]
+    actual = rows["y" if "target" in rows else target].to_numpy()
+    series = model.prepared_.series_set.series[model.prepared_.series_set.ids.index(first)]
+    steps = np.arange(len(series)) if series.time is None else series.time
+    cut = int(steps.searchsorted(rows.iloc[0, 1]))  # rows before the forecast
+    shown = slice(max(0, cut - max(model.config_.lookback, 3 * model.config_.horizon)), cut)
+    plot_forecast(path, steps[shown], series.target[shown, :1], rows.iloc[:, 1].to_numpy(), actual,
+                  rows["GRU"].to_numpy(), title=f"Last cross-validation window of {first!r}",
+                  channel_names=[target])
+
+
+def write_run(model, out: Path, cv=None) -> Path:
+    """Write every artifact of a fitted forecaster into ``out``; returns the report's path.
+
+    ``cv``: a :class:`grukit.forecast.cross_validation.CrossValidation` whose metrics go to
+    metrics.json (and the report) and whose forecasts go to cross_validation.csv; without it the
+    held-out test part's metrics do.
+    """
     out = Path(out)
     model.save(out)
-    metrics = model.metrics_
+    metrics = cv.metrics if cv is not None else model.metrics_
+    if metrics is None:
+        raise ValueError("write_run needs metrics: fit with test_size > 0 or pass a cross-validation result.")
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    write_table(model.predict(), out / "forecast.csv")
-    plots = {}
+    forecast = model.predict()
+    write_table(forecast, out / "forecast.csv")
+    plots = {"Forecast after the data": out / "plots" / "future.png"}
+    _future_plot(model, forecast, plots["Forecast after the data"])
+    if cv is not None:
+        write_table(cv.forecasts, out / "cross_validation.csv")
+        plots["Forecast on the last cross-validation window"] = out / "plots" / "forecast.png"
+        _cv_plot(model, cv, plots["Forecast on the last cross-validation window"])
     if "test" in model.prepared_.index:
         plots["Forecast on the last test window"] = out / "plots" / "forecast.png"
         _last_test_window_plot(model, plots["Forecast on the last test window"])

@@ -29,8 +29,10 @@ from grukit.data import (
     series_split_ranges,
     window_index,
 )
+from grukit.data.assemble import with_observed_mask
 from grukit.errors import DataError
 from grukit.forecast.config import ForecastConfig
+from grukit.forecast.defaults import resolve_config
 
 DEFAULT_DATASET = "air_passengers"
 
@@ -47,6 +49,13 @@ class PreparedData:
     index: dict[str, np.ndarray]  # "train" | "val" | "test" -> (M, 2) (series, start) window pairs
     season_length: int  # for MASE and seasonal naive; 1 when unknown
     source_name: str  # the file, the bundled dataset or "DataFrame"
+    pad: int = 0  # rows of left padding before each series in ``arrays`` (ranges and index count them)
+    short: list[str] = None  # ids of the series shorter than lookback + horizon (padded)
+    untrained: list[str] = None  # ids of the series too short for one training window (horizon + 1 rows)
+
+    def train_targets(self) -> list[np.ndarray]:
+        """Each series' train rows of its targets, original scale, in its own row numbers: (n_train, C)."""
+        return [s.target[slice(*r["train"])] for s, r in zip(self.series_set.series, _unpadded(self.ranges, self.pad))]
 
 
 def resolve_source(data: str | Path | pd.DataFrame | None, config: ForecastConfig) -> tuple[object, str]:
@@ -65,6 +74,9 @@ def resolve_source(data: str | Path | pd.DataFrame | None, config: ForecastConfi
 
 
 def load(data, config: ForecastConfig) -> tuple[SeriesSet, str]:
+    """The series of ``data`` (a file, a DataFrame, an already loaded SeriesSet, or None) and its name."""
+    if isinstance(data, SeriesSet):
+        return data, "series"
     source, name = resolve_source(data, config)
     series_set = load_series(source, time_col=config.time_col, target=config.target or None, id_col=config.id_col,
                              value_col=config.value_col, covariates=config.covariates or None,
@@ -84,7 +96,10 @@ class IdentityScaler(StandardScaler):
 
 
 def new_target_scaler(config: ForecastConfig):
-    """An unfitted target scaler for ``config``: z-score or identity, of log(y) with ``transform="log"``."""
+    """An unfitted target scaler for ``config``: z-score or identity, of log(y) with ``transform="log"``.
+
+    ``scaler="window"`` scales inside the network, per window, so the series scaler is the identity.
+    """
     from grukit.data import LogScaler
 
     if config.transform == "log":
@@ -103,25 +118,83 @@ def scalers_for(series_set: SeriesSet, ranges: list[dict], config: ForecastConfi
             where = f"column {column!r}" if len(series_set.series) == 1 else f"series {series.id!r}, column {column!r}"
             raise DataError(f"{where}: {err}") from None
     covariates = None
-    if config.scaler == "standard" and series_set.covariate_columns:
+    if config.scaler != "none" and series_set.covariate_columns:
         covariates = fit_scalers([s.past_covariates for s in series_set.series], [r["train"] for r in ranges])
     return targets, covariates
 
 
 def prepare(data, config: ForecastConfig) -> PreparedData:
-    """Load, check, split, scale and window ``data`` (None: the bundled default) under ``config``."""
+    """Load, check, split, scale and window ``data`` (None: the bundled default) under ``config``.
+
+    Options left at 0 (horizon, lookback) are resolved from the data first, in place
+    (:func:`grukit.forecast.defaults.resolve_config`).
+    """
     series_set, name = load(data, config)
-    check_length(series_set, config.lookback, config.horizon)
+    resolve_config(config, [len(s) for s in series_set.series], series_set.freq)
+    pad = config.lookback - 1 if config.pad else 0
+    short, untrained = check_lengths(series_set, config)
     spec = SplitSpec(config.split, config.val_size, config.test_size)
-    ranges = series_split_ranges(series_set, spec, config.lookback)
-    target_scalers, covariate_scalers = scalers_for(series_set, ranges, config)
+    ranges = series_split_ranges(series_set, spec, config.lookback, pad)
+    target_scalers, covariate_scalers = scalers_for(series_set, _unpadded(ranges, pad), config)
     arrays = model_arrays(series_set, target_scalers, covariate_scalers, calendar=config.calendar)
-    index = {"train": window_index([r["train"] for r in ranges], config.lookback, config.horizon, config.stride)}
+    if config.pad:
+        arrays = with_observed_mask(arrays, pad, len(series_set.target_columns))
+    first = min_history(config) - 1 if config.pad else 0  # train windows need min_history real rows of history
+    train = [(max(r["train"][0], first), r["train"][1]) for r in ranges]
+    index = {"train": window_index(train, config.lookback, config.horizon, config.stride)}
     for part in ("val", "test"):
         if all(r[part] is not None for r in ranges):
             index[part] = window_index([r[part] for r in ranges], config.lookback, config.horizon)
+            if len(index[part]) == 0:
+                raise DataError(f"the {part} part has {config.horizon - 1 if part == 'test' else 0} rows or fewer "
+                                f"per series, less than one horizon ({config.horizon} rows); give {part}_size at "
+                                f"least the horizon, or {part}_size=0 and evaluate with cross_validation.")
+    if len(index["train"]) == 0:
+        need = min_history(config) + config.horizon
+        raise DataError(f"no training window: a series needs at least {need} training rows (history "
+                        f"{min_history(config)} + horizon {config.horizon}) and none has; use a shorter horizon "
+                        f"or longer series.")
     period = config.season_length or season_length(series_set.freq) or 1
-    return PreparedData(series_set, target_scalers, covariate_scalers, arrays, ranges, index, period, name)
+    return PreparedData(series_set, target_scalers, covariate_scalers, arrays, ranges, index, period, name,
+                        pad, short, untrained)
+
+
+def check_lengths(series_set: SeriesSet, config: ForecastConfig) -> tuple[list[str], list[str]]:
+    """The ids of the short series (padded) and of those too short to train on; see the rule below.
+
+    Without padding every series needs lookback + horizon rows (else a DataError). With padding
+    a series of at least horizon + 1 rows trains (its windows' history is partly padding); a
+    shorter one gives no training window and is only forecast, with a warning; a series of fewer
+    than 2 rows is an error.
+    """
+    import warnings
+
+    if not config.pad:
+        check_length(series_set, config.lookback, config.horizon)
+        return [], []
+    tiny = [s.id for s in series_set.series if len(s) < 2]
+    if tiny:
+        raise DataError(f"series {tiny[0]!r} has {len(series_set.series[series_set.ids.index(tiny[0])])} row"
+                        f"{'s' if len(tiny) > 1 else ''}; a forecast needs at least 2 rows per series; drop "
+                        f"{'it' if len(tiny) == 1 else f'the {len(tiny)} such series'} or add rows.")
+    need = config.lookback + config.horizon
+    short = [s.id for s in series_set.series if len(s) < need]
+    train_need = min_history(config) + config.horizon
+    untrained = [s.id for s in series_set.series if len(s) < train_need]
+    if untrained:
+        warnings.warn(f"{len(untrained)} of {len(series_set)} series (first {untrained[0]!r}) have fewer than "
+                      f"{train_need} rows: they give no training window and are only forecast.", stacklevel=3)
+    return short, untrained
+
+
+def min_history(config: ForecastConfig) -> int:
+    """Real rows a padded training window must hold: min(lookback, horizon) (see forecast.defaults)."""
+    return min(config.lookback, config.horizon)
+
+
+def _unpadded(ranges: list[dict], pad: int) -> list[dict]:
+    """The train ranges in the series' own row numbers (scalers are fitted on real rows)."""
+    return [{**r, "train": (max(0, r["train"][0] - pad), r["train"][1] - pad)} for r in ranges]
 
 
 def window_dataset(prepared: PreparedData, part: str, config: ForecastConfig):
@@ -140,6 +213,36 @@ def original_windows(prepared: PreparedData, part: str, config: ForecastConfig) 
     history, actual = [], []
     for series, start in prepared.index[part]:
         target = prepared.series_set.series[series].target  # (N, C)
-        history.append(target[start : start + config.lookback])
+        start -= prepared.pad  # in the series' own rows; negative: the history starts in the padding
+        past = target[max(0, start) : start + config.lookback]  # (<= L, C)
+        history.append(np.concatenate([np.repeat(past[:1], config.lookback - len(past), axis=0), past]))
         actual.append(target[start + config.lookback : start + config.lookback + config.horizon])
     return np.stack(history), np.stack(actual)
+
+
+def last_window(series, target_scaler, covariate_scaler, config: ForecastConfig, freq: str | None,
+                future_size: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The network's input for a forecast after the end of ``series``: x (L, C_in) and future (K, F) or None.
+
+    The same layout as training: [scaled targets | observed mask (with padding) | scaled past
+    covariates | calendar]; a series shorter than lookback is left-padded with zero rows (mask 0).
+    """
+    from grukit.data import future_times
+    from grukit.data.calendar import calendar_features
+
+    rows = min(len(series), config.lookback)
+    last = slice(len(series) - rows, len(series))
+    parts = [target_scaler.transform(series.target[last])]  # (rows, C)
+    if config.pad:
+        parts.append(np.ones((rows, 1)))
+    if series.past_covariates.shape[1]:
+        covariates = series.past_covariates[last]
+        parts.append(covariate_scaler.transform(covariates) if covariate_scaler else covariates)
+    future = None
+    if future_size:
+        parts.append(calendar_features(series.time[last], freq))
+        future = calendar_features(future_times(series.time[-1], freq, config.horizon), freq)  # (K, F)
+    x = np.concatenate(parts, axis=1)  # (rows, C_in)
+    if rows < config.lookback:
+        x = np.concatenate([np.zeros((config.lookback - rows, x.shape[1])), x])  # (L, C_in)
+    return x, future

@@ -66,13 +66,12 @@ class ForecastStream:
         if not self.windows:
             raise ConfigError("the stream has no rows yet: a loaded GRUForecaster starts streaming with "
                               f"update(data) holding at least the last {self.lookback} rows of each series.")
-        frames = []
-        for window in self.windows.values():
-            frame = self.model._forecast_series(window.series)
-            if window.series.time is None:  # integer steps count from the series' first row
-                frame[frame.columns[1]] += window.rows_seen - len(window.series)
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True)
+        windows = list(self.windows.values())
+        frame = self.model._forecast_many([w.series for w in windows])
+        if windows[0].series.time is None:  # integer steps count from the series' first row
+            shift = np.repeat([w.rows_seen - len(w.series) for w in windows], self.model.config_.horizon)
+            frame[frame.columns[1]] += shift
+        return frame
 
     # ----------------------------------------------------------------- checks
     def _load(self, data):

@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from grukit.models.revin import RevIN
+from grukit.models import window_norm as wn
 from grukit.models.segment import SegmentGRU
 from grukit.nn import GRU
 
@@ -36,6 +37,11 @@ class ForecastNet(nn.Module):
         segment_length: w > 0 reads the lookback as segments of w steps and decodes the horizon as
             segments in parallel (:class:`grukit.models.segment.SegmentGRU`, after SegRNN); the
             lookback must be a multiple of w. Direct strategy only. 0 (default): step-wise GRU.
+        window_norm: centre each window's targets on their last value and divide by their spread
+            (:mod:`grukit.models.window_norm`); the head starts at zero, so an untrained net
+            forecasts the naive "no change".
+        observed: input channel C (right after the targets) is the observed mask, 1 for a real row
+            and 0 for left padding of a short series; padded rows are zeroed before the GRU.
 
     Example:
         >>> net = ForecastNet(input_size=7, target_size=7, horizon=24, hidden_size=64,
@@ -62,6 +68,8 @@ class ForecastNet(nn.Module):
         revin: bool = False,
         channel_independent: bool = False,
         segment_length: int = 0,
+        window_norm: bool = False,
+        observed: bool = False,
     ) -> None:
         super().__init__()
         if strategy not in STRATEGIES:
@@ -81,6 +89,7 @@ class ForecastNet(nn.Module):
                              f"needs strategy='direct'; got {strategy!r}. Use strategy='direct' or segment_length=0.")
         self.input_size, self.target_size, self.horizon, self.future_size = input_size, target_size, horizon, future_size
         self.strategy, self.channel_independent, self.segment_length = strategy, channel_independent, segment_length
+        self.window_norm, self.observed = window_norm, observed
         self.register_buffer("quantiles", torch.tensor(quantiles, dtype=torch.float32), persistent=False)
         self.num_quantiles = max(1, len(quantiles))
         series_targets = 1 if channel_independent else target_size  # C' targets per sequence
@@ -100,6 +109,9 @@ class ForecastNet(nn.Module):
             self.head = nn.Linear(hidden_size + horizon * future_size, horizon * outputs)
         else:
             self.head = nn.Linear(hidden_size, outputs)
+        if window_norm:  # start from the naive forecast: y' = 0 is "the last value, unchanged"
+            nn.init.zeros_(self.head.weight)
+            nn.init.zeros_(self.head.bias)
 
     # ----------------------------------------------------------------- layout helpers
     def _sequence_inputs(self, targets: Tensor, others: Tensor) -> Tensor:
@@ -124,6 +136,16 @@ class ForecastNet(nn.Module):
             return y[..., 0]
         return y[..., int(torch.argmin((self.quantiles - 0.5).abs()))]
 
+    def window_scale(self, x: Tensor) -> Tensor | None:
+        """The per-window scale (B, 1, C) that ``window_norm`` divides by, or None without it.
+
+        Training losses divide errors by it, so every window weighs the same whatever its units.
+        """
+        if not self.window_norm:
+            return None
+        mask = x[..., self.target_size : self.target_size + 1] if self.observed else None
+        return wn.window_stats(x[..., : self.target_size], mask)[1]
+
     # ----------------------------------------------------------------- forward
     def forward(self, x: Tensor, future: Tensor | None = None, y: Tensor | None = None) -> Tensor:
         """x (B, L, C_in), future (B, K, F), y (B, K, C) true values for teacher forcing -> (B, K, C, Q).
@@ -132,6 +154,15 @@ class ForecastNet(nn.Module):
         """
         batch = x.shape[0]
         targets, others = x[..., : self.target_size], x[..., self.target_size :]  # (B, L, C), (B, L, P+F)
+        mask = others[..., :1] if self.observed else None  # (B, L, 1) observed rows
+        window = None
+        if self.window_norm:
+            window = wn.window_stats(targets, mask)  # (level, scale), each (B, 1, C)
+            targets = wn.normalize(targets, *window, mask)
+            if y is not None:
+                y = wn.normalize(y, *window)
+        elif mask is not None:
+            targets = targets * mask
         stats = None
         if self.revin is not None:
             targets, stats = self.revin.normalize(targets)
@@ -145,7 +176,9 @@ class ForecastNet(nn.Module):
             out = self._teacher_forced(targets, others, future, y, batch)
         else:
             out = self._rollout(targets, others, future, batch)
-        return out if self.revin is None else self.revin.denormalize(out, stats)
+        if self.revin is not None:
+            out = self.revin.denormalize(out, stats)
+        return out if window is None else wn.denormalize(out, *window)
 
     def _direct(self, targets: Tensor, others: Tensor, future: Tensor | None, batch: int) -> Tensor:
         _, h_n = self.gru(self._sequence_inputs(targets, others))  # h_n (layers, B*C', H)
@@ -170,7 +203,7 @@ class ForecastNet(nn.Module):
     def _teacher_forced(self, targets: Tensor, others: Tensor, future: Tensor | None, y: Tensor, batch: int) -> Tensor:
         """One pass over lookback + the first K-1 true future values; the last K outputs predict y."""
         fed = torch.cat([targets, y[:, :-1]], dim=1)  # (B, L+K-1, C)
-        calendar = others if future is None else torch.cat([others, future[:, :-1]], dim=1)  # (B, L+K-1, F)
+        calendar = fed[..., :0] if future is None else torch.cat([others, future[:, :-1]], dim=1)  # (B, L+K-1, F)
         output, _ = self.gru(self._sequence_inputs(fed, calendar))  # (B*C', L+K-1, H)
         return self._from_sequences(self.head(output[:, -self.horizon :]), batch)  # (B, K, C, Q)
 

@@ -75,7 +75,8 @@ class Objective:
         from grukit.tune.study import trial_sampler
 
         trial.study.sampler = trial_sampler(self.seed, trial.number)  # this trial's draws come from its own seed
-        options = {**TRIAL_DEFAULTS, **self.fixed, **suggest(trial, self.space, self.fields)}
+        options = {**TRIAL_DEFAULTS, **dict(self.task.tune_options), **self.fixed,
+                   **suggest(trial, self.space, self.fields)}
         prune = PruneOnValidation(trial)
         try:
             self.task.fit(options, self.data, callbacks=[prune])

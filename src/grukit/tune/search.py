@@ -122,7 +122,7 @@ def _retrain(spec, options: dict, data, folder: Path) -> tuple[Path, float | Non
         if event == "fit_end":
             results.append(state["result"])
 
-    model = spec.fit({**TRIAL_DEFAULTS, **options}, data, callbacks=[keep_result])
+    model = spec.fit({**TRIAL_DEFAULTS, **dict(spec.tune_options), **options}, data, callbacks=[keep_result])
     with staged_directory(folder) as stage:
         model.save(stage)
     return folder, results[0].best_val_loss

@@ -22,6 +22,7 @@ class Task:
     estimator_path: str  # "module:Class" of the estimator
     config_path: str  # "module:Class" of its config dataclass (its fields are the options besides TrainConfig's)
     configs_take_data: bool  # estimator.configs(data) (a bundled dataset's preset applies without data)
+    tune_options: tuple = ()  # (key, value) pairs a search adds under the user's options, e.g. a validation part
 
     def estimator(self) -> type:
         return _load(self.estimator_path)
@@ -49,7 +50,9 @@ def _load(path: str) -> type:
 
 
 TASKS = {
-    "forecast": Task("forecast", "grukit.forecast:GRUForecaster", "grukit.forecast.config:ForecastConfig", True),
+    # forecasts train on every row by default; a search scores each trial on the last 20 % of each series
+    "forecast": Task("forecast", "grukit.forecast:GRUForecaster", "grukit.forecast.config:ForecastConfig", True,
+                     (("val_size", 0.2),)),
     "classify": Task("classify", "grukit.classify:GRUClassifier", "grukit.classify.config:ClassifyConfig", True),
     "detect": Task("detect", "grukit.detect:GRUAnomalyDetector", "grukit.detect.config:DetectConfig", False),
     "music": Task("music", "grukit.music:MusicModel", "grukit.music.config:MusicConfig", False),

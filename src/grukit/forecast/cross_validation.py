@@ -1,0 +1,184 @@
+"""Cross-validation by rolling forecast origin: forecasts at cutoffs near the end of each series.
+
+With W windows, step s and horizon h, window i (i = 0 .. W-1) of a series of n rows has its
+cutoff after row c_i = n - h - (W - 1 - i) s: the model sees rows [0, c_i) and forecasts rows
+[c_i, c_i + h). Cutoffs count rows per series, so series that end on different dates are each
+evaluated on their own last rows (as StatsForecast and NeuralForecast do).
+
+    refit=False   one model, trained on the rows before each series' first cutoff, forecasts
+                  at every cutoff from the rows before it (no row after a cutoff reaches its
+                  forecast, nor the model's training).
+    refit=True    a new model for each window, trained on the rows before its cutoffs.
+
+A series whose first cutoff leaves fewer than 2 rows (or, without padding, fewer than lookback)
+is left out of the windows where that happens, with a warning.
+
+The baselines are computed from the same history: Naive (the last value) and SeasonalNaive (the
+value one season before; the naive value where the history is shorter than one season). Scores
+use :func:`grukit.evaluate.evaluate_all` over every window and step; MASE divides each window's
+MAE by the seasonal-naive MAE of its own history.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from grukit.data import Series, SeriesSet
+from grukit.errors import ConfigError, DataError
+
+__all__ = ["CrossValidation", "cross_validation"]
+
+MODEL = "GRU"
+
+
+@dataclass
+class CrossValidation:
+    """The result of :func:`cross_validation`."""
+
+    forecasts: pd.DataFrame  # id, time, cutoff, the actual target, then one column per model
+    metrics: dict  # {"horizon", "model", "baselines": {name: metrics}, "windows", ...}: metrics.json's shape
+
+    def table(self) -> str:
+        """The metrics as the fixed-width table ``grukit forecast train`` prints."""
+        from grukit.evaluate import format_metrics_table
+
+        return format_metrics_table(self.metrics).replace("Test metrics", "Cross-validation metrics", 1)
+
+
+def cross_validation(estimator, data=None, *, n_windows: int = 1, step: int | None = None, refit: bool = False,
+                     h: int | None = None) -> CrossValidation:
+    """Forecasts of ``estimator``'s options at ``n_windows`` cutoffs; see the module docstring."""
+    from grukit.forecast.pipeline import load
+    from grukit.forecast.defaults import resolve_config
+
+    config, _ = estimator.configs(data)
+    series_set, _ = load(data, config)
+    resolve_config(config, [len(s) for s in series_set.series], series_set.freq)
+    horizon = config.horizon
+    h = horizon if h is None else h
+    step = h if step is None else step
+    for name, value, low in (("n_windows", n_windows, 1), ("step", step, 1), ("h", h, 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ConfigError(f"cross_validation: {name} must be a whole number >= {low}; got {value!r}.")
+    if h > horizon:
+        raise ConfigError(f"cross_validation: h={h} is longer than the horizon {horizon}; pass horizon={h}.")
+    need = 2 if config.pad else config.lookback
+    options = {**estimator.get_params(), "horizon": horizon, "lookback": config.lookback, "test_size": 0,
+               "val_size": 0, "dataset": None}
+    model, frames, windows = None, [], []
+    for i in range(n_windows):
+        back = h + (n_windows - 1 - i) * step  # rows after the cutoff, from each series' end
+        kept = [s for s in series_set.series if len(s) - back >= need]
+        if len(kept) < len(series_set.series):
+            warnings.warn(f"cross_validation window {i + 1}: {len(series_set) - len(kept)} series have fewer than "
+                          f"{need} rows before the cutoff and are left out of it.", stacklevel=3)
+        if not kept:
+            raise DataError(f"cross_validation: no series has {need} rows before the cutoff of window {i + 1} "
+                              f"({back} rows from the end); use fewer windows, a smaller step or h.")
+        history = [_head(s, len(s) - back) for s in kept]
+        if model is None or refit:
+            model = type(estimator)(**options).fit(_like(series_set, history))
+        forecast = model._forecast_many(history, h)
+        frame, arrays = _window(series_set, kept, history, forecast, h, config, model.season_length_)
+        frames.append(frame)
+        windows.append(arrays)
+    frame = pd.concat(frames, ignore_index=True)
+    return CrossValidation(frame, _metrics(windows, h, model.season_length_))
+
+
+def _head(series: Series, rows: int) -> Series:
+    time = None if series.time is None else series.time[:rows]
+    return Series(series.id, time, series.target[:rows], series.past_covariates[:rows])
+
+
+def _like(series_set: SeriesSet, series: list[Series]) -> SeriesSet:
+    return SeriesSet(series, series_set.target_columns, series_set.covariate_columns, series_set.time_column,
+                     series_set.id_column, series_set.freq, series_set.layout)
+
+
+def baseline_forecasts(history: np.ndarray, h: int, season: int) -> dict[str, np.ndarray]:
+    """Naive and SeasonalNaive forecasts (h, C) from one series' history (n, C).
+
+        Naive:          y_{n+k} = y_n
+        SeasonalNaive:  y_{n+k} = y_{n+k-m*ceil(k/m)}, the naive value when n < m
+
+    Example:
+        >>> baseline_forecasts(np.arange(6.0)[:, None], 3, 4)["SeasonalNaive"][:, 0].tolist()
+        [2.0, 3.0, 4.0]
+    """
+    naive = np.repeat(history[-1:], h, axis=0)
+    if season <= 1 or len(history) < season:
+        return {"Naive": naive, "SeasonalNaive": naive}
+    k = np.arange(h)
+    seasonal = history[len(history) - season + k % season]
+    return {"Naive": naive, "SeasonalNaive": seasonal}
+
+
+def _window(series_set, kept, history, forecast, h, config, season) -> tuple[pd.DataFrame, dict]:
+    """One window's rows (id, time, cutoff, actual, GRU and its quantiles, baselines) and its arrays.
+
+    The arrays: "histories" (one (n, C) per series), "actual" and one (S, h, C) per model.
+    """
+    columns = series_set.target_columns
+    id_name, time_name = forecast.columns[0], forecast.columns[1]
+    actual = np.stack([s.target[len(p): len(p) + h] for s, p in zip(kept, history)])  # (S, h, C)
+    baselines = [baseline_forecasts(p.target, h, season) for p in history]
+    arrays = {"histories": [p.target for p in history], "actual": actual,
+              MODEL: forecast[columns].to_numpy().reshape(len(kept), h, len(columns))}
+    for name in ("Naive", "SeasonalNaive"):
+        arrays[name] = np.stack([b[name] for b in baselines])  # (S, h, C)
+    parts = []
+    for c, target in enumerate(columns):
+        part = pd.DataFrame({id_name: forecast[id_name], time_name: forecast[time_name]})
+        part["cutoff"] = np.repeat([p.time[-1] if p.time is not None else len(p) - 1 for p in history], h)
+        if len(columns) > 1:
+            part["target"] = target
+        part[target if len(columns) == 1 else "y"] = actual[..., c].ravel()
+        part[MODEL] = arrays[MODEL][..., c].ravel()
+        for q in config.quantiles:
+            if q != 0.5:
+                part[f"{MODEL}_q{q:g}"] = forecast[f"{target}_q{q:g}"].to_numpy()
+        for name in ("Naive", "SeasonalNaive"):
+            part[name] = arrays[name][..., c].ravel()
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True), arrays
+
+
+def _metrics(windows: list[dict], h: int, season: int) -> dict:
+    """Every model scored over all windows and steps; MASE per window against its own history.
+
+    MASE = mean_w MAE_w / scale_w, scale_w = mean_t |y_t - y_{t-m}| over window w's history (m = 1
+    where the history has m rows or fewer; windows whose history is constant, scale 0, are left out).
+    """
+    from grukit.evaluate import metrics as scores
+
+    actual = np.concatenate([w["actual"] for w in windows])  # (W, h, C)
+    histories = [past for w in windows for past in w["histories"]]
+    scales = np.stack([in_sample_scale(past, season) for past in histories])  # (W, C)
+    usable = scales > 0  # (W, C)
+
+    def score(name: str) -> dict:
+        forecast = np.concatenate([w[name] for w in windows])  # (W, h, C)
+        metrics = {name: getattr(scores, name)(actual, forecast) for name in ("mae", "rmse", "mse", "mape", "smape")}
+        mae_w = np.abs(actual - forecast).mean(axis=1)  # (W, C)
+        metrics["mase"] = float(np.mean(mae_w[usable] / scales[usable])) if usable.any() else float("nan")
+        return metrics
+
+    return {"horizon": h, "model": score(MODEL),
+            "baselines": {"naive": score("Naive"), "seasonal_naive": score("SeasonalNaive")},
+            "windows": len(actual), "season_length": season}
+
+
+def in_sample_scale(history: np.ndarray, season: int) -> np.ndarray:
+    """mean_t |y_t - y_{t-m}| per channel of a history (n, C); m = 1 when n <= m (MASE's denominator).
+
+    Example:
+        >>> in_sample_scale(np.array([[1.0], [2.0], [4.0]]), 12).tolist()
+        [1.5]
+    """
+    m = season if len(history) > season else 1
+    return np.abs(history[m:] - history[:-m]).mean(axis=0)
