@@ -220,7 +220,7 @@ def cached_baselines(train: pd.DataFrame, horizon: int, m: int, names: list[str]
 
 
 # ----------------------------------------------------------------- grukit
-def grukit_forecasts(train_df: pd.DataFrame, horizon: int, seed: int) -> pd.DataFrame:
+def grukit_forecasts(train_df: pd.DataFrame, horizon: int, seed: int, options: dict | None = None) -> pd.DataFrame:
     """GRUForecaster with its defaults on all series of ``train_df`` (``unique_id, ds, y``).
 
     Returns ``unique_id, step, grukit``: the ``y`` column of ``predict()`` numbered by position
@@ -230,7 +230,7 @@ def grukit_forecasts(train_df: pd.DataFrame, horizon: int, seed: int) -> pd.Data
     from grukit.forecast import GRUForecaster
 
     started = time.perf_counter()
-    model = GRUForecaster(horizon=horizon, seed=seed, progress=False).fit(train_df)
+    model = GRUForecaster(horizon=horizon, seed=seed, progress=False, **(options or {})).fit(train_df)
     fitted = time.perf_counter()
     out = model.predict()
     done = time.perf_counter()
@@ -311,6 +311,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--limit", type=int, default=None, help="only the first N series of each group")
     p.add_argument("--validation", action="store_true",
                    help="target = the last h points of each training part; the M3 test parts are not used")
+    p.add_argument("--grukit-options", type=json.loads, default={},
+                   help="JSON object of extra GRUForecaster options, for the selection protocol only "
+                        "(e.g. '{\"hidden_size\": 128}'); the product's numbers use none")
     p.add_argument("--json", type=Path, default=None, help="write every number here (default: nothing)")
     p.add_argument("--cache", type=Path, default=None,
                    help="folder caching the StatsForecast forecasts per group, mode and limit (default: none)")
@@ -348,7 +351,7 @@ def main() -> None:
             for seed in args.seeds:
                 label = f"grukit seed {seed}"
                 try:
-                    out = grukit_forecasts(train, h, seed)
+                    out = grukit_forecasts(train, h, seed, args.grukit_options)
                 except Exception:  # the grukit API may be mid-change: keep the baselines, report the failure
                     traceback.print_exc()
                     failures.append(f"{group}, seed {seed}")

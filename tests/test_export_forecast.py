@@ -115,3 +115,23 @@ def test_cli_errors_are_one_line(tmp_path, capsys, case):
     else:
         assert (code, one_line_error(err)) == expected[case]
     assert not out.exists() and not (tmp_path / "out.onnx.json").exists()
+
+
+def test_a_default_model_with_a_padded_short_series_exports_and_equals_predict(tmp_path):
+    """Window scaling and the observed mask run inside the graph: raw values in, forecasts out."""
+    frame = _long()
+    frame = frame[(frame["unique_id"] == "a") | (frame["ds"] >= frame["ds"].iloc[-10])]  # series b: 10 rows
+    model = GRUForecaster(lookback=16, horizon=5, **{**FAST, "scaler": "window", "pad": True}).fit(
+        frame.drop(columns="x"))
+    path = export_forecaster(model, tmp_path / "f.onnx")
+    sidecar = json.loads((tmp_path / "f.onnx.json").read_text())
+    assert sidecar["graph"] == "window" and sidecar["window_scaling"] and sidecar["input_columns"] == ["y", "observed"]
+    xs = []
+    for sid in sidecar["series_ids"]:
+        y = frame.loc[frame["unique_id"] == sid, "y"].to_numpy()[-16:]
+        rows = np.stack([y, np.ones_like(y)], axis=1)  # (n, 2): value, observed
+        xs.append(np.concatenate([np.zeros((16 - len(y), 2)), rows]))  # left-padded to the lookback
+    x = np.stack(xs).astype(np.float32)
+    y, _ = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        ["y", "h_next"], {"x": x, "h": np.zeros((2, 2, 8), np.float32)})
+    np.testing.assert_allclose(y[..., 0, 0].ravel(), model.predict()["y"], rtol=1e-5, atol=1e-5)

@@ -40,10 +40,13 @@ def model_arrays(
     target_scalers: Sequence[StandardScaler],
     covariate_scalers: Sequence[StandardScaler] | None = None,
     calendar: bool = True,
+    future_columns: int = 0,
 ) -> ModelArrays:
     """Scaled targets, scaled covariates (unscaled when ``covariate_scalers`` is None) and calendar.
 
-    ``calendar=False`` (or integer-step data) leaves the calendar features out (F = 0).
+    ``calendar=False`` (or integer-step data) leaves the calendar features out. The last
+    ``future_columns`` covariates are known ahead (future covariates): they join the calendar
+    features as known-future inputs, after them (F = calendar + future columns).
     """
     n = len(series_set.series)
     if len(target_scalers) != n or (covariate_scalers is not None and len(covariate_scalers) != n):
@@ -63,15 +66,21 @@ def model_arrays(
             known = calendar_features(series.time, series_set.freq)  # (N, F)
         else:
             known = np.zeros((len(series), 0))
+        if future_columns:
+            split = covariates.shape[1] - future_columns
+            covariates, known = covariates[:, :split], np.concatenate([known, covariates[:, split:]], axis=1)
         inputs.append(np.concatenate([target, covariates, known], axis=1).astype(np.float32))  # (N, C+P+F)
         targets.append(target.astype(np.float32))
         future.append(known.astype(np.float32))
     has_future = bool(future) and future[0].shape[1] > 0
+    past = len(series_set.covariate_columns) - future_columns
+    with_calendar = bool(names) and n > 0 and series_set.series[0].time is not None
     return ModelArrays(
         inputs=inputs,
         targets=targets,
         known_future=future if has_future else None,
-        input_names=[*series_set.target_columns, *series_set.covariate_columns, *(names if has_future else [])],
+        input_names=[*series_set.target_columns, *series_set.covariate_columns[:past],
+                     *(names if with_calendar else []), *series_set.covariate_columns[past:]],
     )
 
 

@@ -17,8 +17,10 @@ _EXAMPLE_BATCH, _EXAMPLE_STEPS = 2, 3
 _STATEFUL_USAGE = ("feed the last lookback rows of a series from h = 0 (zeros) to reproduce predict; the rows may "
                    "also come in chunks, passing each h_next back as h.")
 _WINDOW_USAGE = ("feed the last lookback rows of a series in one call from h = 0 (zeros) to reproduce predict; "
-                 "x must be the whole window (RevIN statistics are computed from x; a segment model needs a "
-                 "multiple of segment_length rows), so chunks carrying h are not equivalent.")
+                 "x must be the whole window (RevIN and window-scaling statistics are computed from x; a "
+                 "segment model needs a multiple of segment_length rows), so chunks carrying h are not "
+                 "equivalent. With an 'observed' column, a series shorter than lookback is left-padded with "
+                 "zero rows whose observed value is 0.")
 
 
 def export_gru(gru: nn.Module, path: str | Path, format: str = "onnx", *, batch_first: bool | None = None) -> Path:
@@ -100,16 +102,18 @@ def export_forecaster(model, path: str | Path, format: str = "onnx") -> Path:
     dynamic.update({"y": {0: "batch"}, "h_next": {1: "sequences"}})
     per_row = net.target_size if net.channel_independent else 1
     encoder = graph.core.encoder
+    past_columns = schema["covariate_columns"][: len(schema["covariate_columns"]) - len(config.future_covariates)]
+    calendar = calendar_feature_names(schema["freq"]) if future_size > len(config.future_covariates) else []
     sidecar = {
         "kind": "forecast",
         "graph": graph.kind,
         "usage": _WINDOW_USAGE if window else _STATEFUL_USAGE,
         "shapes": {"x": "(B, T, C+P+F)", "h": "(L, S, H)", "future": "(B, K, F)", "y": "(B, K, C, Q)",
                    "h_next": "(L, S, H)", "S": "B * sequences_per_row"},
-        "input_columns": [*schema["target_columns"], *schema["covariate_columns"],
-                          *(calendar_feature_names(schema["freq"]) if future_size else [])],
-        "target_columns": schema["target_columns"], "future_columns": calendar_feature_names(schema["freq"])
-        if future_size else [],
+        "input_columns": [*schema["target_columns"], *(["observed"] if net.observed else []), *past_columns,
+                          *calendar, *config.future_covariates],
+        "target_columns": schema["target_columns"], "future_columns": [*calendar, *config.future_covariates],
+        "window_scaling": bool(net.window_norm),
         "quantiles": list(config.quantiles) or [0.5], "lookback": config.lookback, "horizon": config.horizon,
         "strategy": config.strategy, "freq": schema["freq"], "revin": net.revin is not None,
         "segment_length": net.segment_length, "channel_independent": bool(net.channel_independent),

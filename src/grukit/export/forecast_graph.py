@@ -34,8 +34,8 @@ from grukit.export.stateful_gru import StatefulGRU
 
 
 def graph_kind(net: nn.Module) -> str:
-    """"window" for a ForecastNet with RevIN or segments (x must be a whole window), else "stateful"."""
-    return "window" if net.revin is not None or net.segment_length else "stateful"
+    """"window" for a ForecastNet with RevIN, window scaling or segments (x must be a whole window), else "stateful"."""
+    return "window" if net.revin is not None or net.segment_length or net.window_norm else "stateful"
 
 
 def sequence_inputs(targets: Tensor, others: Tensor, channel_independent: bool) -> Tensor:
@@ -96,6 +96,33 @@ class WindowNorm(nn.Module):
         if self.affine:
             y = (y - self.beta.unsqueeze(-1)) / (self.gamma.unsqueeze(-1) + self.eps * self.eps)  # (C, 1) broadcast
         return y * std.unsqueeze(-1) + mean.unsqueeze(-1)  # (B, 1, C, 1) broadcast
+
+
+class LastValueNorm(nn.Module):
+    """Window scaling in the graph (:mod:`grukit.models.window_norm`), padded rows masked.
+
+    level = x_T, scale = the spread of the observed rows (1 when it is 0); x' = m (x - level) / scale;
+    y = level + scale y'. Shapes: targets (B, T, C), mask (B, T, 1); level, scale (B, 1, C).
+    """
+
+    __constants__ = ["eps"]
+
+    def __init__(self, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.eps = eps
+
+    def normalize(self, x: Tensor, mask: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        count = mask.sum(dim=1, keepdim=True).clamp_min(1.0)  # (B, 1, 1)
+        mean = (x * mask).sum(dim=1, keepdim=True) / count  # (B, 1, C)
+        centered = (x - mean) * mask
+        scale = torch.sqrt((centered * centered).sum(dim=1, keepdim=True) / count)  # (B, 1, C)
+        scale = torch.where(scale > self.eps * (1.0 + mean.abs()), scale, torch.ones_like(scale))
+        level = x[:, -1:]  # (B, 1, C)
+        return (x - level) / scale * mask, level, scale
+
+    def denormalize(self, y: Tensor, level: Tensor, scale: Tensor) -> Tensor:
+        """y (B, K, C, Q)."""
+        return level.unsqueeze(-1) + scale.unsqueeze(-1) * y
 
 
 class StepForecast(nn.Module):
@@ -160,7 +187,7 @@ class ForecastGraph(nn.Module):
         >>> y, h = scripted(x_window, torch.zeros(graph.state_shape(batch)), future)
     """
 
-    __constants__ = ["target_size"]
+    __constants__ = ["target_size", "observed"]
 
     def __init__(self, net: nn.Module) -> None:
         from grukit.export.segment_graph import SegmentForecast
@@ -168,7 +195,9 @@ class ForecastGraph(nn.Module):
         super().__init__()
         self.target_size, self.channel_independent = net.target_size, bool(net.channel_independent)
         self.kind, self.segment_length = graph_kind(net), int(net.segment_length)
+        self.observed = bool(net.observed)
         self.revin = None if net.revin is None else WindowNorm(net.revin)
+        self.last_value = LastValueNorm() if net.window_norm else None
         self.core = SegmentForecast(net) if net.segment_length else StepForecast(net)
 
     def state_shape(self, batch: int) -> tuple[int, int, int]:
@@ -178,11 +207,23 @@ class ForecastGraph(nn.Module):
 
     def forward(self, x: Tensor, h: Tensor, future: Tensor) -> Tuple[Tensor, Tensor]:
         targets, others = x[..., : self.target_size], x[..., self.target_size :]  # (B, T, C), (B, T, P+F)
-        if self.revin is None:
-            return self.core(targets, others, h, future)
-        targets, mean, std = self.revin.normalize(targets)
-        y, h_next = self.core(targets, others, h, future)  # y (B, K, C, Q), normalized
-        return self.revin.denormalize(y, mean, std), h_next
+        mask = others[..., :1] if self.observed else torch.ones_like(targets[..., :1])  # (B, T, 1)
+        level, scale = targets[:, -1:], targets[:, -1:]  # placeholders when there is no window scaling
+        last_value = self.last_value
+        if last_value is not None:
+            targets, level, scale = last_value.normalize(targets, mask)
+        elif self.observed:
+            targets = targets * mask
+        revin = self.revin
+        if revin is None:
+            y, h_next = self.core(targets, others, h, future)
+        else:
+            targets, mean, std = revin.normalize(targets)
+            y, h_next = self.core(targets, others, h, future)  # y (B, K, C, Q), normalized
+            y = revin.denormalize(y, mean, std)
+        if last_value is not None:
+            y = last_value.denormalize(y, level, scale)
+        return y, h_next
 
 
 class NoFutureGraph(nn.Module):

@@ -25,6 +25,7 @@ class ForecastConfig:
     time_col: str | None = None  # time column (detected when None)
     target: list[str] = field(default_factory=list)  # target columns (all numeric ones when empty)
     covariates: list[str] = field(default_factory=list)  # past covariate columns
+    future_covariates: list[str] = field(default_factory=list)  # columns known ahead (prices, holidays); predict(future=...)
     id_col: str | None = None  # series id column of long data (unique_id detected)
     value_col: str | None = None  # value column of long data (y detected)
     missing: str = "error"  # missing values: error | interpolate | ffill
@@ -41,6 +42,7 @@ class ForecastConfig:
     transform: str = "none"  # none | log: the model sees log(target), forecasts come back through exp (targets > 0)
     calendar: bool = False  # hour/weekday/month sin-cos features as known-future inputs
     pad: bool = True  # left-pad series shorter than lookback + horizon and mask the padding (direct strategy)
+    min_history: int = 0  # real rows a padded training window needs; 0: min(lookback, horizon)
     preset: bool = True  # with a bundled dataset and no data file, start from its tuned preset; False: generic defaults
     # --- model
     hidden_size: int = 64  # GRU units per layer
@@ -66,7 +68,7 @@ class ForecastConfig:
             value = getattr(self, name)
             if value not in allowed:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got {value!r}.")
-        for name in ("lookback", "horizon"):
+        for name in ("lookback", "horizon", "min_history"):
             value = getattr(self, name)
             if value < 0:
                 raise ConfigError(f"{name} must be at least 1, or 0 to choose it from the data; got {value}.")

@@ -66,6 +66,9 @@ def cross_validation(estimator, data=None, *, n_windows: int = 1, step: int | No
             raise ConfigError(f"cross_validation: {name} must be a whole number >= {low}; got {value!r}.")
     if h > horizon:
         raise ConfigError(f"cross_validation: h={h} is longer than the horizon {horizon}; pass horizon={h}.")
+    if config.future_covariates and h != horizon:
+        raise ConfigError(f"cross_validation: a model with future covariates needs their values for the whole "
+                          f"horizon after each cutoff; use h={horizon} (got h={h}).")
     need = 2 if config.pad else config.lookback
     options = {**estimator.get_params(), "horizon": horizon, "lookback": config.lookback, "test_size": 0,
                "val_size": 0, "dataset": None}
@@ -82,7 +85,11 @@ def cross_validation(estimator, data=None, *, n_windows: int = 1, step: int | No
         history = [_head(s, len(s) - back) for s in kept]
         if model is None or refit:
             model = type(estimator)(**options).fit(_like(series_set, history))
-        forecast = model._forecast_many(history, h)
+        futures = None
+        if config.future_covariates:  # the known-ahead columns after each cutoff, from the data
+            n_future = len(config.future_covariates)
+            futures = [s.past_covariates[len(p): len(p) + horizon, -n_future:] for s, p in zip(kept, history)]
+        forecast = model._forecast_many(history, h, futures)
         frame, arrays = _window(series_set, kept, history, forecast, h, config, model.season_length_)
         frames.append(frame)
         windows.append(arrays)

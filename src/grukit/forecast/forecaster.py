@@ -183,13 +183,15 @@ class GRUForecaster:
         return evaluate_test(self.net_, self.prepared_, self.config_)
 
     # ----------------------------------------------------------------- forecasting
-    def predict(self, data=None, h: int | None = None) -> pd.DataFrame:
+    def predict(self, data=None, h: int | None = None, future=None) -> pd.DataFrame:
         """Forecast the next ``h`` steps (default: the horizon) after the end of each series in ``data``.
 
         ``data`` defaults to the training data; new or updated series are read like it. All series
-        go through the network together, in batches. Returns a long DataFrame: series id, time
-        (or step), then one column per target, plus ``{target}_q{quantile}`` columns for quantile
-        models.
+        go through the network together, in batches. ``future``: with ``future_covariates``, a
+        DataFrame (or file) with their values for the ``horizon`` steps after each series' end
+        (the id and time columns of the training data, then those columns). Returns a long
+        DataFrame: series id, time (or step), then one column per target, plus
+        ``{target}_q{quantile}`` columns for quantile models.
         """
         self._check_fitted()
         h = self._check_h(h)
@@ -197,7 +199,15 @@ class GRUForecaster:
             raise ConfigError("a loaded GRUForecaster forecasts from the data you pass: call predict(data) with "
                               "at least the last lookback rows of each series.")
         series_set = self.prepared_.series_set if data is None else self._load_like_training(data)
-        return self._forecast_many(series_set.series, h)
+        return self._forecast_many(series_set.series, h, self._future_values(series_set.series, future))
+
+    def _future_values(self, series_list, future) -> list[np.ndarray] | None:
+        """Each series' future covariates for the horizon after its end, (K, F_cov), from ``future``."""
+        from grukit.forecast.future import future_values
+
+        if not self.config_.future_covariates:
+            return None
+        return future_values(series_list, future, self.config_, self.schema_)
 
     def _check_h(self, h: int | None) -> int:
         horizon = self.config_.horizon
@@ -240,8 +250,12 @@ class GRUForecaster:
             self._ids_cache = (ids, {sid: i for i, sid in enumerate(ids)})
         return self._ids_cache[1]
 
-    def _forecast_many(self, series_list, h: int | None = None, batch_size: int = 4096) -> pd.DataFrame:
-        """Forecast every series in one pass per ``batch_size`` series; a frame as :meth:`predict` returns."""
+    def _forecast_many(self, series_list, h: int | None = None, futures: list | None = None,
+                       batch_size: int = 4096) -> pd.DataFrame:
+        """Forecast every series in one pass per ``batch_size`` series; a frame as :meth:`predict` returns.
+
+        ``futures``: per series its future covariates (K, F_cov), for a model that has them.
+        """
         import torch
 
         config, freq, h = self.config_, self.schema_["freq"], h or self.config_.horizon
@@ -250,15 +264,18 @@ class GRUForecaster:
         if short:
             raise DataError(f"series {short[0].id!r} has {len(short[0])} rows; predict needs at least "
                             f"{'2 rows' if config.pad else f'the last lookback={need} rows'} of each series.")
-        scalers, xs, futures = [], [], []
-        for series in series_list:
+        if config.future_covariates and futures is None:
+            futures = self._future_values(series_list, None)  # raises: the values are needed
+        scalers, xs, knowns = [], [], []
+        for i, series in enumerate(series_list):
             target_scaler, covariate_scaler = self._scaler_for(series)
-            x, future = last_window(series, target_scaler, covariate_scaler, config, freq, self.future_size_)
+            x, known = last_window(series, target_scaler, covariate_scaler, config, freq, self.future_size_,
+                                   None if futures is None else futures[i])
             scalers.append(target_scaler)
             xs.append(x)
-            futures.append(future)
+            knowns.append(known)
         x = torch.tensor(np.stack(xs), dtype=torch.float32)  # (S, L, C_in)
-        future = torch.tensor(np.stack(futures), dtype=torch.float32) if self.future_size_ else None  # (S, K, F)
+        future = torch.tensor(np.stack(knowns), dtype=torch.float32) if self.future_size_ else None  # (S, K, F)
         self.net_.eval()
         with torch.no_grad():
             y = torch.cat([self.net_(x[i : i + batch_size], None if future is None else future[i : i + batch_size])

@@ -78,8 +78,9 @@ def load(data, config: ForecastConfig) -> tuple[SeriesSet, str]:
     if isinstance(data, SeriesSet):
         return data, "series"
     source, name = resolve_source(data, config)
+    covariates = [*config.covariates, *config.future_covariates]  # future covariates last
     series_set = load_series(source, time_col=config.time_col, target=config.target or None, id_col=config.id_col,
-                             value_col=config.value_col, covariates=config.covariates or None,
+                             value_col=config.value_col, covariates=covariates or None,
                              missing=config.missing, freq=config.freq)
     if data is None and series_set.layout == "wide":
         series_set.series[0].id = config.dataset or DEFAULT_DATASET  # name the bundled series after its dataset
@@ -136,7 +137,8 @@ def prepare(data, config: ForecastConfig) -> PreparedData:
     spec = SplitSpec(config.split, config.val_size, config.test_size)
     ranges = series_split_ranges(series_set, spec, config.lookback, pad)
     target_scalers, covariate_scalers = scalers_for(series_set, _unpadded(ranges, pad), config)
-    arrays = model_arrays(series_set, target_scalers, covariate_scalers, calendar=config.calendar)
+    arrays = model_arrays(series_set, target_scalers, covariate_scalers, calendar=config.calendar,
+                          future_columns=len(config.future_covariates))
     if config.pad:
         arrays = with_observed_mask(arrays, pad, len(series_set.target_columns))
     first = min_history(config) - 1 if config.pad else 0  # train windows need min_history real rows of history
@@ -146,9 +148,10 @@ def prepare(data, config: ForecastConfig) -> PreparedData:
         if all(r[part] is not None for r in ranges):
             index[part] = window_index([r[part] for r in ranges], config.lookback, config.horizon)
             if len(index[part]) == 0:
-                raise DataError(f"the {part} part has {config.horizon - 1 if part == 'test' else 0} rows or fewer "
-                                f"per series, less than one horizon ({config.horizon} rows); give {part}_size at "
-                                f"least the horizon, or {part}_size=0 and evaluate with cross_validation.")
+                rows = min(r[part][1] - r[part][0] for r in ranges) - config.lookback
+                raise DataError(f"the {part} part has {rows} row{'s' if rows != 1 else ''} per series, less than "
+                                f"one horizon ({config.horizon} rows); give {part}_size at least the horizon, or "
+                                f"{part}_size=0{' and evaluate with cross_validation' if part == 'test' else ''}.")
     if len(index["train"]) == 0:
         need = min_history(config) + config.horizon
         raise DataError(f"no training window: a series needs at least {need} training rows (history "
@@ -188,8 +191,8 @@ def check_lengths(series_set: SeriesSet, config: ForecastConfig) -> tuple[list[s
 
 
 def min_history(config: ForecastConfig) -> int:
-    """Real rows a padded training window must hold: min(lookback, horizon) (see forecast.defaults)."""
-    return min(config.lookback, config.horizon)
+    """Real rows a padded training window must hold: ``config.min_history``, by default min(lookback, horizon)."""
+    return min(config.lookback, config.min_history or config.horizon)
 
 
 def _unpadded(ranges: list[dict], pad: int) -> list[dict]:
@@ -221,28 +224,39 @@ def original_windows(prepared: PreparedData, part: str, config: ForecastConfig) 
 
 
 def last_window(series, target_scaler, covariate_scaler, config: ForecastConfig, freq: str | None,
-                future_size: int) -> tuple[np.ndarray, np.ndarray | None]:
+                future_size: int, future_values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """The network's input for a forecast after the end of ``series``: x (L, C_in) and future (K, F) or None.
 
     The same layout as training: [scaled targets | observed mask (with padding) | scaled past
-    covariates | calendar]; a series shorter than lookback is left-padded with zero rows (mask 0).
+    covariates | calendar | scaled future covariates]; a series shorter than lookback is
+    left-padded with zero rows (mask 0). ``future_values`` (K, F_cov): the future covariates of
+    the K forecast steps, original units.
     """
     from grukit.data import future_times
     from grukit.data.calendar import calendar_features
 
+    n_future = len(config.future_covariates)
     rows = min(len(series), config.lookback)
     last = slice(len(series) - rows, len(series))
     parts = [target_scaler.transform(series.target[last])]  # (rows, C)
     if config.pad:
         parts.append(np.ones((rows, 1)))
-    if series.past_covariates.shape[1]:
-        covariates = series.past_covariates[last]
-        parts.append(covariate_scaler.transform(covariates) if covariate_scaler else covariates)
-    future = None
-    if future_size:
+    covariates = series.past_covariates[last]  # (rows, P + F_cov)
+    if covariates.shape[1] and covariate_scaler is not None:
+        covariates = covariate_scaler.transform(covariates)
+    split = covariates.shape[1] - n_future
+    parts.append(covariates[:, :split])
+    known = []
+    if future_size > n_future:  # calendar features
         parts.append(calendar_features(series.time[last], freq))
-        future = calendar_features(future_times(series.time[-1], freq, config.horizon), freq)  # (K, F)
+        known.append(calendar_features(future_times(series.time[-1], freq, config.horizon), freq))  # (K, F_cal)
+    parts.append(covariates[:, split:])
+    if n_future:
+        ahead = np.asarray(future_values, dtype=np.float64)  # (K, F_cov)
+        if covariate_scaler is not None:
+            ahead = covariate_scaler.transform(ahead, channels=list(range(split, split + n_future)))
+        known.append(ahead)
     x = np.concatenate(parts, axis=1)  # (rows, C_in)
     if rows < config.lookback:
         x = np.concatenate([np.zeros((config.lookback - rows, x.shape[1])), x])  # (L, C_in)
-    return x, future
+    return x, (np.concatenate(known, axis=1) if known else None)
