@@ -66,6 +66,7 @@ def train(data: Path | None, out: Path | None, resume: bool, cv_windows: int, co
         cv = estimator.cross_validation(data, n_windows=cv_windows)
     if not is_main_process():  # under torchrun, process 0 alone reports and writes the run
         return
+    click.echo(_read_back(model))
     if cv is not None:
         click.echo(cv.table())
     elif model.metrics_ is not None:
@@ -76,6 +77,17 @@ def train(data: Path | None, out: Path | None, resume: bool, cv_windows: int, co
     elif out is not None:
         model.save(out)
         click.echo(f"model: {out}")
+
+
+def _read_back(model) -> str:
+    """One line on what was read and chosen: series, rows, frequency, lookback, horizon, short series."""
+    prepared, config = model.prepared_, model.config_
+    series = prepared.series_set.series
+    short = f"; {len(prepared.short)} shorter than lookback + horizon (padded)" if prepared.short else ""
+    untrained = f", {len(prepared.untrained)} too short to train on (forecast only)" if prepared.untrained else ""
+    return (f"{prepared.source_name}: {len(series)} series, {sum(len(s) for s in series)} rows, "
+            f"freq {prepared.series_set.freq or 'integer steps'}; lookback {config.lookback}, horizon "
+            f"{config.horizon}{short}{untrained}")
 
 
 @forecast.command()
