@@ -147,6 +147,8 @@ def test_backtest_runs_folds(tmp_path, capsys):
     assert code == 0 and "fold 1: origin after row 108" in stdout and "fold 2: origin after row 114" in stdout
     result = json.loads((tmp_path / "bt" / "backtest.json").read_text())
     assert result["folds"] == 2 and len(result["per_fold"]) == 2
+    cv = pd.read_csv(tmp_path / "bt" / "cross_validation.csv")
+    assert cv["cutoff"].unique().tolist() == ["2021-01-05 11:00:00", "2021-01-05 17:00:00"] and len(cv) == 12
 
 
 def test_resume_continues_a_run(tmp_path, capsys):

@@ -160,11 +160,25 @@ def test_seasonal_naive_repeats_the_last_season_and_falls_back_to_naive():
 
 def test_an_ensemble_forecasts_the_median_of_its_members(tmp_path):
     data = _panel((40,))
-    ensemble = GRUForecaster(horizon=3, lookback=8, ensemble=3, **FAST).fit(data)
-    members = [GRUForecaster(horizon=3, lookback=8, seed=s, **FAST).fit(data).predict()["y"] for s in (0, 1, 2)]
-    np.testing.assert_allclose(ensemble.predict()["y"], np.median(np.stack(members), axis=0), rtol=1e-5)
-    ensemble.save(tmp_path / "m")
-    pd.testing.assert_frame_equal(GRUForecaster.load(tmp_path / "m").predict(data), ensemble.predict())
+    model = GRUForecaster(horizon=3, lookback=9, ensemble=3, **FAST).fit(data)
+    ensemble = model.net_
+    assert [member.reads for member in ensemble.members] == [0, 6, 4]  # 9 rows, then 2/3 and 1/2 of them
+    forecasts = []
+    for member in ensemble.members:
+        model.net_ = member
+        forecasts.append(model.predict()["y"].to_numpy())
+    model.net_ = ensemble
+    np.testing.assert_allclose(model.predict()["y"], np.median(np.stack(forecasts), axis=0), rtol=1e-6)
+    model.save(tmp_path / "m")
+    pd.testing.assert_frame_equal(GRUForecaster.load(tmp_path / "m").predict(data), model.predict())
+
+
+def test_the_first_ensemble_member_is_the_single_model_of_the_same_seed():
+    data = _panel((40,))
+    single = GRUForecaster(horizon=3, lookback=9, **FAST).fit(data)
+    ensemble = GRUForecaster(horizon=3, lookback=9, ensemble=2, **FAST).fit(data)
+    for got, want in zip(ensemble.net_.members[0].state_dict().values(), single.net_.state_dict().values()):
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
 
 
 def test_get_and_set_params_follow_scikit_learn():

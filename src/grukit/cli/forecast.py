@@ -115,26 +115,27 @@ def predict(model_dir: Path, data: Path, out: Path | None) -> None:
 @click.option("--folds", type=click.IntRange(min=1), default=3, show_default=True,
               help="Forecast origins, each one horizon apart at the end of the data.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for backtest.json; nothing is written without it.")
+              help="Folder for backtest.json and cross_validation.csv; nothing is written without it.")
 @CONFIG
 @dataclass_options(ForecastConfig, TrainConfig, skip=("split", "val_size", "test_size"))
 def backtest(data: Path | None, folds: int, out: Path | None, config_file: Path | None, **options) -> None:
     """Rolling-origin backtest: refit at each origin and score the next horizon against the baselines."""
     from grukit._io import atomic_write_text
-    from grukit.evaluate import format_metrics_table
     from grukit.forecast.backtest import backtest as run_backtest
+    from grukit.forecast.outputs import write_table
 
-    result = run_backtest(data, folds, _options(config_file, options))
+    result, cv = run_backtest(data, folds, _options(config_file, options))
     if not is_main_process():  # under torchrun, process 0 alone reports and writes
         return
     for fold in result["per_fold"]:
         click.echo(f"fold {fold['fold']}: origin after row {fold['origin_row']}, "
                    f"sMAPE {fold['model']['smape']:.3f}%, MASE {fold['model']['mase']:.3f}")
-    click.echo(format_metrics_table({"horizon": result["horizon"], "model": result["model"],
-                                     "baselines": result["baselines"]}))
+    click.echo(cv.table())
     if out is not None:
         atomic_write_text(Path(out) / "backtest.json", json.dumps(result, indent=2) + "\n")
-        click.echo(f"backtest: {Path(out) / 'backtest.json'}")
+        write_table(cv.forecasts, Path(out) / "cross_validation.csv")
+        click.echo(f"backtest: {Path(out) / 'backtest.json'}, forecasts per cutoff: "
+                   f"{Path(out) / 'cross_validation.csv'}")
 
 
 forecast.add_command(tune_command("forecast"))

@@ -88,6 +88,9 @@ def export_forecaster(model, path: str | Path, format: str = "onnx") -> Path:
 
     check_format(format)
     model._check_fitted()
+    if model.config_.ensemble > 1:
+        raise ConfigError(f"export writes one network, but this model is an ensemble of {model.config_.ensemble}; "
+                          f"fit with ensemble=1 to export it.")
     net = model.net_.eval()
     graph = ForecastGraph(net)
     future_size, schema, config = net.future_size, model.schema_, model.config_

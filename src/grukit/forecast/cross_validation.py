@@ -41,6 +41,7 @@ class CrossValidation:
 
     forecasts: pd.DataFrame  # id, time, cutoff, the actual target, then one column per model
     metrics: dict  # {"horizon", "model", "baselines": {name: metrics}, "windows", ...}: metrics.json's shape
+    per_window: list[dict]  # the same metrics for each of the n_windows cutoffs, earliest first, plus "rows"
 
     def table(self) -> str:
         """The metrics as the fixed-width table ``grukit forecast train`` prints."""
@@ -94,7 +95,9 @@ def cross_validation(estimator, data=None, *, n_windows: int = 1, step: int | No
         frames.append(frame)
         windows.append(arrays)
     frame = pd.concat(frames, ignore_index=True)
-    return CrossValidation(frame, _metrics(windows, h, model.season_length_))
+    season = model.season_length_
+    per_window = [{**_metrics([w], h, season), "rows": w["rows"]} for w in windows]
+    return CrossValidation(frame, _metrics(windows, h, season), per_window)
 
 
 def _head(series: Series, rows: int) -> Series:
@@ -134,7 +137,7 @@ def _window(series_set, kept, history, forecast, h, config, season) -> tuple[pd.
     id_name, time_name = forecast.columns[0], forecast.columns[1]
     actual = np.stack([s.target[len(p): len(p) + h] for s, p in zip(kept, history)])  # (S, h, C)
     baselines = [baseline_forecasts(p.target, h, season) for p in history]
-    arrays = {"histories": [p.target for p in history], "actual": actual,
+    arrays = {"histories": [p.target for p in history], "actual": actual, "rows": len(history[0]),
               MODEL: forecast[columns].to_numpy().reshape(len(kept), h, len(columns))}
     for name in ("Naive", "SeasonalNaive"):
         arrays[name] = np.stack([b[name] for b in baselines])  # (S, h, C)

@@ -14,6 +14,10 @@ numbers are in BENCHMARKS.md ("Forecasting defaults") and ``benchmarks/forecast_
                a training window needs min(lookback, horizon) real rows of history (shorter ones
                give unstable window scales), so a series trains from min(lookback, horizon) +
                horizon rows on; shorter ones are only forecast.
+    ensemble   ``ensemble=M`` trains M members from seeds seed, seed + 1, ...; member k reads the
+               last round(lookback * MEMBER_LOOKBACKS[k % 3]) rows of each window, so the members
+               differ in how far they look back as well as in their start; the forecast is their
+               median.
     training   batches of min(256, max(16, windows // 8)) windows and about TRAIN_STEPS optimizer
                steps (epochs = steps / batches per epoch, between 1 and MAX_EPOCHS, so small data is not overfitted).
 """
@@ -34,6 +38,7 @@ TRAIN_STEPS = 1500  # optimizer steps of a fit, whatever the data's size
 MAX_EPOCHS = 50
 MAX_BATCH, MIN_BATCH = 256, 16
 GENERIC_TRAIN = dict(lr=3e-3, weight_decay=0.0)  # TrainConfig options of the generic defaults
+MEMBER_LOOKBACKS = (1.0, 2 / 3, 1 / 2)  # the share of the window each ensemble member reads, in turn
 
 
 def default_horizon(freq: str | None) -> int:
@@ -63,6 +68,18 @@ def resolve_config(config: ForecastConfig, lengths: list[int], freq: str | None)
     if config.strategy != "direct":
         config.pad = False  # a recursive model feeds its own forecasts back: no mask for them
     return config
+
+
+def member_lookback(config: ForecastConfig, k: int) -> int:
+    """The rows of each window that ensemble member ``k`` reads (the whole lookback for member 0).
+
+    Example:
+        >>> [member_lookback(ForecastConfig(lookback=54, ensemble=3), k) for k in range(3)]
+        [54, 36, 27]
+    """
+    if config.segment_length:  # segment models read whole segments: every member reads the window
+        return config.lookback
+    return max(1, round(config.lookback * MEMBER_LOOKBACKS[k % len(MEMBER_LOOKBACKS)]))
 
 
 def training_size(windows: int, given: dict) -> dict:

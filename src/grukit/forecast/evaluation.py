@@ -33,6 +33,21 @@ def _per_series(prepared: PreparedData, part: str, values: np.ndarray, inverse: 
     return out
 
 
+def report_scalers(prepared: PreparedData, config: ForecastConfig, train: list[np.ndarray]) -> list:
+    """The scalers of the "scaled" metrics: the model's own z-scores, or with another scaler (window,
+    none, a log transform) a z-score per series fitted on its train rows (the ETT convention)."""
+    from grukit.data import StandardScaler
+
+    if config.scaler == "standard" and config.transform == "none":
+        return prepared.target_scalers
+    return [StandardScaler().fit(t) for t in train]
+
+
+def _z(scalers: list, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """z-score each window's values (M, ..., C) with its series' scaler."""
+    return np.stack([scalers[s].transform(v) for s, v in zip(rows, values)])
+
+
 def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
     """Share of actual values inside [lower, upper]: sum 1[lower <= y <= upper] / n."""
     return float(np.mean((actual >= lower) & (actual <= upper)))
@@ -48,10 +63,11 @@ def evaluate_test(net, prepared: PreparedData, config: ForecastConfig, part: str
     train = prepared.train_targets()
     metrics = compare_with_baselines(history, actual, prediction, train, prepared.season_length,
                                      series_index=series_index)
-    scaled_train = [sc.transform(t) for sc, t in zip(prepared.target_scalers, train)]
-    scaled = compare_with_baselines(_per_series(prepared, part, history, inverse=False),
-                                    _per_series(prepared, part, actual, inverse=False), median, scaled_train,
-                                    prepared.season_length, series_index=series_index)
+    zscores = report_scalers(prepared, config, train)
+    scaled_train = [sc.transform(t) for sc, t in zip(zscores, train)]
+    rows = prepared.index[part][:, 0]
+    scaled = compare_with_baselines(_z(zscores, rows, history), _z(zscores, rows, actual), _z(zscores, rows, prediction),
+                                    scaled_train, prepared.season_length, series_index=series_index)
     metrics["scaled"] = {"model": scaled["model"], "baselines": scaled["baselines"]}
     if len(config.quantiles) > 1:
         low, high = min(config.quantiles), max(config.quantiles)

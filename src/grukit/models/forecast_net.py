@@ -42,6 +42,8 @@ class ForecastNet(nn.Module):
             forecasts the naive "no change".
         observed: input channel C (right after the targets) is the observed mask, 1 for a real row
             and 0 for left padding of a short series; padded rows are zeroed before the GRU.
+        reads: 0 reads the whole window; r > 0 reads only its last r rows (ensemble members that
+            look back less than the window).
 
     Example:
         >>> net = ForecastNet(input_size=7, target_size=7, horizon=24, hidden_size=64,
@@ -70,6 +72,7 @@ class ForecastNet(nn.Module):
         segment_length: int = 0,
         window_norm: bool = False,
         observed: bool = False,
+        reads: int = 0,
     ) -> None:
         super().__init__()
         if strategy not in STRATEGIES:
@@ -89,7 +92,7 @@ class ForecastNet(nn.Module):
                              f"needs strategy='direct'; got {strategy!r}. Use strategy='direct' or segment_length=0.")
         self.input_size, self.target_size, self.horizon, self.future_size = input_size, target_size, horizon, future_size
         self.strategy, self.channel_independent, self.segment_length = strategy, channel_independent, segment_length
-        self.window_norm, self.observed = window_norm, observed
+        self.window_norm, self.observed, self.reads = window_norm, observed, reads
         self.register_buffer("quantiles", torch.tensor(quantiles, dtype=torch.float32), persistent=False)
         self.num_quantiles = max(1, len(quantiles))
         series_targets = 1 if channel_independent else target_size  # C' targets per sequence
@@ -143,6 +146,8 @@ class ForecastNet(nn.Module):
         """
         if not self.window_norm:
             return None
+        if self.reads:
+            x = x[:, -self.reads :]
         mask = x[..., self.target_size : self.target_size + 1] if self.observed else None
         return wn.window_stats(x[..., : self.target_size], mask)[1]
 
@@ -153,6 +158,8 @@ class ForecastNet(nn.Module):
         ``y`` is used only by the recursive strategy in training mode.
         """
         batch = x.shape[0]
+        if self.reads:
+            x = x[:, -self.reads :]  # (B, r, C_in): the last r rows
         targets, others = x[..., : self.target_size], x[..., self.target_size :]  # (B, L, C), (B, L, P+F)
         mask = others[..., :1] if self.observed else None  # (B, L, 1) observed rows
         window = None
