@@ -20,7 +20,7 @@ from test_export_window import _inputs  # noqa: E402  (x and future built from t
 
 TOL = 1e-5
 FAST = dict(epochs=2, hidden_size=8, num_layers=2, batch_size=32, progress=False, num_threads=1,
-            scaler="standard", pad=False)
+            scaler="standard", pad=False, ensemble=1)
 
 
 def _long(n=120):
@@ -117,15 +117,17 @@ def test_cli_errors_are_one_line(tmp_path, capsys, case):
     assert not out.exists() and not (tmp_path / "out.onnx.json").exists()
 
 
-def test_a_default_model_with_a_padded_short_series_exports_and_equals_predict(tmp_path):
-    """Window scaling and the observed mask run inside the graph: raw values in, forecasts out."""
+@pytest.mark.parametrize("ensemble", [1, 3])
+def test_a_default_model_with_a_padded_short_series_exports_and_equals_predict(tmp_path, ensemble):
+    """Window scaling, the observed mask and the ensemble's median run inside the graph: raw values in."""
     frame = _long()
     frame = frame[(frame["unique_id"] == "a") | (frame["ds"] >= frame["ds"].iloc[-10])]  # series b: 10 rows
-    model = GRUForecaster(lookback=16, horizon=5, **{**FAST, "scaler": "window", "pad": True}).fit(
-        frame.drop(columns="x"))
+    model = GRUForecaster(lookback=16, horizon=5, **{**FAST, "scaler": "window", "pad": True, "ensemble": ensemble}
+                          ).fit(frame.drop(columns="x"))
     path = export_forecaster(model, tmp_path / "f.onnx")
     sidecar = json.loads((tmp_path / "f.onnx.json").read_text())
     assert sidecar["graph"] == "window" and sidecar["window_scaling"] and sidecar["input_columns"] == ["y", "observed"]
+    assert sidecar["ensemble"] == ensemble and sidecar["state"]["layers"] == 2 * ensemble
     xs = []
     for sid in sidecar["series_ids"]:
         y = frame.loc[frame["unique_id"] == sid, "y"].to_numpy()[-16:]
@@ -133,5 +135,9 @@ def test_a_default_model_with_a_padded_short_series_exports_and_equals_predict(t
         xs.append(np.concatenate([np.zeros((16 - len(y), 2)), rows]))  # left-padded to the lookback
     x = np.stack(xs).astype(np.float32)
     y, _ = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
-        ["y", "h_next"], {"x": x, "h": np.zeros((2, 2, 8), np.float32)})
+        ["y", "h_next"], {"x": x, "h": np.zeros((2 * ensemble, 2, 8), np.float32)})
     np.testing.assert_allclose(y[..., 0, 0].ravel(), model.predict()["y"], rtol=1e-5, atol=1e-5)
+    scripted = torch.jit.load(str(export_forecaster(model, tmp_path / "f.pt", format="torchscript")))
+    with torch.no_grad():
+        y_ts, _ = scripted(torch.tensor(x), torch.zeros(2 * ensemble, 2, 8))
+    np.testing.assert_allclose(y_ts.numpy(), y, rtol=1e-5, atol=1e-5)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:D
 
 TOL = 1e-5
 FAST = dict(epochs=2, hidden_size=8, num_layers=2, batch_size=32, progress=False, num_threads=1,
-            scaler="standard", pad=False)
+            scaler="standard", pad=False, ensemble=1)
 
 
 def _long(n=120):

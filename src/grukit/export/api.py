@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from grukit.errors import ConfigError
-from grukit.export.forecast_graph import ForecastGraph, NoFutureGraph
+from grukit.export.forecast_graph import EnsembleGraph, ForecastGraph, NoFutureGraph
 from grukit.export.stateful_gru import StatefulGRU
 from grukit.export.writers import check_format, write
 
@@ -88,11 +88,8 @@ def export_forecaster(model, path: str | Path, format: str = "onnx") -> Path:
 
     check_format(format)
     model._check_fitted()
-    if model.config_.ensemble > 1:
-        raise ConfigError(f"export writes one network, but this model is an ensemble of {model.config_.ensemble}; "
-                          f"fit with ensemble=1 to export it.")
     net = model.net_.eval()
-    graph = ForecastGraph(net)
+    graph = EnsembleGraph(net) if hasattr(net, "members") else ForecastGraph(net)
     future_size, schema, config = net.future_size, model.schema_, model.config_
     window = graph.kind == "window"
     batch, steps = _EXAMPLE_BATCH, config.lookback if window else _EXAMPLE_STEPS
@@ -121,7 +118,8 @@ def export_forecaster(model, path: str | Path, format: str = "onnx") -> Path:
         "strategy": config.strategy, "freq": schema["freq"], "revin": net.revin is not None,
         "segment_length": net.segment_length, "channel_independent": bool(net.channel_independent),
         "transform": config.transform,
-        "state": _state_description(encoder.num_layers, per_row, encoder.hidden_size, None),
+        "state": _state_description(graph.state_shape(1)[0], per_row, encoder.hidden_size, None),
+        "ensemble": getattr(graph, "count", 1),
         "streamable": not window,
         "scaled": ("x and y are in the model's scaled space: scale each row of a series with its scaler below "
                    "(targets: (v - mean) / scale, after log when transform is 'log'; covariates likewise), and "

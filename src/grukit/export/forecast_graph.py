@@ -34,8 +34,11 @@ from grukit.export.stateful_gru import StatefulGRU
 
 
 def graph_kind(net: nn.Module) -> str:
-    """"window" for a ForecastNet with RevIN, window scaling or segments (x must be a whole window), else "stateful"."""
-    return "window" if net.revin is not None or net.segment_length or net.window_norm else "stateful"
+    """"window" for a ForecastNet with RevIN, window scaling, segments or a partial read (x must be a whole
+    window), and for an ensemble; else "stateful"."""
+    if hasattr(net, "members"):
+        return "window"
+    return "window" if net.revin is not None or net.segment_length or net.window_norm or net.reads else "stateful"
 
 
 def sequence_inputs(targets: Tensor, others: Tensor, channel_independent: bool) -> Tensor:
@@ -187,7 +190,7 @@ class ForecastGraph(nn.Module):
         >>> y, h = scripted(x_window, torch.zeros(graph.state_shape(batch)), future)
     """
 
-    __constants__ = ["target_size", "observed"]
+    __constants__ = ["target_size", "observed", "reads"]
 
     def __init__(self, net: nn.Module) -> None:
         from grukit.export.segment_graph import SegmentForecast
@@ -195,7 +198,7 @@ class ForecastGraph(nn.Module):
         super().__init__()
         self.target_size, self.channel_independent = net.target_size, bool(net.channel_independent)
         self.kind, self.segment_length = graph_kind(net), int(net.segment_length)
-        self.observed = bool(net.observed)
+        self.observed, self.reads = bool(net.observed), int(net.reads)
         self.revin = None if net.revin is None else WindowNorm(net.revin)
         self.last_value = LastValueNorm() if net.window_norm else None
         self.core = SegmentForecast(net) if net.segment_length else StepForecast(net)
@@ -206,6 +209,8 @@ class ForecastGraph(nn.Module):
         return (self.core.encoder.num_layers, sequences, self.core.encoder.hidden_size)
 
     def forward(self, x: Tensor, h: Tensor, future: Tensor) -> Tuple[Tensor, Tensor]:
+        if self.reads > 0:
+            x = x[:, -self.reads :]  # (B, r, C_in): this network reads the last r rows of the window
         targets, others = x[..., : self.target_size], x[..., self.target_size :]  # (B, T, C), (B, T, P+F)
         mask = others[..., :1] if self.observed else torch.ones_like(targets[..., :1])  # (B, T, 1)
         level, scale = targets[:, -1:], targets[:, -1:]  # placeholders when there is no window scaling
@@ -224,6 +229,39 @@ class ForecastGraph(nn.Module):
         if last_value is not None:
             y = last_value.denormalize(y, level, scale)
         return y, h_next
+
+
+class EnsembleGraph(nn.Module):
+    """A ``MedianEnsemble`` as one graph: every member's :class:`ForecastGraph` on the same window, then
+    the median over members (the mean of the two middle forecasts for an even count).
+
+    The state stacks the members' states along the layer axis: h (M*L, S, H) -> M chunks of (L, S, H).
+    """
+
+    __constants__ = ["count"]
+
+    def __init__(self, ensemble: nn.Module) -> None:
+        super().__init__()
+        self.members = nn.ModuleList([ForecastGraph(member) for member in ensemble.members])
+        self.count = len(self.members)
+        self.kind, self.core = "window", self.members[0].core
+
+    def state_shape(self, batch: int) -> tuple[int, int, int]:
+        layers, sequences, hidden = self.members[0].state_shape(batch)
+        return (self.count * layers, sequences, hidden)
+
+    def forward(self, x: Tensor, h: Tensor, future: Tensor) -> Tuple[Tensor, Tensor]:
+        states = h.chunk(self.count, dim=0)  # M x (L, S, H)
+        ys: List[Tensor] = []
+        nexts: List[Tensor] = []
+        for k, member in enumerate(self.members):
+            y, h_next = member(x, states[k], future)
+            ys.append(y)
+            nexts.append(h_next)
+        ordered = torch.sort(torch.stack(ys), dim=0)[0]  # (M, B, K, C, Q) sorted over members
+        middle = (self.count - 1) // 2
+        median = (ordered[middle] + ordered[self.count - 1 - middle]) * 0.5
+        return median, torch.cat(nexts, dim=0)
 
 
 class NoFutureGraph(nn.Module):

@@ -4,7 +4,7 @@ Each preset follows the dataset's usual evaluation protocol (see BENCHMARKS.md f
 they reach); any option given on the command line, in a TOML file or in Python wins. The presets
 were tuned before the generic defaults of :mod:`grukit.forecast.defaults` existed, so each one
 starts from the options of that time (``HOLDOUT``: a held-out test part, a z-score per series,
-calendar features, MSE, no padding). ``preset=False`` runs a bundled dataset with the generic
+calendar features, MSE, no padding, one network). ``preset=False`` runs a bundled dataset with the generic
 defaults instead; BENCHMARKS.md reports both.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 ETT_COLUMNS = ["HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT"]
 
 HOLDOUT = dict(lookback=48, horizon=12, val_size=0.1, test_size=0.2, scaler="standard", calendar=True, loss="mse",
-               pad=False)
+               pad=False, ensemble=1)
 
 PRESETS: dict[str, dict] = {
     # seed 001: windows of 50, the first 800 windows train, one step ahead on the last 150;

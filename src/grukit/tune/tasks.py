@@ -50,9 +50,10 @@ def _load(path: str) -> type:
 
 
 TASKS = {
-    # forecasts train on every row by default; a search scores each trial on the last 20 % of each series
+    # forecasts train on every row by default; a search scores each trial on the last 20 % of each series,
+    # one network per trial (pruning reads its epochs); the best options then train the default ensemble
     "forecast": Task("forecast", "grukit.forecast:GRUForecaster", "grukit.forecast.config:ForecastConfig", True,
-                     (("val_size", 0.2),)),
+                     (("val_size", 0.2), ("ensemble", 1))),
     "classify": Task("classify", "grukit.classify:GRUClassifier", "grukit.classify.config:ClassifyConfig", True),
     "detect": Task("detect", "grukit.detect:GRUAnomalyDetector", "grukit.detect.config:DetectConfig", False),
     "music": Task("music", "grukit.music:MusicModel", "grukit.music.config:MusicConfig", False),
