@@ -71,8 +71,9 @@ def cross_validation(estimator, data=None, *, n_windows: int = 1, step: int | No
         raise ConfigError(f"cross_validation: a model with future covariates needs their values for the whole "
                           f"horizon after each cutoff; use h={horizon} (got h={h}).")
     need = 2 if config.pad else config.lookback
-    options = {**estimator.get_params(), "horizon": horizon, "lookback": config.lookback, "test_size": 0,
-               "val_size": 0, "dataset": None}
+    # the estimator's options in force (a bundled dataset's preset included), trained on all rows before a cutoff
+    options = {**estimator._options(data), "horizon": horizon, "lookback": config.lookback, "split": "fraction",
+               "test_size": 0, "val_size": 0, "dataset": None}
     model, frames, windows = None, [], []
     for i in range(n_windows):
         back = h + (n_windows - 1 - i) * step  # rows after the cutoff, from each series' end
@@ -82,7 +83,7 @@ def cross_validation(estimator, data=None, *, n_windows: int = 1, step: int | No
                           f"{need} rows before the cutoff and are left out of it.", stacklevel=3)
         if not kept:
             raise DataError(f"cross_validation: no series has {need} rows before the cutoff of window {i + 1} "
-                              f"({back} rows from the end); use fewer windows, a smaller step or h.")
+                            f"({back} rows from the end); use fewer windows, a smaller step or h.")
         history = [_head(s, len(s) - back) for s in kept]
         if model is None or refit:
             model = type(estimator)(**options).fit(_like(series_set, history))
