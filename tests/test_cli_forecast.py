@@ -162,3 +162,20 @@ def test_resume_continues_a_run(tmp_path, capsys):
     assert (out / "model.safetensors").read_bytes() == first  # the finished run resumes to the same model
     code, _, err = _run(capsys, ["forecast", "train", data, "--resume"])
     assert code == 2 and "Error: --resume needs --out, the folder of the run to continue." in err
+
+
+def test_predict_takes_h_and_future_covariates(tmp_path, capsys):
+    frame = pd.read_csv(_csv(tmp_path))
+    frame["promo"] = (np.arange(len(frame)) % 5 == 0).astype(float)
+    data, out = tmp_path / "promo.csv", tmp_path / "run"
+    frame.to_csv(data, index=False)
+    assert _run(capsys, ["forecast", "train", data, "--target", "load", "--future-covariates", "promo",
+                         "--lookback", "12", "--horizon", "4", "--ensemble", "1", "--out", out, *FAST])[0] == 0
+    future = tmp_path / "future.csv"
+    pd.DataFrame({"date": pd.date_range("2021-01-06", periods=4, freq="h"), "promo": [1.0, 0, 0, 0]}).to_csv(
+        future, index=False)
+    code, stdout, _ = _run(capsys, ["forecast", "predict", "--model", out, "--data", data, "--future", future,
+                                    "--h", "2"])
+    assert code == 0 and stdout.splitlines()[0] == "series,date,load" and len(stdout.splitlines()) == 3
+    code, _, err = _run(capsys, ["forecast", "predict", "--model", out, "--data", data])
+    assert code == 1 and _one_line_error(err).startswith("this model was trained with future covariates promo: ")

@@ -97,12 +97,17 @@ def _read_back(model) -> str:
               help="CSV or Parquet with at least the last lookback rows of each series, same columns as training.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the forecast here (.csv, or .parquet); without it the CSV goes to standard output.")
-def predict(model_dir: Path, data: Path, out: Path | None) -> None:
+@click.option("--h", "h", type=click.IntRange(min=1), default=None,
+              help="Forecast only the first H steps of the trained horizon.")
+@click.option("--future", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV or Parquet with the future covariates' values for the horizon after each series "
+                   "(the training's id and time columns, then those columns); needed by models that have them.")
+def predict(model_dir: Path, data: Path, out: Path | None, h: int | None, future: Path | None) -> None:
     """Forecast the horizon steps after the end of each series in --data."""
     from grukit.forecast import GRUForecaster
     from grukit.forecast.outputs import write_table
 
-    frame = GRUForecaster.load(model_dir).predict(data)
+    frame = GRUForecaster.load(model_dir).predict(data, h=h, future=future)
     if out is None:
         click.echo(frame.to_csv(index=False), nl=False)
     else:

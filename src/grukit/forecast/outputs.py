@@ -1,6 +1,7 @@
 """What ``grukit forecast train --out DIR`` leaves in DIR, besides the training log.
 
-model.safetensors, config.json, metrics.json, forecast.csv (the forecast after the data),
+model.safetensors, config.json, metrics.json, forecast.csv (the forecast after the data; not for
+a model with future covariates, whose values for the horizon only ``predict(future=...)`` has),
 cross_validation.csv (with cross-validation), plots/ (the forecast after the data, the last
 cross-validation or test window, the loss) and report.html; each written atomically.
 """
@@ -101,10 +102,12 @@ def write_run(model, out: Path, cv=None) -> Path:
     if metrics is None:
         raise ValueError("write_run needs metrics: fit with test_size > 0 or pass a cross-validation result.")
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    forecast = model.predict()
-    write_table(forecast, out / "forecast.csv")
-    plots = {"Forecast after the data": out / "plots" / "future.png"}
-    _future_plot(model, forecast, plots["Forecast after the data"])
+    plots = {}
+    if not model.config_.future_covariates:  # else the future values are needed: `grukit forecast predict --future`
+        forecast = model.predict()
+        write_table(forecast, out / "forecast.csv")
+        plots["Forecast after the data"] = out / "plots" / "future.png"
+        _future_plot(model, forecast, plots["Forecast after the data"])
     if cv is not None:
         write_table(cv.forecasts, out / "cross_validation.csv")
         plots["Forecast on the last cross-validation window"] = out / "plots" / "forecast.png"
