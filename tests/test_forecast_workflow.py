@@ -228,3 +228,10 @@ def test_cross_validation_reads_future_covariates_from_the_data():
         data.groupby("unique_id").head(96))
     ahead = data.groupby("unique_id").tail(4)[["unique_id", "ds", "promo"]]
     np.testing.assert_allclose(cv.forecasts["GRU"], fitted.predict(future=ahead)["y"], rtol=1e-6)
+
+
+def test_cross_validation_carries_the_quantiles_of_a_quantile_model():
+    cv = GRUForecaster(horizon=4, lookback=8, quantiles=[0.1, 0.9], **FAST).cross_validation(_panel((50,)))
+    assert list(cv.forecasts.columns) == ["unique_id", "ds", "cutoff", "y", "GRU", "GRU_q0.1", "GRU_q0.9", "Naive",
+                                          "SeasonalNaive"]
+    assert (cv.forecasts["GRU_q0.1"] <= cv.forecasts["GRU_q0.9"]).all()
