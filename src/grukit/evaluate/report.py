@@ -178,6 +178,9 @@ def _flatten(facts: Mapping, prefix: str = "") -> list[tuple[str, object]]:
 
 def _intro(metrics: Mapping) -> str:
     horizon = f"Forecast horizon: {_esc(metrics['horizon'])} steps. " if "horizon" in metrics else ""
+    if "windows" in metrics:  # cross-validation: forecasts from the rows before each cutoff, a model per cutoff set
+        horizon += (f"Scored by cross-validation over {_esc(metrics['windows'])} forecast windows (each series' "
+                    f"last horizon, and earlier ones), models trained on the rows before each cutoff. ")
     return f"<p>{horizon}Lower is better in every column; the best value of each column is in bold.</p>"
 
 
