@@ -220,6 +220,20 @@ def cached_baselines(train: pd.DataFrame, horizon: int, m: int, names: list[str]
 
 
 # ----------------------------------------------------------------- grukit
+def set_defaults(changes: dict) -> None:
+    """Change constants of grukit.forecast.defaults in this process (the selection protocol's variants)."""
+    import grukit.forecast.defaults as defaults
+
+    for name, value in changes.items():
+        if not hasattr(defaults, name) or not name.isupper():
+            raise SystemExit(f"--defaults: grukit.forecast.defaults has no constant {name!r}")
+        current = getattr(defaults, name)
+        if isinstance(current, dict):
+            current.update(value)  # in place: other modules hold this dict
+        else:
+            setattr(defaults, name, type(current)(value))
+
+
 def grukit_forecasts(train_df: pd.DataFrame, horizon: int, seed: int, options: dict | None = None) -> pd.DataFrame:
     """GRUForecaster with its defaults on all series of ``train_df`` (``unique_id, ds, y``).
 
@@ -314,10 +328,14 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--grukit-options", type=json.loads, default={},
                    help="JSON object of extra GRUForecaster options, for the selection protocol only "
                         "(e.g. '{\"hidden_size\": 128}'); the product's numbers use none")
+    p.add_argument("--defaults", type=json.loads, default={},
+                   help="JSON object of grukit.forecast.defaults constants to change, for the selection protocol "
+                        "only (e.g. '{\"TRAIN_STEPS\": 3000, \"LOOKBACK_HORIZONS\": 2}'; GENERIC_TRAIN is a dict)")
     p.add_argument("--json", type=Path, default=None, help="write every number here (default: nothing)")
     p.add_argument("--cache", type=Path, default=None,
                    help="folder caching the StatsForecast forecasts per group, mode and limit (default: none)")
     args = p.parse_args()
+    set_defaults(args.defaults)
     args.models = names(args.models, MODELS, "--models")
     args.groups = names(args.groups, GROUPS, "--groups")
     args.seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
