@@ -12,7 +12,7 @@ import pandas as pd
 from grukit.data import StandardScaler, future_times
 from grukit.errors import ConfigError, DataError
 from grukit.forecast.config import ForecastConfig
-from grukit.forecast.defaults import GENERIC_TRAIN, training_size
+from grukit.forecast.defaults import GENERIC_TRAIN, member_lookback, training_size
 from grukit.forecast.pipeline import DEFAULT_DATASET, last_window, load, new_target_scaler, prepare, window_dataset
 from grukit.forecast.presets import preset_options
 
@@ -37,7 +37,6 @@ def build_net(config: ForecastConfig, input_size: int, target_size: int, future_
     ``member=k`` builds member k alone (the ensemble trains its members one at a time); member k
     reads the last ``member_lookback(config, k)`` rows of each window.
     """
-    from grukit.forecast.defaults import member_lookback
     from grukit.models import ForecastNet, MedianEnsemble
 
     def one(k: int):

@@ -50,8 +50,8 @@ class PreparedData:
     season_length: int  # for MASE and seasonal naive; 1 when unknown
     source_name: str  # the file, the bundled dataset or "DataFrame"
     pad: int = 0  # rows of left padding before each series in ``arrays`` (ranges and index count them)
-    short: list[str] = None  # ids of the series shorter than lookback + horizon (padded)
-    untrained: list[str] = None  # ids of the series too short for one training window (horizon + 1 rows)
+    short: list[str] | None = None  # ids of the series shorter than lookback + horizon (padded)
+    untrained: list[str] | None = None  # ids of the series too short for a training window (min_history + horizon)
 
     def train_targets(self) -> list[np.ndarray]:
         """Each series' train rows of its targets, original scale, in its own row numbers: (n_train, C)."""
@@ -166,20 +166,21 @@ def check_lengths(series_set: SeriesSet, config: ForecastConfig) -> tuple[list[s
     """The ids of the short series (padded) and of those too short to train on; see the rule below.
 
     Without padding every series needs lookback + horizon rows (else a DataError). With padding
-    a series of at least horizon + 1 rows trains (its windows' history is partly padding); a
-    shorter one gives no training window and is only forecast, with a warning; a series of fewer
-    than 2 rows is an error.
+    a series of at least min_history + horizon rows trains (its windows' history may be partly
+    padding); a shorter one gives no training window and is only forecast, with a warning; a
+    series of fewer than 2 rows is an error.
     """
     import warnings
 
     if not config.pad:
         check_length(series_set, config.lookback, config.horizon)
         return [], []
-    tiny = [s.id for s in series_set.series if len(s) < 2]
+    tiny = [s for s in series_set.series if len(s) < 2]
     if tiny:
-        raise DataError(f"series {tiny[0]!r} has {len(series_set.series[series_set.ids.index(tiny[0])])} row"
-                        f"{'s' if len(tiny) > 1 else ''}; a forecast needs at least 2 rows per series; drop "
-                        f"{'it' if len(tiny) == 1 else f'the {len(tiny)} such series'} or add rows.")
+        rows = len(tiny[0])
+        raise DataError(f"series {tiny[0].id!r} has {rows} row{'' if rows == 1 else 's'}; a forecast needs at least 2 "
+                        f"rows per series; drop {'it' if len(tiny) == 1 else f'the {len(tiny)} such series'} or add "
+                        f"rows.")
     need = config.lookback + config.horizon
     short = [s.id for s in series_set.series if len(s) < need]
     train_need = min_history(config) + config.horizon
