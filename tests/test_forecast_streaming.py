@@ -86,6 +86,6 @@ def test_bad_rows_are_one_line_errors():
                                                     "streaming with update(data) holding at least the last 24 rows "
                                                     "of each series.")):
         loaded.forecast()
-    with pytest.raises(DataError, match=re.escape("series 'a' starts its stream with 5 rows but the model needs "
-                                                  "lookback=24; pass at least the last 24 rows of it first.")):
-        loaded.update(data.iloc[:5])
+    with pytest.raises(DataError, match=re.escape("series 'a' starts its stream with 1 row but the model needs "
+                                                  "2; pass at least the last 2 rows of it first.")):
+        loaded.update(data.iloc[:1])  # a padding model (the default) forecasts from 2 rows on

@@ -235,3 +235,13 @@ def test_cross_validation_carries_the_quantiles_of_a_quantile_model():
     assert list(cv.forecasts.columns) == ["unique_id", "ds", "cutoff", "y", "GRU", "GRU_q0.1", "GRU_q0.9", "Naive",
                                           "SeasonalNaive"]
     assert (cv.forecasts["GRU_q0.1"] <= cv.forecasts["GRU_q0.9"]).all()
+
+
+def test_a_stream_of_a_short_series_forecasts_like_predict():
+    data = _panel((60, 40))
+    model = GRUForecaster(horizon=4, lookback=12, **FAST).fit(data)
+    loaded = GRUForecaster(horizon=4, lookback=12)
+    loaded.__dict__.update({k: v for k, v in model.__dict__.items() if k != "stream_"}, prepared_=None)
+    first = data[data["unique_id"] == "s1"].head(5)  # shorter than the lookback: padded
+    loaded.update(first)
+    pd.testing.assert_frame_equal(loaded.forecast(), model.predict(first))

@@ -91,9 +91,10 @@ class ForecastStream:
     def _appended(self, sid: str, rows: Series) -> _Window:
         window = self.windows.get(sid)
         if window is None:
-            if len(rows) < self.lookback:
-                raise DataError(f"series {sid!r} starts its stream with {len(rows)} rows but the model needs "
-                                f"lookback={self.lookback}; pass at least the last {self.lookback} rows of it first.")
+            need = 2 if self.model.config_.pad else self.lookback  # a padding model forecasts from 2 rows on
+            if len(rows) < need:
+                raise DataError(f"series {sid!r} starts its stream with {len(rows)} row{'' if len(rows) == 1 else 's'} "
+                                f"but the model needs {need}; pass at least the last {need} rows of it first.")
             return _Window(_tail(rows, self.lookback), len(rows))
         self._check_continues(sid, window.series, rows)
         joined = Series(sid, None if rows.time is None else window.series.time.append(rows.time),
