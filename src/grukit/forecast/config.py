@@ -58,7 +58,7 @@ class ForecastConfig:
     quantiles: list[float] = field(default_factory=list)  # e.g. [0.1, 0.5, 0.9] for intervals (pinball loss)
     segment_length: int = 0  # w > 0: the GRU reads the lookback as segments of w steps (SegRNN); 0: step by step
     loss: str = "mae"  # point-forecast training loss on the scaled data: mae | mse (quantiles use pinball)
-    ensemble: int = 3  # members (seeds seed, seed+1, ...; reading 1, 2/3, 1/2 of the lookback); forecast = their median
+    ensemble: int = 3  # members (seeds seed, seed+1, ...; reading 1, 1/2, 1/4 of the lookback); forecast = their median
 
     def validate(self) -> "ForecastConfig":
         """Check the choices and ranges; raise ConfigError with the fix."""

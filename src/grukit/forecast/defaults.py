@@ -38,7 +38,7 @@ TRAIN_STEPS = 1500  # optimizer steps of a fit, whatever the data's size
 MAX_EPOCHS = 50
 MAX_BATCH, MIN_BATCH = 256, 16
 GENERIC_TRAIN = dict(lr=3e-3, weight_decay=0.0)  # TrainConfig options of the generic defaults
-MEMBER_LOOKBACKS = (1.0, 2 / 3, 1 / 2)  # the share of the window each ensemble member reads, in turn
+MEMBER_LOOKBACKS = (1.0, 1 / 2, 1 / 4)  # the share of the window each ensemble member reads, in turn
 
 
 def default_horizon(freq: str | None) -> int:
@@ -75,7 +75,7 @@ def member_lookback(config: ForecastConfig, k: int) -> int:
 
     Example:
         >>> [member_lookback(ForecastConfig(lookback=54, ensemble=3), k) for k in range(3)]
-        [54, 36, 27]
+        [54, 27, 14]
     """
     if config.segment_length:  # segment models read whole segments: every member reads the window
         return config.lookback
