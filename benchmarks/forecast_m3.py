@@ -22,7 +22,7 @@ points of each training part become the target and the models train on the point
     python benchmarks/forecast_m3.py                                       # everything, the M3 test parts
     python benchmarks/forecast_m3.py --models naive,snaive,ets,theta --cache benchmarks/.cache/m3
     python benchmarks/forecast_m3.py --models grukit --groups yearly --limit 50 --seeds 0
-    python benchmarks/forecast_m3.py --validation --cache benchmarks/.cache/m3 --json /tmp/m3_val.json
+    python benchmarks/forecast_m3.py --validation --cache benchmarks/.cache/m3 --json m3_val.json
 
 The published overall M3 sMAPE of Theta (13.01, Makridakis & Hibon 2000) and N-BEATS (12.37,
 Oreshkin et al. 2020) is printed for reference; it compares only with the last column of a full
