@@ -245,3 +245,11 @@ def test_a_stream_of_a_short_series_forecasts_like_predict():
     first = data[data["unique_id"] == "s1"].head(5)  # shorter than the lookback: padded
     loaded.update(first)
     pd.testing.assert_frame_equal(loaded.forecast(), model.predict(first))
+
+
+def test_one_column_may_be_named_without_a_list():
+    frame = _promotions(series=1).drop(columns="unique_id")
+    named = GRUForecaster(target="y", future_covariates="promo", horizon=4, lookback=8, **FAST)
+    listed = GRUForecaster(target=["y"], future_covariates=["promo"], horizon=4, lookback=8, **FAST)
+    assert named.configs(frame)[0] == listed.configs(frame)[0]
+    assert named.configs(frame)[0].future_covariates == ["promo"]

@@ -17,6 +17,9 @@ from grukit.forecast.pipeline import DEFAULT_DATASET, last_window, load, new_tar
 from grukit.forecast.presets import preset_options
 
 
+COLUMN_LISTS = ("target", "covariates", "future_covariates")  # options that name columns, a list or one name
+
+
 def split_options(options: dict) -> tuple[dict, dict]:
     """Route flat options to ForecastConfig and TrainConfig; an unknown key lists the valid ones."""
     from grukit.train import TrainConfig
@@ -123,7 +126,11 @@ class GRUForecaster:
         """
         from grukit.train import TrainConfig, config_from_dict
 
-        forecast, train = split_options(self._options(data))
+        options = self._options(data)
+        for key in COLUMN_LISTS:  # one column may be named alone: target="sst" is target=["sst"]
+            if isinstance(options.get(key), str):
+                options[key] = [options[key]]
+        forecast, train = split_options(options)
         return config_from_dict(ForecastConfig, forecast).validate(), config_from_dict(TrainConfig, train)
 
     def _options(self, data) -> dict:
