@@ -4,7 +4,8 @@ Every rule here reads the data's frequency and length, never its name, so a bund
 a user's CSV get the same treatment (a bundled dataset's tuned preset is separate and opt-out:
 ``preset=False``). The rules and their constants were chosen on the M3 competition data alone,
 on validation windows cut from the training parts, never on M3's test parts; the protocol and the
-numbers are in BENCHMARKS.md ("Forecasting defaults") and ``benchmarks/forecast_m3.py``.
+numbers are in BENCHMARKS.md ("Forecasting on data the defaults never saw: M3") and
+``benchmarks/forecast_m3.py`` (``--validation``, ``--defaults`` to vary the constants below).
 
     horizon    0 -> by frequency, the M4 competition's horizons: yearly 6, quarterly 8, monthly 18,
                weekly 13, daily 14, hourly 48; 8 for anything else (integer steps included).
@@ -19,7 +20,8 @@ numbers are in BENCHMARKS.md ("Forecasting defaults") and ``benchmarks/forecast_
                differ in how far they look back as well as in their start; the forecast is their
                median.
     training   batches of min(256, max(16, windows // 8)) windows and about TRAIN_STEPS optimizer
-               steps (epochs = steps / batches per epoch, between 1 and MAX_EPOCHS, so small data is not overfitted).
+               steps (epochs = steps / batches per epoch, between 1 and MAX_EPOCHS, so that small
+               data is not overfitted); AdamW at GENERIC_TRAIN's lr, no weight decay.
 """
 
 from __future__ import annotations
@@ -29,13 +31,13 @@ import math
 from grukit.data import season_length as frequency_season
 from grukit.forecast.config import ForecastConfig
 
-__all__ = ["GENERIC_TRAIN", "default_horizon", "resolve_config", "training_size"]
+__all__ = ["GENERIC_TRAIN", "default_horizon", "member_lookback", "resolve_config", "training_size"]
 
 HORIZONS = {"Y": 6, "A": 6, "Q": 8, "M": 18, "W": 13, "D": 14, "B": 14, "h": 48, "H": 48}
 OTHER_HORIZON = 8
 LOOKBACK_HORIZONS = 3  # the lookback covers this many horizons (or two seasons, whichever is longer)
 TRAIN_STEPS = 1500  # optimizer steps of a fit, whatever the data's size
-MAX_EPOCHS = 50
+MAX_EPOCHS = 50  # at most this many passes over small data
 MAX_BATCH, MIN_BATCH = 256, 16
 GENERIC_TRAIN = dict(lr=3e-3, weight_decay=0.0)  # TrainConfig options of the generic defaults
 MEMBER_LOOKBACKS = (1.0, 1 / 2, 1 / 4)  # the share of the window each ensemble member reads, in turn
