@@ -42,7 +42,7 @@ def grukit_options(args) -> dict:
     flags = {"hidden_size": args.hidden_size, "segment_length": args.segment_length, "epochs": args.epochs,
              "batch_size": args.batch_size, "lr": args.lr}
     chosen = {k: v for k, v in flags.items() if v is not None}
-    if args.generic:  # seed 001's protocol (windows of 50, 150 test rows) and the generic defaults for the rest
+    if args.generic:  # the protocol (windows of 50, 150 test rows) and the generic defaults for the rest
         return {"dataset": "sine", "preset": False, "lookback": 50, "horizon": 1, "split": "size", "val_size": 0,
                 "test_size": 150, "progress": False, **chosen}
     return {"dataset": "sine", "progress": False, **chosen}

@@ -16,7 +16,6 @@ from grukit.data import (
     split_ranges,
 )
 from grukit.errors import ConfigError, DataError
-from grukit.data.split import padded_split_ranges
 
 
 def raises(message, error=DataError):
@@ -119,7 +118,7 @@ def test_test_size_zero_means_no_test_part(spec):
 
 
 def test_padded_ranges_let_train_windows_start_in_the_padding():
-    ranges = padded_split_ranges(6, SplitSpec("size", val=0, test=2), lookback=4, pad=3)
+    ranges = split_ranges(6, SplitSpec("size", val=0, test=2), lookback=4, pad=3)
     assert ranges == {"train": (0, 7), "val": None, "test": (3, 9)}  # train rows 3..6 are the 4 real ones
 
 

@@ -32,8 +32,7 @@ from dataclasses import dataclass
 from grukit.data.checks import check_positive_int
 from grukit.errors import ConfigError, DataError
 
-__all__ = ["ETT_TEST_ROWS", "ETT_TRAIN_ROWS", "ETT_VAL_ROWS", "SPLIT_KINDS", "SplitSpec", "padded_split_ranges",
-           "split_ranges", "split_sizes"]
+__all__ = ["ETT_TEST_ROWS", "ETT_TRAIN_ROWS", "ETT_VAL_ROWS", "SPLIT_KINDS", "SplitSpec", "split_ranges", "split_sizes"]
 
 SPLIT_KINDS = ("fraction", "size", "ett")
 ETT_TRAIN_ROWS = 12 * 30 * 24  # 8,640 hours: 12 months of 30 days
@@ -109,64 +108,51 @@ def split_sizes(n_rows: int, spec: SplitSpec) -> tuple[int, int, int]:
     return n_train, n_val, n_test
 
 
-def split_ranges(n_rows: int, spec: SplitSpec, lookback: int) -> dict[str, tuple[int, int] | None]:
-    """Row ranges ``{"train": (start, stop), "val": (start, stop) or None, "test": (start, stop)}``.
+def split_ranges(n_rows: int, spec: SplitSpec, lookback: int, pad: int = 0) -> dict[str, tuple[int, int] | None]:
+    """Row ranges ``{"train": (start, stop), "val": (start, stop) or None, "test": (start, stop) or None}``.
 
     train = [0, n_train); val = [n_train - lookback, n_train + n_val); test = [n_train + n_val -
     lookback, n_train + n_val + n_test). See the module docstring for the protocol.
 
+    ``pad``: the series is stored after ``pad`` rows of left padding, and the row numbers count
+    them. Train then covers [0, pad + n_train): its windows may start in the padding (their
+    history partly padded, their targets real rows), so a train part shorter than ``lookback`` is
+    fine while ``pad >= lookback - 1``; val and test start ``lookback`` rows before their first
+    target row, as without padding.
+
     Example:
         >>> split_ranges(17420, SplitSpec("ett"), lookback=96)
         {'train': (0, 8640), 'val': (8544, 11520), 'test': (11424, 14400)}
+        >>> split_ranges(10, SplitSpec("size", val=0, test=2), lookback=4, pad=3)
+        {'train': (0, 11), 'val': None, 'test': (7, 13)}
     """
     lookback = check_positive_int("lookback", lookback)
     n_train, n_val, n_test = split_sizes(n_rows, spec)
-    if n_train < lookback:
+    if pad + n_train < lookback:
+        if pad:
+            raise DataError(f"the train split has {n_train} rows and {pad} rows of padding but lookback is "
+                            f"{lookback}; pad at least lookback - 1 rows.")
         raise DataError(
             f"the train split has {n_train} rows but lookback is {lookback}; val and test windows start "
             f"lookback rows before their split, so train needs at least {lookback} rows; use a shorter "
             f"lookback or a smaller val/test."
         )
-    val_stop = n_train + n_val
+    train_stop = pad + n_train
+    val_stop = train_stop + n_val
     return {
-        "train": (0, n_train),
-        "val": (n_train - lookback, val_stop) if n_val else None,
-        "test": (val_stop - lookback, val_stop + n_test) if n_test else None,
-    }
-
-
-def padded_split_ranges(n_rows: int, spec: SplitSpec, lookback: int, pad: int) -> dict[str, tuple[int, int] | None]:
-    """``split_ranges`` of a series stored after ``pad`` rows of left padding (row numbers count them).
-
-    Train windows may start in the padding (their history is partly padded, their targets are
-    real rows), so train covers [0, pad + n_train); val and test start ``lookback`` rows before
-    their first target row, as without padding. A train part shorter than ``lookback`` is fine
-    while ``pad >= lookback - 1``.
-
-    Example:
-        >>> padded_split_ranges(10, SplitSpec("size", val=0, test=2), lookback=4, pad=3)
-        {'train': (0, 11), 'val': None, 'test': (7, 13)}
-    """
-    n_train, n_val, n_test = split_sizes(n_rows, spec)
-    if pad + n_train < lookback:
-        raise DataError(f"the train split has {n_train} rows and {pad} rows of padding but lookback is {lookback}; "
-                        f"pad at least lookback - 1 rows.")
-    val_stop = pad + n_train + n_val
-    return {
-        "train": (0, pad + n_train),
-        "val": (pad + n_train - lookback, val_stop) if n_val else None,
+        "train": (0, train_stop),
+        "val": (train_stop - lookback, val_stop) if n_val else None,
         "test": (val_stop - lookback, val_stop + n_test) if n_test else None,
     }
 
 
 def series_split_ranges(series_set, spec: SplitSpec, lookback: int,
                         pad: int = 0) -> list[dict[str, tuple[int, int] | None]]:
-    """``split_ranges`` (``padded_split_ranges`` with ``pad``) for every series; an error names the series."""
+    """``split_ranges`` for every series of a ``SeriesSet``; an error names the series."""
     ranges = []
     for series in series_set.series:
         try:
-            ranges.append(padded_split_ranges(len(series), spec, lookback, pad) if pad
-                          else split_ranges(len(series), spec, lookback))
+            ranges.append(split_ranges(len(series), spec, lookback, pad))
         except DataError as error:
             raise DataError(f"series {series.id!r}: {error}") from None
     return ranges

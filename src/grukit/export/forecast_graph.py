@@ -31,6 +31,8 @@ import torch
 from torch import Tensor, nn
 
 from grukit.export.stateful_gru import StatefulGRU
+from grukit.models.ensemble import median_of
+from grukit.models.window_norm import denormalize, normalize, window_stats
 
 
 def graph_kind(net: nn.Module) -> str:
@@ -101,33 +103,6 @@ class WindowNorm(nn.Module):
         return y * std.unsqueeze(-1) + mean.unsqueeze(-1)  # (B, 1, C, 1) broadcast
 
 
-class LastValueNorm(nn.Module):
-    """Window scaling in the graph (:mod:`grukit.models.window_norm`), padded rows masked.
-
-    level = x_T, scale = the spread of the observed rows (1 when it is 0); x' = m (x - level) / scale;
-    y = level + scale y'. Shapes: targets (B, T, C), mask (B, T, 1); level, scale (B, 1, C).
-    """
-
-    __constants__ = ["eps"]
-
-    def __init__(self, eps: float = 1e-8) -> None:
-        super().__init__()
-        self.eps = eps
-
-    def normalize(self, x: Tensor, mask: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-        count = mask.sum(dim=1, keepdim=True).clamp_min(1.0)  # (B, 1, 1)
-        mean = (x * mask).sum(dim=1, keepdim=True) / count  # (B, 1, C)
-        centered = (x - mean) * mask
-        scale = torch.sqrt((centered * centered).sum(dim=1, keepdim=True) / count)  # (B, 1, C)
-        scale = torch.where(scale > self.eps * (1.0 + mean.abs()), scale, torch.ones_like(scale))
-        level = x[:, -1:]  # (B, 1, C)
-        return (x - level) / scale * mask, level, scale
-
-    def denormalize(self, y: Tensor, level: Tensor, scale: Tensor) -> Tensor:
-        """y (B, K, C, Q)."""
-        return level.unsqueeze(-1) + scale.unsqueeze(-1) * y
-
-
 class StepForecast(nn.Module):
     """The step-wise encoder and its head: (targets, others, h, future) -> (y, h_next).
 
@@ -190,7 +165,7 @@ class ForecastGraph(nn.Module):
         >>> y, h = scripted(x_window, torch.zeros(graph.state_shape(batch)), future)
     """
 
-    __constants__ = ["target_size", "observed", "reads"]
+    __constants__ = ["target_size", "observed", "reads", "window_norm"]
 
     def __init__(self, net: nn.Module) -> None:
         from grukit.export.segment_graph import SegmentForecast
@@ -200,7 +175,7 @@ class ForecastGraph(nn.Module):
         self.kind, self.segment_length = graph_kind(net), int(net.segment_length)
         self.observed, self.reads = bool(net.observed), int(net.reads)
         self.revin = None if net.revin is None else WindowNorm(net.revin)
-        self.last_value = LastValueNorm() if net.window_norm else None
+        self.window_norm = bool(net.window_norm)
         self.core = SegmentForecast(net) if net.segment_length else StepForecast(net)
 
     def state_shape(self, batch: int) -> tuple[int, int, int]:
@@ -213,10 +188,10 @@ class ForecastGraph(nn.Module):
             x = x[:, -self.reads :]  # (B, r, C_in): this network reads the last r rows of the window
         targets, others = x[..., : self.target_size], x[..., self.target_size :]  # (B, T, C), (B, T, P+F)
         mask = others[..., :1] if self.observed else torch.ones_like(targets[..., :1])  # (B, T, 1)
-        level, scale = targets[:, -1:], targets[:, -1:]  # placeholders when there is no window scaling
-        last_value = self.last_value
-        if last_value is not None:
-            targets, level, scale = last_value.normalize(targets, mask)
+        level, scale = targets[:, -1:], targets[:, -1:]  # (B, 1, C); replaced with window scaling
+        if self.window_norm:
+            level, scale = window_stats(targets, mask)
+            targets = normalize(targets, level, scale, mask)
         elif self.observed:
             targets = targets * mask
         revin = self.revin
@@ -226,8 +201,8 @@ class ForecastGraph(nn.Module):
             targets, mean, std = revin.normalize(targets)
             y, h_next = self.core(targets, others, h, future)  # y (B, K, C, Q), normalized
             y = revin.denormalize(y, mean, std)
-        if last_value is not None:
-            y = last_value.denormalize(y, level, scale)
+        if self.window_norm:
+            y = denormalize(y, level, scale)
         return y, h_next
 
 
@@ -258,10 +233,7 @@ class EnsembleGraph(nn.Module):
             y, h_next = member(x, states[k], future)
             ys.append(y)
             nexts.append(h_next)
-        ordered = torch.sort(torch.stack(ys), dim=0)[0]  # (M, B, K, C, Q) sorted over members
-        middle = (self.count - 1) // 2
-        median = (ordered[middle] + ordered[self.count - 1 - middle]) * 0.5
-        return median, torch.cat(nexts, dim=0)
+        return median_of(torch.stack(ys)), torch.cat(nexts, dim=0)  # (B, K, C, Q), (M*L, S, H)
 
 
 class NoFutureGraph(nn.Module):

@@ -121,12 +121,10 @@ def baseline_forecasts(history: np.ndarray, h: int, season: int) -> dict[str, np
         >>> baseline_forecasts(np.arange(6.0)[:, None], 3, 4)["SeasonalNaive"][:, 0].tolist()
         [2.0, 3.0, 4.0]
     """
-    naive = np.repeat(history[-1:], h, axis=0)
-    if season <= 1 or len(history) < season:
-        return {"Naive": naive, "SeasonalNaive": naive}
-    k = np.arange(h)
-    seasonal = history[len(history) - season + k % season]
-    return {"Naive": naive, "SeasonalNaive": seasonal}
+    from grukit.evaluate import naive, seasonal_naive
+
+    window = history[None]  # (1, n, C): the whole history is the window
+    return {"Naive": naive(window, h)[0], "SeasonalNaive": seasonal_naive(window, h, max(1, season))[0]}
 
 
 def _window(series_set, kept, history, forecast, h, config, season) -> tuple[pd.DataFrame, dict]:

@@ -243,11 +243,11 @@ class GRUForecaster:
                             f"training columns.")
         return series_set
 
-    def _scaler_for(self, series) -> tuple[StandardScaler, StandardScaler | None]:
-        """The training scaler of a known series id; a new series is scaled on its own history."""
-        ids = self._id_positions()
-        if series.id in ids:
-            i = ids[series.id]
+    def _scaler_for(self, series, positions: dict[str, int]) -> tuple[StandardScaler, StandardScaler | None]:
+        """The training scaler of a known series id (``positions``: id -> training index); a new
+        series is scaled on its own history."""
+        if series.id in positions:
+            i = positions[series.id]
             covariates = self.covariate_scalers_[i] if self.covariate_scalers_ else None
             return self.target_scalers_[i], covariates
         target = new_target_scaler(self.config_).fit(series.target)
@@ -255,12 +255,6 @@ class GRUForecaster:
             return target, None
         covariates = StandardScaler().fit(series.past_covariates) if series.past_covariates.shape[1] else None
         return target, covariates
-
-    def _id_positions(self) -> dict[str, int]:
-        ids = self.schema_["series_ids"]
-        if getattr(self, "_ids_cache", (None,))[0] is not ids:
-            self._ids_cache = (ids, {sid: i for i, sid in enumerate(ids)})
-        return self._ids_cache[1]
 
     def _forecast_many(self, series_list, h: int | None = None, futures: list | None = None,
                        batch_size: int = 4096) -> pd.DataFrame:
@@ -278,9 +272,10 @@ class GRUForecaster:
                             f"{'2 rows' if config.pad else f'the last lookback={need} rows'} of each series.")
         if config.future_covariates and futures is None:
             futures = self._future_values(series_list, None)  # raises: the values are needed
+        positions = {sid: i for i, sid in enumerate(self.schema_["series_ids"])}
         scalers, xs, knowns = [], [], []
         for i, series in enumerate(series_list):
-            target_scaler, covariate_scaler = self._scaler_for(series)
+            target_scaler, covariate_scaler = self._scaler_for(series, positions)
             x, known = last_window(series, target_scaler, covariate_scaler, config, freq, self.future_size_,
                                    None if futures is None else futures[i])
             scalers.append(target_scaler)

@@ -6,6 +6,21 @@ import torch
 from torch import Tensor, nn
 
 
+def median_of(outputs: Tensor) -> Tensor:
+    """The median over the first axis, the mean of the two middle values for an even count.
+
+    outputs (M, ...) -> (...). Sorting (not ``torch.quantile``) keeps it exportable to ONNX.
+
+    Example:
+        >>> median_of(torch.tensor([[3.0], [1.0], [2.0], [10.0]])).tolist()
+        [2.5]
+    """
+    ordered = torch.sort(outputs, dim=0)[0]  # (M, ...)
+    count = outputs.shape[0]
+    middle = (count - 1) // 2
+    return (ordered[middle] + ordered[count - 1 - middle]) * 0.5
+
+
 class MedianEnsemble(nn.Module):
     """The element-wise median of its members' forecasts: y = median_m f_m(x, future).
 
@@ -33,5 +48,4 @@ class MedianEnsemble(nn.Module):
             return getattr(super().__getattr__("members")[0], name)
 
     def forward(self, x: Tensor, future: Tensor | None = None, y: Tensor | None = None) -> Tensor:
-        outputs = torch.stack([member(x, future, y) for member in self.members])  # (M, B, K, C, Q)
-        return outputs.quantile(0.5, dim=0) if len(self.members) > 1 else outputs[0]
+        return median_of(torch.stack([member(x, future, y) for member in self.members]))  # (M, B, K, C, Q) -> median

@@ -6,14 +6,15 @@ centres on the window mean, which lags a trend by half a window. Centring each w
 corrections to "no change" and starts from a baseline that is hard to beat on trends and
 level shifts:
 
-    level = x_T                                   the last observed value of the window
-    scale = sqrt(mean_t m_t (x_t - mu)^2) + eps   the spread of the observed values, mu their mean
-    x'    = m * (x - level) / scale               padded steps (m = 0) become exactly 0
-    y     = level + scale * y'                    the forecast in the original units
+    level = x_T                             the last observed value of the window
+    scale = sqrt(mean_t m_t (x_t - mu)^2)   the spread of the observed values, mu their mean
+    x'    = m * (x - level) / scale         padded steps (m = 0) become exactly 0
+    y     = level + scale * y'              the forecast in the original units
 
 ``m`` is the observed mask (1 for a real row, 0 for padding), so padding never reaches the
-statistics or the network. A constant window has scale 0 and gets scale 1 (any scale maps it to
-0 and back to its level).
+statistics or the network. A (near-)constant window, scale <= eps (1 + |mu|), gets scale 1 (any
+scale maps it to 0 and back to its level). The functions are TorchScript-compatible: the exported
+graphs (:mod:`grukit.export.forecast_graph`) call them as they are.
 """
 
 from __future__ import annotations
@@ -51,6 +52,6 @@ def normalize(x: Tensor, level: Tensor, scale: Tensor, mask: Tensor | None = Non
 
 def denormalize(y: Tensor, level: Tensor, scale: Tensor) -> Tensor:
     """y = level + scale y' for forecasts y' (B, K, C) or (B, K, C, Q)."""
-    extra = y.dim() - level.dim()
-    shape = level.shape + (1,) * extra
-    return level.view(shape) + scale.view(shape) * y
+    while level.dim() < y.dim():  # (B, 1, C) -> (B, 1, C, 1): quantiles share their channel's statistics
+        level, scale = level.unsqueeze(-1), scale.unsqueeze(-1)
+    return level + scale * y
