@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass
 
 from grukit.errors import ConfigError
-from grukit.models.classifier_net import POOLINGS
 
 __all__ = ["ClassifyConfig"]
 
@@ -51,6 +50,8 @@ class ClassifyConfig:
 
     def validate(self) -> "ClassifyConfig":
         """Check the choices and ranges; raise ConfigError with the fix. Returns ``self``."""
+        from grukit.models.classifier_net import POOLINGS  # here: importing the config needs no torch
+
         for name, allowed in (("layout", LAYOUTS), ("pooling", POOLINGS), ("class_weights", CLASS_WEIGHTS),
                               ("reset", ("after", "before"))):
             value = getattr(self, name)

@@ -11,32 +11,34 @@ import sys
 import click
 
 from grukit._version import __version__
-from grukit.cli.bench import bench
-from grukit.cli.classify import classify
-from grukit.cli.detect import detect
-from grukit.cli.export import export
-from grukit.cli.forecast import forecast
-from grukit.cli.lm import lm
-from grukit.cli.music import music
+from grukit.cli._lazy import LazyGroup
 from grukit.errors import GrukitError
 
+# Each command's module is imported only when the command runs (or shows its own --help), so that
+# `grukit --help` and `grukit --version` need neither torch nor the rest of the library. The short
+# help is what `grukit --help` lists: the first sentence of the command's docstring, word for word
+# (tests/test_cli_startup.py checks it).
+COMMANDS = {
+    "forecast": ("grukit.cli.forecast:forecast", "Forecast time series with a GRU: train, predict, backtest."),
+    "detect": ("grukit.cli.detect:detect", "Detect anomalies in a time series with a GRU: train, score."),
+    "classify": ("grukit.cli.classify:classify", "Classify whole sequences with a GRU: train, predict."),
+    "bench": ("grukit.cli.bench:bench", "Benchmarks run in this process against PyTorch's own layers."),
+    "export": ("grukit.cli.export:export",
+               "Export a trained forecast model as a graph (x, h[, future]) -> (y, h_next)."),
+    "lm": ("grukit.cli.lm:lm", "Character language models with a GRU: train, sample, eval, tune."),
+    "music": ("grukit.cli.music:music",
+              "Model polyphonic music with a GRU that predicts each piano-roll frame: train, eval, sample."),
+}
 
-@click.group(name="grukit", context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(name="grukit", cls=LazyGroup, lazy_commands=COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="grukit", message="%(prog)s %(version)s")
 def cli() -> None:
     """grukit: Gated Recurrent Units for PyTorch.
 
     Run `grukit COMMAND --help` for a command's options.
     """
-
-
-cli.add_command(forecast)
-cli.add_command(detect)
-cli.add_command(classify)
-cli.add_command(bench)
-cli.add_command(export)
-cli.add_command(lm)
-cli.add_command(music)
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:

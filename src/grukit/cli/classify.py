@@ -10,7 +10,6 @@ from grukit.classify.config import ClassifyConfig
 from grukit.cli._options import dataclass_options, merge_options, read_toml
 from grukit.cli.tune import tune_command
 from grukit.train.config import TrainConfig
-from grukit.train.distributed import is_main_process
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 CONFIG = click.option("--config", "config_file", type=FILE, default=None,
@@ -49,6 +48,7 @@ def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, 
     from grukit.classify import GRUClassifier
     from grukit.classify.datasets import DEFAULT_DATASET, bundled_path
     from grukit.classify.evaluation import format_classification_table
+    from grukit.train.distributed import is_main_process
 
     if resume and out is None:
         raise click.UsageError("--resume needs --out, the folder of the run to continue.")

@@ -10,7 +10,6 @@ from grukit.cli._options import dataclass_options, merge_options, read_toml
 from grukit.cli.tune import tune_command
 from grukit.detect.config import DetectConfig
 from grukit.train.config import TrainConfig
-from grukit.train.distributed import is_main_process
 
 DATA = click.argument("data", required=False, type=click.Path(dir_okay=False, path_type=Path))
 CONFIG = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -49,6 +48,7 @@ def train(data: Path | None, out: Path | None, windows_file: Path | None, config
     """
     from grukit.detect import GRUAnomalyDetector
     from grukit.detect.outputs import detection_metrics, write_run
+    from grukit.train.distributed import is_main_process
 
     detector = GRUAnomalyDetector(**merge_options(read_toml(config_file), options))
     stream = detector.read(data)  # bad data fails here, before any training
