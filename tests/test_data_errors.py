@@ -101,7 +101,8 @@ def test_unparseable_and_missing_timestamps(tmp_path):
     path = write(tmp_path, "date,y\n2020-01-01,1\n2020-13-45,2\n")
     with raises(
         f"cannot parse '2020-13-45' in time column 'date' at line 3 of {path} (line 1 is the header) as a date/time; "
-        f"expected timestamps like 2016-07-01 00:00:00; fix the value or pass the right time_col."
+        f"expected timestamps like 2016-07-01 00:00:00; fix the value, pass date_format (--date-format, "
+        f"e.g. '%d.%m.%Y') or pass the right time_col."
     ):
         load_series(path)
     path = write(tmp_path, "date,y\n2020-01-01,1\n,2\n", name="gap.csv")
@@ -112,11 +113,18 @@ def test_unparseable_and_missing_timestamps(tmp_path):
         load_series(path)
 
 
-def test_unsorted_timestamps_name_the_first_step_back(tmp_path):
-    path = write(tmp_path, "date,y\n2020-01-01,1\n2020-01-02,2\n2020-01-04,3\n2020-01-03,4\n2020-01-01,5\n")
+def test_unsorted_rows_are_sorted_with_a_warning_and_repeats_still_fail(tmp_path):
+    path = write(tmp_path, "date,y\n2020-01-02,2\n2020-01-04,4\n2020-01-03,3\n2020-01-01,1\n")
+    with pytest.warns(UserWarning, match=r"^the rows of series 'data' in .* were not in time order; they were "
+                                         r"sorted by 'date'\.$"):
+        ss = load_series(path)
+    assert ss.series[0].target[:, 0].tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert ss.freq == "D" and ss.notes == ["rows sorted by time (series 'data')"]
+    path = write(tmp_path, "date,y\n2020-01-02,1\n2020-01-01,2\n2020-01-02,3\n", name="repeat.csv")
     with raises(
-        f"timestamps in column 'date' are not sorted: 2020-01-03 00:00:00 at line 5 of {path} (line 1 is the header) "
-        f"comes after 2020-01-04 00:00:00; sort the rows by time first."
+        f"duplicate timestamp 2020-01-02 00:00:00 in column 'date' at line 4 of {path} (line 1 is the header): "
+        f"the row before has the same time; remove or aggregate the duplicate rows, or pass id_col (--id-col) "
+        f"when the file holds several series."
     ):
         load_series(path)
 
@@ -125,18 +133,17 @@ def test_duplicate_timestamp_names_the_first_duplicate(tmp_path):
     path = write(tmp_path, "date,y\n2020-01-01,1\n2020-01-02,2\n2020-01-02,3\n2020-01-03,4\n2020-01-03,5\n")
     with raises(
         f"duplicate timestamp 2020-01-02 00:00:00 in column 'date' at line 4 of {path} (line 1 is the header): "
-        f"the row before has the same time; remove or aggregate the duplicate rows."
+        f"the row before has the same time; remove or aggregate the duplicate rows, or pass id_col (--id-col) "
+        f"when the file holds several series."
     ):
         load_series(path)
 
 
-def test_unsorted_timestamps_in_long_data_name_the_series():
+def test_unsorted_long_data_is_sorted_per_series():
     frame = pd.DataFrame({"unique_id": ["a", "b", "a", "b"], "ds": [1, 1, 0, 2], "y": [1.0, 2.0, 3.0, 4.0]})
-    with raises(
-        "timestamps in column 'ds' of series 'a' are not sorted: 0 at row index 2 (0-based) of the DataFrame "
-        "comes after 1; sort the rows by time first."
-    ):
-        load_series(frame)
+    with pytest.warns(UserWarning, match="the rows of series 'a' in the DataFrame were not in time order"):
+        ss = load_series(frame)
+    assert [s.target[:, 0].tolist() for s in ss.series] == [[3.0, 1.0], [2.0, 4.0]]
 
 
 def test_irregular_frequency_names_the_common_step_and_the_first_gap(tmp_path):

@@ -127,11 +127,13 @@ def test_long_format_with_named_columns_and_interleaved_rows():
 def test_missing_interpolate_is_linear_in_time():
     # values at 00:00 = 0 and 04:00 = 4 with the 01:00 and 03:00 rows absent: freq fills the grid
     frame = pd.DataFrame(
-        {"date": pd.to_datetime(["2020-01-01 00:00", "2020-01-01 02:00", "2020-01-01 04:00"]), "y": [0.0, np.nan, 4.0]}
+        {"date": pd.to_datetime(["2020-01-01 00:00", "2020-01-01 02:00", "2020-01-01 04:00", "2020-01-01 05:00"]),
+         "y": [0.0, np.nan, 4.0, 5.0]}
     )
     ss = load_series(frame, freq="h", missing="interpolate")
-    np.testing.assert_allclose(ss.series[0].target[:, 0], [0.0, 1.0, 2.0, 3.0, 4.0])
-    assert len(ss.series[0].time) == 5
+    np.testing.assert_allclose(ss.series[0].target[:, 0], [0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+    assert len(ss.series[0].time) == 6
+    assert ss.notes == ["interpolate filled 3 of 6 values (50%)"]
 
 
 def test_missing_interpolate_uses_time_not_row_number():
@@ -142,10 +144,10 @@ def test_missing_interpolate_uses_time_not_row_number():
 
 
 def test_missing_ffill_then_backfills_a_leading_gap():
-    frame = pd.DataFrame({"y": [np.nan, 1.0, np.nan, 3.0, np.nan], "x": [5.0, np.nan, 7.0, np.nan, np.nan]})
+    frame = pd.DataFrame({"y": [np.nan, 1.0, np.nan, 3.0, 4.0], "x": [5.0, np.nan, 7.0, 8.0, np.nan]})
     ss = load_series(frame, target="y", covariates="x", missing="ffill")
-    np.testing.assert_array_equal(ss.series[0].target[:, 0], [1.0, 1.0, 1.0, 3.0, 3.0])
-    np.testing.assert_array_equal(ss.series[0].past_covariates[:, 0], [5.0, 5.0, 7.0, 7.0, 7.0])
+    np.testing.assert_array_equal(ss.series[0].target[:, 0], [1.0, 1.0, 1.0, 3.0, 4.0])
+    np.testing.assert_array_equal(ss.series[0].past_covariates[:, 0], [5.0, 5.0, 7.0, 8.0, 8.0])
 
 
 def test_empty_cells_and_na_strings_are_missing_not_non_numeric(tmp_path):

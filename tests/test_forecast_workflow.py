@@ -253,3 +253,14 @@ def test_one_column_may_be_named_without_a_list():
     listed = GRUForecaster(target=["y"], future_covariates=["promo"], horizon=4, lookback=8, **FAST)
     assert named.configs(frame)[0] == listed.configs(frame)[0]
     assert named.configs(frame)[0].future_covariates == ["promo"]
+
+
+def test_seasonal_naive_baseline_repeats_a_real_season_longer_than_the_lookback():
+    # weekly data: season 52 > lookback 8; the baseline repeats the values of one year before
+    weeks = pd.date_range("2015-01-04", periods=200, freq="W-SUN")
+    y = 10 + 5 * np.sin(2 * np.pi * np.arange(200) / 52) + 0.01 * np.arange(200)
+    model = GRUForecaster(8, 4, split="size", test_size=4, epochs=1, ensemble=1, progress=False)
+    model.fit(pd.DataFrame({"date": weeks, "y": y}))
+    baselines = model.metrics_["baselines"]
+    assert baselines["seasonal_naive"]["mae"] == pytest.approx(np.mean(np.abs(y[196:] - y[144:148])))
+    assert baselines["naive"]["mae"] == pytest.approx(np.mean(np.abs(y[196:] - y[195])))

@@ -11,7 +11,6 @@ from grukit.cli._options import dataclass_options, merge_options, read_toml
 from grukit.cli.tune import tune_command
 from grukit.forecast.config import ForecastConfig
 from grukit.train.config import TrainConfig
-from grukit.train.distributed import is_main_process
 
 DATA = click.argument("data", required=False, type=click.Path(dir_okay=False, path_type=Path))
 CONFIG = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -56,17 +55,18 @@ def train(data: Path | None, out: Path | None, resume: bool, cv_windows: int, co
     from grukit.evaluate import format_metrics_table
     from grukit.forecast import GRUForecaster
     from grukit.forecast.outputs import write_run
+    from grukit.train.distributed import is_main_process
 
     if resume and out is None:
         raise click.UsageError("--resume needs --out, the folder of the run to continue.")
     estimator = GRUForecaster(**_options(config_file, options))
-    model = estimator.fit(data, out=out, resume=resume)  # first: its data checks speak first
+    echo = click.echo if is_main_process() else None  # the read-back line, before training
+    model = estimator.fit(data, out=out, resume=resume, on_data=echo)  # first: its data checks speak first
     cv = None
     if cv_windows and not model.config_.test_size:
         cv = estimator.cross_validation(data, n_windows=cv_windows)
     if not is_main_process():  # under torchrun, process 0 alone reports and writes the run
         return
-    click.echo(_read_back(model))
     if cv is not None:
         click.echo(cv.table())
     elif model.metrics_ is not None:
@@ -77,17 +77,6 @@ def train(data: Path | None, out: Path | None, resume: bool, cv_windows: int, co
     elif out is not None:
         model.save(out)
         click.echo(f"model: {out}")
-
-
-def _read_back(model) -> str:
-    """One line on what was read and chosen: series, rows, frequency, lookback, horizon, short series."""
-    prepared, config = model.prepared_, model.config_
-    series = prepared.series_set.series
-    short = f"; {len(prepared.short)} shorter than lookback + horizon (padded)" if prepared.short else ""
-    untrained = f", {len(prepared.untrained)} too short to train on (forecast only)" if prepared.untrained else ""
-    return (f"{prepared.source_name}: {len(series)} series, {sum(len(s) for s in series)} rows, "
-            f"freq {prepared.series_set.freq or 'integer steps'}; lookback {config.lookback}, horizon "
-            f"{config.horizon}{short}{untrained}")
 
 
 @forecast.command()
@@ -128,6 +117,7 @@ def backtest(data: Path | None, folds: int, out: Path | None, config_file: Path 
     from grukit._io import atomic_write_text
     from grukit.forecast.backtest import backtest as run_backtest
     from grukit.forecast.outputs import write_table
+    from grukit.train.distributed import is_main_process
 
     result, cv = run_backtest(data, folds, _options(config_file, options))
     if not is_main_process():  # under torchrun, process 0 alone reports and writes

@@ -4,11 +4,24 @@ Rows are named the way a person finds them: in a CSV file by its line number as 
 spreadsheet shows it (line 1 is the header, so the first data row is line 2); in a Parquet file or
 a DataFrame by its 0-based row index (position). Blank lines in a CSV are skipped by the reader and
 so are not counted.
+
+CSV dialects (what spreadsheets in different locales write):
+    separator      the one of ``,`` ``;`` tab ``|`` that splits the header and the first lines into
+                   the same number (> 1) of fields; ``,`` when none does.
+    numbers        a text column whose every non-empty cell is a number written with separators
+                   becomes numeric: with ``;`` or tab as separator a comma is the decimal mark and
+                   ``.`` or a space groups thousands (``1.234,5`` -> 1234.5, the European Excel
+                   export); with ``,`` as separator a quoted ``"1,234.5"`` groups thousands.
+    byte order     a UTF-8 byte-order mark before the header is dropped.
+    row numbers    a first column with an empty header holding the row numbers 0..n-1 or 1..n (what
+                   ``DataFrame.to_csv`` writes by default) is dropped.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +38,7 @@ class Source:
     name: str  # the path as given, or "the DataFrame"
     kind: str  # "csv" | "parquet" | "frame"
     stem: str  # default series id for wide data: the file name without suffix, or "series"
+    notes: tuple[str, ...] = field(default=())  # how the file was read, when not plain (";"-separated, ...)
 
     def row(self, position: int) -> str:
         """Name data row ``position`` (0-based) as a person would look it up."""
@@ -71,8 +85,16 @@ def _from_path(path: Path) -> tuple[pd.DataFrame, Source]:
     is_parquet = path.suffix.lower() in PARQUET_SUFFIXES
     kind = "parquet" if is_parquet else "csv"
     where = Source(str(path), kind, path.stem)
+    notes: tuple[str, ...] = ()
     try:
-        frame = pd.read_parquet(path) if is_parquet else pd.read_csv(path)
+        if is_parquet:
+            frame = pd.read_parquet(path)
+        else:
+            separator = sniff_separator(path)
+            frame = pd.read_csv(path, sep=separator, encoding="utf-8-sig")
+            frame, notes = _numbers_with_separators(frame, separator)
+            frame, dropped = _without_row_numbers(frame)
+            notes += dropped
     except pd.errors.EmptyDataError:
         raise DataError(
             f"data file {path} is empty; expected a header row and at least one data row."
@@ -84,7 +106,71 @@ def _from_path(path: Path) -> tuple[pd.DataFrame, Source]:
         ) from error
     if is_parquet:
         frame = _from_frame(frame)
-    return frame, where
+    return frame, Source(where.name, kind, where.stem, notes)
+
+
+SEPARATORS = (",", ";", "\t", "|")
+_DECIMAL_COMMA = re.compile(r"[+-]?(\d{1,3}([. ]\d{3})+|\d+)(,\d+)?")  # 1.234,5  12,5  1 234
+_THOUSANDS_COMMA = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")  # 1,234  1,234.5
+
+
+def sniff_separator(path: Path, lines: int = 20) -> str:
+    """The field separator of a CSV file: the candidate that splits its first lines evenly.
+
+    Example (a German spreadsheet export):
+        >>> import tempfile; f = Path(tempfile.mkdtemp()) / "d.csv"; _ = f.write_text("Datum;Wert\\n01.01.2020;1,5\\n")
+        >>> sniff_separator(f)
+        ';'
+    """
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        head = [line for _, line in zip(range(lines), handle) if line.strip()]
+    if not head:
+        return ","
+    best, best_fields = ",", 1
+    for separator in SEPARATORS:
+        counts = {len(row) for row in csv.reader(head, delimiter=separator)}
+        if len(counts) == 1 and (fields := counts.pop()) > best_fields:
+            best, best_fields = separator, fields
+    return best
+
+
+def _without_row_numbers(frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Drop a first column with an empty header that holds the row numbers 0..n-1 or 1..n."""
+    first = frame.columns[0] if len(frame.columns) > 1 else None
+    if first is None or not str(first).startswith("Unnamed: 0"):
+        return frame, ()
+    column = frame[first]
+    if not pd.api.types.is_integer_dtype(column):
+        return frame, ()
+    steps = column.to_numpy()
+    if not ((steps == range(len(steps))).all() or (steps == range(1, len(steps) + 1)).all()):
+        return frame, ()
+    return frame.drop(columns=[first]), ("unnamed row-number column dropped",)
+
+
+def _numbers_with_separators(frame: pd.DataFrame, separator: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Text columns holding numbers written with a decimal comma or thousands groups, as floats."""
+    decimal_comma = separator != ","
+    pattern = _DECIMAL_COMMA if decimal_comma else _THOUSANDS_COMMA
+    converted = []
+    for name in frame.columns:
+        column = frame[name]
+        if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
+            continue  # numbers, dates and booleans are read already
+        text = column.dropna().astype(str).str.strip()
+        if len(text) == 0 or not text.str.fullmatch(pattern).all():
+            continue
+        if decimal_comma:
+            text = text.str.replace(r"[. ]", "", regex=True).str.replace(",", ".", regex=False)
+        else:
+            text = text.str.replace(",", "", regex=False)
+        frame[name] = pd.to_numeric(text).reindex(frame.index)
+        converted.append(str(name))
+    notes = [] if separator == "," else [f"{'tab' if separator == chr(9) else repr(separator)}-separated"]
+    if converted:
+        mark = "decimal comma" if decimal_comma else "thousands separators"
+        notes.append(f"{mark} in {', '.join(converted)}")
+    return frame, tuple(notes)
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ Length: a series needs at least lookback + horizon rows for one training window.
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 import pandas as pd
 
 from grukit.data._source import Rows, Source
+from grukit.data.dates import parse_dates, year_column
 from grukit.errors import DataError
 
 __all__ = ["check_length", "check_positive_int"]
@@ -70,8 +70,21 @@ def is_mostly_numeric(column: pd.Series) -> bool:
     return pd.to_numeric(present, errors="coerce").notna().mean() >= 0.5
 
 
-def parse_times(frame: pd.DataFrame, column: str, source: Source) -> pd.DatetimeIndex | np.ndarray:
-    """The time column as a DatetimeIndex, or as an int64 array when it holds plain numbers."""
+def parse_times(
+    frame: pd.DataFrame, column: str, source: Source, date_format: str | None = None
+) -> pd.DatetimeIndex | np.ndarray:
+    """The time column as a DatetimeIndex, or as an int64 array when it holds plain step numbers.
+
+    Dates are read by :func:`grukit.data.dates.parse_dates` (ISO, day-first, ``date_format``); an
+    integer ``year`` column becomes 1 January of each year. ``read_times`` also says which ran.
+    """
+    return read_times(frame, column, source, date_format)[0]
+
+
+def read_times(
+    frame: pd.DataFrame, column: str, source: Source, date_format: str | None = None
+) -> tuple[pd.DatetimeIndex | np.ndarray, str | None]:
+    """``parse_times`` and a note on the reading used (None for the plain one)."""
     raw = frame[column]
     missing = np.flatnonzero(raw.isna().to_numpy())
     if missing.size:
@@ -79,41 +92,48 @@ def parse_times(frame: pd.DataFrame, column: str, source: Source) -> pd.Datetime
             f"missing timestamp in time column {column!r} at {source.row(int(missing[0]))}; "
             f"every row needs a time; fill it in or drop the row."
         )
-    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        return raw.to_numpy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "could not infer format": we report bad cells
-        parsed = pd.to_datetime(raw, errors="coerce")
+    years = year_column(raw, column)
+    if years is not None:
+        return pd.DatetimeIndex(years), f"whole years in {column!r}"
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw) and not date_format:
+        return raw.to_numpy(), None
+    parsed, note = parse_dates(raw.astype(str) if date_format else raw, column, date_format)
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if bad.size:
         i = int(bad[0])
+        expected = f"the format {date_format!r}" if date_format else "timestamps like 2016-07-01 00:00:00"
         raise DataError(
             f"cannot parse {str(raw.iloc[i])!r} in time column {column!r} at {source.row(i)} as a date/time; "
-            f"expected timestamps like 2016-07-01 00:00:00; fix the value or pass the right time_col."
+            f"expected {expected}; fix the value, pass date_format (--date-format, e.g. '%d.%m.%Y') "
+            f"or pass the right time_col."
         )
-    return pd.DatetimeIndex(parsed)
+    return pd.DatetimeIndex(parsed), note
 
 
-def looks_like_times(column: pd.Series) -> bool:
-    """True for a datetime column, or a text column whose every non-empty cell parses as a date/time."""
+def looks_like_times(column: pd.Series, name: str = "") -> bool:
+    """True for a datetime column, an integer ``year`` column, or a text column whose every
+    non-empty cell parses as a date/time (month-first or day-first)."""
     if pd.api.types.is_datetime64_any_dtype(column):
+        return True
+    if year_column(column, name) is not None:
         return True
     if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
         return False
     present = column.dropna()
     if len(present) == 0:
         return False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        try:
-            parsed = pd.to_datetime(present, errors="coerce")
-        except (TypeError, ValueError):
-            return False
+    try:
+        parsed, _ = parse_dates(present, name)
+    except DataError:  # ambiguous day/month order: a time column all the same
+        return True
     return bool(parsed.notna().all())
 
 
 def check_time_order(times: pd.DatetimeIndex | np.ndarray, rows: Rows, column: str) -> None:
-    """Timestamps must strictly increase: first any step back (unsorted), then any repeat."""
+    """Timestamps must strictly increase: first any step back (unsorted), then any repeat.
+
+    ``load_series`` sorts each series by time before this check, so there only repeats remain.
+    """
     values = np.asarray(times)
     if len(values) < 2:
         return
@@ -129,7 +149,8 @@ def check_time_order(times: pd.DatetimeIndex | np.ndarray, rows: Rows, column: s
         i = int(same[0]) + 1
         raise DataError(
             f"duplicate timestamp {times[i]} in column {column!r}{rows.label} at {rows.row(i)}: the row "
-            f"before has the same time; remove or aggregate the duplicate rows."
+            f"before has the same time; remove or aggregate the duplicate rows, or pass id_col (--id-col) "
+            f"when the file holds several series."
         )
 
 

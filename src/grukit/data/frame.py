@@ -10,17 +10,24 @@ Two layouts are understood:
 
 Column detection when not given:
     time: the first column named date, time, timestamp, ds or datetime (any case); else the first
-      column when all its cells parse as dates/times; else none (integer steps 0..N-1).
+      column whose cells all parse as dates/times (ISO, month-first or day-first, see
+      :mod:`grukit.data.dates`), or an integer ``year`` column; else none (integer steps 0..N-1).
+    id: when timestamps repeat and exactly one other column holds text, that column is the series
+      id (long data such as ``series,month,value``); several text columns need ``id_col``.
     target: every numeric column except the time, id and covariate columns (a column is numeric
       when at least half of its non-empty cells are numbers, so one typo is reported, not skipped).
+      A text column that is none of these is left out with a warning.
 
-Order of checks: columns exist -> cells are numbers -> timestamps parse, are sorted, are unique ->
-frequency (given or inferred; a given one fills grid gaps with missing values) -> no column is
-empty -> missing values (policy ``missing``).
+Order of checks: columns exist -> cells are numbers -> timestamps parse -> rows of each series are
+sorted by time (with a warning when they were not) -> timestamps are unique -> frequency (given or
+inferred; a given one fills grid gaps with missing values) -> no column is empty -> missing values
+(policy ``missing``). How the data were read, when not plainly (";"-separated, day-first dates,
+sorted rows, ...), is listed in ``SeriesSet.notes`` for the read-back line.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,10 +40,10 @@ from grukit.data.checks import (
     is_mostly_numeric,
     looks_like_times,
     numeric_values,
-    parse_times,
+    read_times,
 )
 from grukit.data.frequency import check_integer_steps, infer_offset, parse_freq, regularize
-from grukit.data.missing import check_missing_policy, fill_missing, raise_if_missing
+from grukit.data.missing import check_filled_share, check_missing_policy, fill_missing, raise_if_missing
 from grukit.data.series import Series, SeriesSet
 from grukit.errors import DataError
 
@@ -53,6 +60,7 @@ class _Columns:
     id: str | None  # series-id column (long layout)
     targets: list[str]  # C target columns
     covariates: list[str]  # P past-covariate columns
+    notes: tuple[str, ...] = ()  # what detection decided that a person should know
 
 
 def load_series(
@@ -65,6 +73,7 @@ def load_series(
     covariates: str | list[str] | None = None,
     missing: str = "error",
     freq: str | None = None,
+    date_format: str | None = None,
 ) -> SeriesSet:
     """Read ``source`` (CSV path, Parquet path or DataFrame) into a validated ``SeriesSet``.
 
@@ -78,6 +87,7 @@ def load_series(
         covariates: other columns used as past covariates (known up to the forecast time).
         missing: "error" (default), "interpolate" (linear in time) or "ffill" (forward then back).
         freq: a pandas alias ("h", "D", "MS"); inferred when None; None for integer steps.
+        date_format: a ``strftime`` pattern for the time column ("%d.%m.%Y"); detected when None.
 
     Returns a ``SeriesSet`` whose series hold ``target`` (N, C) and ``past_covariates`` (N, P).
 
@@ -90,24 +100,36 @@ def load_series(
     policy = check_missing_policy(missing)
     offset = None if freq is None else parse_freq(freq)
     frame, source_info = read_source(source)
-    columns = _resolve_columns(frame, source_info, time_col, target, id_col, value_col, covariates)
+    columns = _resolve_columns(frame, source_info, time_col, target, id_col, value_col, covariates, date_format)
     channels = columns.targets + columns.covariates
     values = numeric_values(frame, channels, source_info)  # (rows, C+P)
-    times = None if columns.time is None else parse_times(frame, columns.time, source_info)
+    notes = [*source_info.notes, *columns.notes]
+    times = None
+    if columns.time is not None:
+        times, note = read_times(frame, columns.time, source_info, date_format)
+        notes += [note] if note else []
     if offset is not None and not isinstance(times, pd.DatetimeIndex):
         raise DataError(
             f"freq={freq!r} was given but the data have no date/time column (integer steps); "
             f"drop freq or pass time_col naming the date/time column."
         )
 
-    parts, freqs = [], {}
+    parts, freqs, unsorted = [], {}, []
     for series_id, positions in _groups(frame, columns.id, source_info):
+        if times is not None and not _is_sorted(times[positions]):
+            positions = positions[np.argsort(np.asarray(times[positions]), kind="stable")]
+            unsorted.append(series_id)
         rows = Rows(source_info, positions, series_id if columns.layout == "long" else None)
         part_times, part_values, part_freq = _one_series(times, values[positions], rows, columns.time, offset)
         check_not_all_missing(part_values, channels, rows)
         parts.append((series_id, part_times, part_values))
         if part_freq is not None:
             freqs.setdefault(part_freq, series_id)
+    if unsorted:
+        which = f"series {unsorted[0]!r}" if len(unsorted) == 1 else f"{len(unsorted)} series (first {unsorted[0]!r})"
+        notes.append(f"rows sorted by time ({which})")
+        warnings.warn(f"the rows of {which} in {source_info.name} were not in time order; they were sorted "
+                      f"by {columns.time!r}.", stacklevel=2)
     if len(freqs) > 1:
         (fa, a), (fb, b) = list(freqs.items())[:2]
         raise DataError(
@@ -117,6 +139,8 @@ def load_series(
     if policy == "error":
         long = columns.layout == "long"
         raise_if_missing([(sid if long else None, t, v) for sid, t, v in parts], channels, source_info.name)
+    filled = check_filled_share([(sid, v) for sid, _, v in parts], channels, policy, source_info.name)
+    notes += [filled] if filled else []
 
     n_targets = len(columns.targets)
     series = []
@@ -131,7 +155,13 @@ def load_series(
         id_column=columns.id,
         freq=next(iter(freqs), None),
         layout=columns.layout,
+        notes=notes,
     )
+
+
+def _is_sorted(times) -> bool:
+    values = np.asarray(times)
+    return len(values) < 2 or bool((values[1:] >= values[:-1]).all())
 
 
 def _one_series(times, values: np.ndarray, rows: Rows, column: str | None, offset):
@@ -171,7 +201,7 @@ def _groups(frame: pd.DataFrame, id_col: str | None, source: Source):
         yield str(name), positions
 
 
-def _resolve_columns(frame, source, time_col, target, id_col, value_col, covariates) -> _Columns:
+def _resolve_columns(frame, source, time_col, target, id_col, value_col, covariates, date_format=None) -> _Columns:
     names = list(frame.columns)
 
     def require(name: str, role: str, option: str) -> str:
@@ -197,7 +227,24 @@ def _resolve_columns(frame, source, time_col, target, id_col, value_col, covaria
     elif nixtla:
         time_col = "ds"
     else:
-        time_col = _detect_time(frame, exclude={id_col})
+        time_col = _detect_time(frame, exclude={id_col}, date_format=date_format)
+
+    given = {time_col, id_col, value_col, *_as_list(covariates, "covariates"), *_as_list(target, "target")}
+    text = [c for c in names if c not in given and not is_mostly_numeric(frame[c])]
+    notes: tuple[str, ...] = ()
+    if id_col is None and time_col is not None and text and frame[time_col].duplicated().any():
+        if len(text) > 1:
+            raise DataError(
+                f"timestamps in column {time_col!r} of {source.name} repeat, so the file looks like long data "
+                f"(one row per series and time), but several text columns could be the series id: "
+                f"{', '.join(text)}; pass id_col (--id-col) naming it."
+            )
+        id_col, text = text[0], []
+        notes = (f"long data, one series per {id_col!r}",)
+    if text:
+        warnings.warn(f"column{'s' if len(text) > 1 else ''} {', '.join(map(repr, text))} of {source.name} "
+                      f"hold{'' if len(text) > 1 else 's'} text and {'are' if len(text) > 1 else 'is'} not used; "
+                      f"pass id_col if one names the series.", stacklevel=3)
 
     covariate_list = [require(c, "covariate", "covariates") for c in _as_list(covariates, "covariates")]
     if value_col is not None and target is not None and _as_list(target, "target") != [value_col]:
@@ -220,16 +267,21 @@ def _resolve_columns(frame, source, time_col, target, id_col, value_col, covaria
             )
     _check_roles(targets, covariate_list, time_col, id_col)
     layout = "wide" if id_col is None else "long"
-    return _Columns(layout, time_col, id_col, targets, covariate_list)
+    return _Columns(layout, time_col, id_col, targets, covariate_list, notes)
 
 
-def _detect_time(frame: pd.DataFrame, exclude: set) -> str | None:
+def _detect_time(frame: pd.DataFrame, exclude: set, date_format: str | None = None) -> str | None:
     for name in frame.columns:
         if name.lower() in TIME_COLUMN_NAMES and name not in exclude:
             return name
-    first = frame.columns[0]
-    if first not in exclude and looks_like_times(frame[first]):
-        return first
+    if date_format:  # the first column that mostly matches the given format (its bad cells are reported later)
+        for name in frame.columns:
+            parsed = pd.to_datetime(frame[name].astype(str), format=date_format, errors="coerce")
+            if name not in exclude and parsed.notna().mean() >= 0.5:
+                return name
+    for name in frame.columns:  # else the first column that holds only dates (or whole years)
+        if name not in exclude and looks_like_times(frame[name], name):
+            return name
     return None
 
 

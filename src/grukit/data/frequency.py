@@ -12,6 +12,8 @@ Rules:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
@@ -94,13 +96,47 @@ def infer_offset(times: pd.DatetimeIndex, rows: Rows, column: str) -> pd.DateOff
     differs = np.flatnonzero(np.asarray(steps != common))
     if differs.size == 0:
         return to_offset(common)
-    i = int(differs[0]) + 1
+    calendar = _calendar_step(times)
+    if calendar is not None:  # months, quarters, years: steps of 28..31 days are all "one month"
+        offset, differs = calendar
+        i = int(differs[0]) + 1
+        step, alias = f"one {offset.name}", offset.freqstr
+    else:
+        i = int(differs[0]) + 1
+        step, alias = format_step(common), None
+    after = f"is not one step after {times[i - 1]}" if alias else f"comes {format_step(steps[i - 1])} after {times[i - 1]}"
+    hint = f"pass freq={alias!r} (--freq {alias})" if alias else "pass freq (a pandas alias such as 'h', 'D' or 'MS')"
     raise DataError(
         f"cannot infer the frequency of column {column!r}{rows.label}: timestamps are not equally spaced; "
-        f"the most common step is {format_step(common)} but {times[i]} at {rows.row(i)} comes "
-        f"{format_step(steps[i - 1])} after {times[i - 1]}; pass freq (a pandas alias such as 'h', 'D' or "
-        f"'MS') to treat the gaps as missing values, or fix the timestamps."
+        f"the most common step is {step} but {times[i]} at {rows.row(i)} {after}; {hint} to treat the "
+        f"gaps as missing values, or fix the timestamps."
     )
+
+
+# Calendar frequencies whose steps vary in length, tried when the timestamps' steps differ.
+_CALENDAR = {"month": ("MS", "ME"), "quarter": ("QS", "QE"), "year": ("YS", "YE")}
+
+
+class _Calendar(NamedTuple):
+    name: str  # "month", "quarter", "year"
+    freqstr: str  # the pandas alias, e.g. "MS"
+    offset: pd.DateOffset
+
+
+def _calendar_step(times: pd.DatetimeIndex) -> tuple[_Calendar, np.ndarray] | None:
+    """The calendar frequency that most steps follow (at least half), and where the others are."""
+    best = None
+    for name, aliases in _CALENDAR.items():
+        for alias in aliases:
+            offset = to_offset(alias)
+            if not offset.is_on_offset(times[0]):
+                continue
+            follows = np.asarray(times[:-1] + offset == times[1:])  # (N-1,)
+            if follows.mean() >= 0.5 and (best is None or follows.sum() > best[1].sum()):
+                best = (_Calendar(name, offset.freqstr, offset), follows)
+    if best is None:
+        return None
+    return best[0], np.flatnonzero(~best[1])
 
 
 def check_integer_steps(steps: np.ndarray, rows: Rows, column: str) -> None:

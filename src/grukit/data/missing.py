@@ -4,18 +4,27 @@ Policies:
     * ``"error"``: any missing value is a ``DataError`` that counts them and names the first three.
     * ``"interpolate"``: linear in time between the known neighbours (see ``interpolate_linear``).
     * ``"ffill"``: the last known value is carried forward; a leading gap takes the first known value.
+
+A filled value is made up, so a fill has limits (``check_filled_share``): when a policy would fill
+more than ``MAX_FILLED`` (half) of one column of one series, the data are mostly gaps (often a
+``freq`` finer than the data, or misread dates) and loading stops with a ``DataError``; when it
+fills more than ``WARN_FILLED`` (a tenth) of all values, a warning says how many.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from grukit.errors import DataError
 
-__all__ = ["MISSING_POLICIES", "check_missing_policy", "fill_forward", "interpolate_linear"]
+__all__ = ["MISSING_POLICIES", "check_filled_share", "check_missing_policy", "fill_forward", "interpolate_linear"]
 
 MISSING_POLICIES = ("error", "interpolate", "ffill")
+MAX_FILLED = 0.5  # share of one column of one series that a fill may make up
+WARN_FILLED = 0.1  # share of all values filled above which a warning is shown
 
 
 def check_missing_policy(missing: object) -> str:
@@ -92,3 +101,32 @@ def raise_if_missing(parts: list[tuple[str | None, pd.DatetimeIndex | None, np.n
         f"{amount} in {where}, {lead} {', '.join(cells)}; fill the gaps, or pass --missing interpolate "
         f"or --missing ffill (missing='interpolate' or 'ffill' in Python)."
     )
+
+
+def check_filled_share(parts: list[tuple[str, np.ndarray]], columns: list[str], policy: str, where: str) -> str | None:
+    """Refuse a fill that makes up most of a column; returns a note when it fills a large share.
+
+    ``parts`` holds (series id, values (N, C+P) before filling) per series.
+
+    Example:
+        >>> check_filled_share([("a", np.array([[1.0], [np.nan], [3.0]]))], ["y"], "interpolate", "d.csv")
+        'interpolate filled 1 of 3 values (33%)'
+    """
+    total = sum(values.size for _, values in parts)
+    filled = sum(int(np.isnan(values).sum()) for _, values in parts)
+    if policy == "error" or filled == 0:
+        return None
+    for series_id, values in parts:
+        share = np.isnan(values).mean(axis=0)  # (C+P,)
+        j = int(np.argmax(share))
+        if share[j] > MAX_FILLED:
+            raise DataError(
+                f"missing={policy!r} would fill {share[j]:.0%} of column {columns[j]!r} of series {series_id!r} "
+                f"in {where} ({int(np.isnan(values[:, j]).sum())} of {len(values)} values); at most "
+                f"{MAX_FILLED:.0%} may be filled; check freq (is it finer than the data?) and the dates "
+                f"(--date-format), or fill the gaps yourself."
+            )
+    note = f"{policy} filled {filled} of {total} values ({filled / total:.0%})"
+    if filled > WARN_FILLED * total:
+        warnings.warn(f"{note} in {where}; the model learns from made-up values there.", stacklevel=3)
+    return note

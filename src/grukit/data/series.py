@@ -84,6 +84,7 @@ class SeriesSet:
     id_column: str | None = None  # the series-id column (long layout), else None
     freq: str | None = None  # pandas offset alias ("h", "D", "MS"), None for integer steps
     layout: str = "wide"  # "wide" (one column per variable) or "long" (id, time, value rows)
+    notes: list[str] = field(default_factory=list)  # how the data were read, for the read-back (not saved)
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:

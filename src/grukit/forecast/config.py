@@ -30,6 +30,7 @@ class ForecastConfig:
     value_col: str | None = None  # value column of long data (y detected)
     missing: str = "error"  # missing values: error | interpolate | ffill
     freq: str | None = None  # pandas frequency alias (inferred when None)
+    date_format: str | None = None  # strftime pattern of the time column, e.g. %d.%m.%Y (detected when None)
     season_length: int | None = None  # seasonal period for MASE and seasonal naive (from freq when None)
     # --- windows and split
     lookback: int = 0  # past steps the model sees; 0: chosen from the frequency and horizon (forecast.defaults)

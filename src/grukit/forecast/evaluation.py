@@ -57,7 +57,9 @@ def evaluate_test(net, prepared: PreparedData, config: ForecastConfig, part: str
     """metrics.json's content: the model and the baselines on the original and the scaled scale."""
     scaled_pred = predict_windows(net, window_dataset(prepared, part, config))  # (M, K, C, Q)
     median = scaled_pred[..., _median_index(config)]  # (M, K, C)
-    history, actual = original_windows(prepared, part, config)  # (M, L, C), (M, K, C)
+    # the baselines see at least one season of history, so seasonal naive repeats a real season
+    length = max(config.lookback, prepared.season_length)
+    history, actual = original_windows(prepared, part, config, length)  # (M, H, C), (M, K, C)
     prediction = _per_series(prepared, part, median, inverse=True)
     series_index = prepared.index[part][:, 0]
     train = prepared.train_targets()

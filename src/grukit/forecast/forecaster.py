@@ -142,7 +142,7 @@ class GRUForecaster:
         return {**GENERIC_TRAIN, **options}
 
     def fit(self, data=None, *, out: str | Path | None = None, resume: bool = False,
-            callbacks=()) -> "GRUForecaster":
+            callbacks=(), on_data=None) -> "GRUForecaster":
         """Train on ``data`` (a CSV/Parquet path or DataFrame; None: the bundled default); returns ``self``.
 
         By default the model learns from every row of every series (``test_size=0``); evaluate it
@@ -151,13 +151,19 @@ class GRUForecaster:
 
         ``out``: a folder for the training log (metrics.csv) and per-epoch checkpoints (one
         ``member{k}/`` folder per ensemble member); ``resume`` continues from its last checkpoint;
-        ``callbacks`` go to :func:`grukit.train.fit`.
+        ``callbacks`` go to :func:`grukit.train.fit`. ``on_data``: called with the read-back line
+        (:mod:`grukit.forecast.read_back`, also kept as ``read_back_``) once the data are read, before
+        training; the command line prints it.
         """
+        from grukit.forecast.read_back import read_back
         from grukit.models import MedianEnsemble
         from grukit.train import fit, seed_everything
 
         config, train_config = self.configs(data)
         prepared = prepare(data, config)
+        self.read_back_ = read_back(prepared, config)
+        if on_data is not None:
+            on_data(self.read_back_)
         sizes = training_size(len(prepared.index["train"]), self._options(data))
         train_config = dataclasses.replace(train_config, **sizes)
         dims = (len(prepared.arrays.input_names), len(prepared.series_set.target_columns),

@@ -116,7 +116,8 @@ def write_run(model, out: Path, cv=None) -> Path:
         plots["Forecast on the last test window"] = out / "plots" / "forecast.png"
         _last_test_window_plot(model, plots["Forecast on the last test window"])
     plots["Training and validation loss"] = plot_loss(out / "plots" / "loss.png", model.history_)
-    details = {"data": model.prepared_.source_name, "forecast": dataclasses.asdict(model.config_),
+    details = {"read back": model.read_back_, "data": model.prepared_.source_name,
+               "forecast": dataclasses.asdict(model.config_),
                "train": dataclasses.asdict(model.train_config_)}
     title = f"grukit forecast: {model.prepared_.source_name}, horizon {model.config_.horizon}"
     return write_report(out / "report.html", metrics, plots, title, details)

@@ -25,6 +25,7 @@ def forecaster_document(model) -> dict:
             "covariate": None if model.covariate_scalers_ is None else [s.to_dict() for s in model.covariate_scalers_],
         },
         "season_length": model.season_length_,
+        "read_back": getattr(model, "read_back_", None),  # what the training data were read as (informational)
     }
 
 
@@ -53,5 +54,6 @@ def load_forecaster(cls, folder: Path):
                                     else [StandardScaler.from_dict(s) for s in scalers["covariate"]])
         model.future_size_ = document["net"]["future_size"]
         model.season_length_ = document["season_length"]
+        model.read_back_ = document.get("read_back")
         model.prepared_ = None
     return model

@@ -81,7 +81,7 @@ def load(data, config: ForecastConfig) -> tuple[SeriesSet, str]:
     covariates = [*config.covariates, *config.future_covariates]  # future covariates last
     series_set = load_series(source, time_col=config.time_col, target=config.target or None, id_col=config.id_col,
                              value_col=config.value_col, covariates=covariates or None,
-                             missing=config.missing, freq=config.freq)
+                             missing=config.missing, freq=config.freq, date_format=config.date_format)
     if data is None and series_set.layout == "wide":
         series_set.series[0].id = config.dataset or DEFAULT_DATASET  # name the bundled series after its dataset
     return series_set, name
@@ -212,14 +212,21 @@ def window_dataset(prepared: PreparedData, part: str, config: ForecastConfig):
     return WindowDataset(a.inputs, a.targets, index, config.lookback, config.horizon, known_future=a.known_future)
 
 
-def original_windows(prepared: PreparedData, part: str, config: ForecastConfig) -> tuple[np.ndarray, np.ndarray]:
-    """The original-scale target history (M, L, C) and actuals (M, K, C) of a part's windows."""
+def original_windows(prepared: PreparedData, part: str, config: ForecastConfig,
+                     length: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The original-scale target history (M, H, C) and actuals (M, K, C) of a part's windows.
+
+    ``length`` H: rows of history before each window's forecast, the lookback by default (the
+    baselines ask for at least one season); rows before the series' start repeat its first value.
+    """
+    length = length or config.lookback
     history, actual = [], []
     for series, start in prepared.index[part]:
         target = prepared.series_set.series[series].target  # (N, C)
         start -= prepared.pad  # in the series' own rows; negative: the history starts in the padding
-        past = target[max(0, start) : start + config.lookback]  # (<= L, C)
-        history.append(np.concatenate([np.repeat(past[:1], config.lookback - len(past), axis=0), past]))
+        end = start + config.lookback  # the first forecast row
+        past = target[max(0, end - length) : end]  # (<= H, C)
+        history.append(np.concatenate([np.repeat(past[:1], length - len(past), axis=0), past]))
         actual.append(target[start + config.lookback : start + config.lookback + config.horizon])
     return np.stack(history), np.stack(actual)
 
