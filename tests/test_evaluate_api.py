@@ -17,7 +17,7 @@ PUBLIC = [
     "mae", "mse", "rmse", "mape", "smape", "mase", "evaluate_all",
     "naive", "seasonal_naive", "drift", "mean", "all_baselines",
     "compare_with_baselines",
-    "plot_forecast", "plot_loss", "write_report", "format_metrics_table",
+    "plot_forecast", "plot_loss", "plot_series_grid", "write_report", "format_metrics_table",
 ]
 MODULES = ["grukit.evaluate", "grukit.evaluate.metrics", "grukit.evaluate.baselines", "grukit.evaluate.compare",
            "grukit.evaluate.plots", "grukit.evaluate.report"]

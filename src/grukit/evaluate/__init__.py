@@ -18,7 +18,7 @@ Example:
 from grukit.evaluate.baselines import all_baselines, drift, mean, naive, seasonal_naive
 from grukit.evaluate.compare import compare_with_baselines
 from grukit.evaluate.metrics import evaluate_all, mae, mape, mase, mse, rmse, smape
-from grukit.evaluate.plots import plot_forecast, plot_loss
+from grukit.evaluate.plots import plot_forecast, plot_loss, plot_series_grid
 from grukit.evaluate.report import format_metrics_table, write_report
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     # plots.py, report.py: files
     "plot_forecast",
     "plot_loss",
+    "plot_series_grid",
     "write_report",
     "format_metrics_table",
 ]

@@ -17,9 +17,10 @@ import numpy as np
 
 from grukit._io import atomic_write
 
-__all__ = ["plot_forecast", "plot_loss"]
+__all__ = ["plot_forecast", "plot_loss", "plot_series_grid"]
 
 MAX_CHANNELS = 4  # subplots in one forecast figure
+GRID_COLUMNS = 3  # panels per row of a series grid
 DPI = 100
 
 
@@ -80,6 +81,43 @@ def plot_forecast(
     note = f" (first {MAX_CHANNELS} of {channels} channels)" if channels > MAX_CHANNELS else ""
     if title or note:
         fig.suptitle(f"{title}{note}".strip())
+    return _save_png(fig, path)
+
+
+def plot_series_grid(path: Path, panels: Sequence[Mapping], title: str = "") -> Path:
+    """Small multiples: one panel per series with the end of its history and its forecast.
+
+    Each panel is a mapping with "title", "history_time" (L,), "history" (L,), "future_time" (K,),
+    "forecast" (K,) and optionally "lower" and "upper" (K,) for a band. Panels fill rows of 3.
+    Returns ``path``.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if not panels:
+        raise ValueError("plot_series_grid: pass at least one panel.")
+    rows = math.ceil(len(panels) / GRID_COLUMNS)
+    fig = Figure(figsize=(3.3 * GRID_COLUMNS, 2.2 * rows), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, GRID_COLUMNS, squeeze=False).ravel()
+    for ax, panel in zip(axes, panels):
+        ax.plot(panel["history_time"], panel["history"], color="0.35", linewidth=1)
+        if panel.get("lower") is not None:
+            ax.fill_between(panel["future_time"], panel["lower"], panel["upper"], color="tab:blue", alpha=0.2)
+        ax.plot(panel["future_time"], panel["forecast"], color="tab:blue", linewidth=1.5)
+        ax.set_title(str(panel["title"]), fontsize=9)
+        if np.issubdtype(np.asarray(panel["history_time"]).dtype, np.datetime64):
+            from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+            locator = AutoDateLocator(maxticks=4)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title, fontsize=11)
     return _save_png(fig, path)
 
 

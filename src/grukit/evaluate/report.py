@@ -22,7 +22,7 @@ from pathlib import Path
 from grukit._io import atomic_write
 from grukit.evaluate.plots import plot_forecast, plot_loss
 
-__all__ = ["format_metrics_table", "write_report", "plot_forecast", "plot_loss"]
+__all__ = ["format_metrics_table", "interval_line", "write_report", "plot_forecast", "plot_loss"]
 
 # (key in the metrics dicts, column header)
 COLUMNS = (("mae", "MAE"), ("rmse", "RMSE"), ("mse", "MSE"), ("mape", "MAPE %"), ("smape", "sMAPE %"), ("mase", "MASE"))
@@ -61,7 +61,20 @@ def format_metrics_table(metrics: Mapping) -> str:
         lines.append(f"{name:<{name_width}}{cells}  {verdict}".rstrip())
     if len(rows) > 1:
         lines.append(f"The model beats {wins} of {len(rows) - 1} baselines on MAE.")
+    if "intervals" in metrics:
+        lines.append(interval_line(metrics["intervals"]))
     return "\n".join(lines)
+
+
+def interval_line(intervals: Mapping) -> str:
+    """One sentence on interval coverage against its nominal level.
+
+    Example:
+        >>> interval_line({"lower_quantile": 0.1, "upper_quantile": 0.9, "nominal": 0.8, "coverage": 0.74})
+        'Interval q0.1-q0.9: 74% of the actual values inside it (nominal 80%).'
+    """
+    return (f"Interval q{intervals['lower_quantile']:g}-q{intervals['upper_quantile']:g}: "
+            f"{intervals['coverage']:.0%} of the actual values inside it (nominal {intervals['nominal']:.0%}).")
 
 
 def write_report(
@@ -70,23 +83,39 @@ def write_report(
     plots: Mapping[str, Path],
     title: str,
     details: Mapping,
+    tables: Mapping | None = None,
+    unscored: str = "Not scored.",
 ) -> Path:
     """Write one self-contained HTML file: title, metrics tables, the plots, then the details.
 
     The PNGs in ``plots`` (caption -> file) are embedded as base64 data URIs and the CSS is
-    inline, so the file opens anywhere on its own: no external resource and no JavaScript.
+    inline, so the file opens anywhere on its own: no external resource. ``tables`` (caption ->
+    pandas DataFrame) are shown after the metrics, in the order given; clicking a column header
+    sorts them (a few lines of inline script, only when there is such a table). With empty
+    ``metrics`` the accuracy tables are left out and ``unscored`` says why.
     Sections: the model and each baseline (best value per column in bold), the same in the scaled
     space when ``metrics["scaled"]`` exists, ``details`` (nested dicts flattened to "a.b" keys, plus
     ``metrics["split"]`` when details has no "split") as a key-value table after the plots.
     All text is escaped. Returns ``path``.
     """
     images = {caption: _png_data_uri(Path(file)) for caption, file in plots.items()}
-    sections = [f"<h1>{_esc(title)}</h1>", _intro(metrics)]
-    sections.append("<h2>Forecast accuracy (original scale)</h2>")
-    sections.append(_html_table(_rows(metrics, "metrics")))
+    sections = [f"<h1>{_esc(title)}</h1>"]
+    if metrics:
+        sections.append(_intro(metrics))
+        sections.append("<h2>Forecast accuracy (original scale)</h2>")
+        sections.append(_html_table(_rows(metrics, "metrics")))
+    else:
+        sections.append(f"<p>{_esc(unscored)}</p>")
+    if "intervals" in metrics:
+        sections.append(f"<p>{_esc(interval_line(metrics['intervals']))}</p>")
     if "scaled" in metrics:
         sections.append("<h2>Forecast accuracy (scaled, as the model was trained)</h2>")
         sections.append(_html_table(_rows(metrics["scaled"], 'metrics["scaled"]')))
+    for caption, frame in (tables or {}).items():
+        sections.append(f"<h2>{_esc(caption)}</h2>")
+        sections.append(_sortable_table(frame))
+    if tables:
+        sections.append(SORT_SCRIPT)
     if images:
         sections.append("<h2>Plots</h2>")
         sections.extend(
@@ -159,6 +188,36 @@ def _html_table(rows: list[tuple[str, Mapping]]) -> str:
     return f'<table class="metrics"><thead><tr><th></th>{head}</tr></thead><tbody>\n{rows_html}\n</tbody></table>'
 
 
+def _sortable_table(frame) -> str:
+    """A DataFrame as an HTML table whose columns sort on a click (numbers as numbers)."""
+    head = "".join(f"<th>{_esc(name)}</th>" for name in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for value in row:
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                cells.append(f'<td data-value="{_as_float(value)}">{_esc(format_number(value))}</td>')
+            else:
+                cells.append(f"<td>{_esc(value)}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    rows_html = "\n".join(body)
+    return f'<table class="sortable"><thead><tr>{head}</tr></thead><tbody>\n{rows_html}\n</tbody></table>'
+
+
+# Click a header to sort by that column (again to reverse); cells with data-value sort as numbers.
+SORT_SCRIPT = """<script>
+document.querySelectorAll("table.sortable th").forEach(function (th, column) {
+  th.addEventListener("click", function () {
+    var body = th.closest("table").tBodies[0], down = th.dataset.down !== "1";
+    var key = function (row) { var c = row.cells[column]; return c.dataset.value !== undefined ? parseFloat(c.dataset.value) : c.textContent; };
+    Array.from(body.rows).sort(function (a, b) { var x = key(a), y = key(b); return (x > y ? 1 : x < y ? -1 : 0) * (down ? -1 : 1); })
+      .forEach(function (row) { body.appendChild(row); });
+    th.dataset.down = down ? "1" : "0";
+  });
+});
+</script>"""
+
+
 def _html_details(facts: Mapping) -> str:
     rows = "\n".join(f"<tr><th>{_esc(key)}</th><td>{_esc(value)}</td></tr>" for key, value in _flatten(facts))
     return f'<table class="details"><tbody>\n{rows}\n</tbody></table>'
@@ -206,7 +265,8 @@ h1 { font-size: 1.6rem; margin-bottom: 0.3rem; }
 h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
 table { border-collapse: collapse; margin: 0.5rem 0; font-variant-numeric: tabular-nums; }
 th, td { padding: 0.25rem 0.7rem; border-bottom: 1px solid #eee; }
-table.metrics td { text-align: right; }
+table.metrics td, table.sortable td[data-value] { text-align: right; }
+table.sortable th { cursor: pointer; }
 table.metrics th[scope=row], table.details th { text-align: left; font-weight: normal; color: #555; }
 tr.model { background: #eef4fb; }
 tr.model th[scope=row] { font-weight: bold; color: #222; }

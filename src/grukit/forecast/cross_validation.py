@@ -33,6 +33,7 @@ from grukit.errors import ConfigError, DataError
 __all__ = ["CrossValidation", "cross_validation"]
 
 MODEL = "GRU"
+BASELINES = ("Naive", "SeasonalNaive")
 
 
 @dataclass
@@ -42,6 +43,7 @@ class CrossValidation:
     forecasts: pd.DataFrame  # id, time, cutoff, the actual target, then one column per model
     metrics: dict  # {"horizon", "model", "baselines": {name: metrics}, "windows", ...}: metrics.json's shape
     per_window: list[dict]  # the same metrics for each of the n_windows cutoffs, earliest first, plus "rows"
+    per_series: pd.DataFrame | None = None  # one row per series (and target), worst first: see per_series_metrics
 
     def table(self) -> str:
         """The metrics as the fixed-width table ``grukit forecast train`` prints."""
@@ -98,7 +100,24 @@ def cross_validation(estimator, data=None, *, n_windows: int = 1, step: int | No
     frame = pd.concat(frames, ignore_index=True)
     season = model.season_length_
     per_window = [{**_metrics([w], h, season), "rows": w["rows"]} for w in windows]
-    return CrossValidation(frame, _metrics(windows, h, season), per_window)
+    per_series = per_series_metrics(windows, series_set.target_columns, season)
+    metrics = _metrics(windows, h, season)
+    if len(config.quantiles) > 1:
+        metrics["intervals"] = interval_coverage(frame, config.quantiles, series_set.target_columns)
+    return CrossValidation(frame, metrics, per_window, per_series)
+
+
+def interval_coverage(frame: pd.DataFrame, quantiles: list[float], columns: list[str]) -> dict:
+    """How often the actual value fell between the lowest and the highest quantile forecast.
+
+    coverage = mean 1[q_low <= y <= q_high] over every window, step and target; nominal = q_high - q_low.
+    """
+    low, high = min(quantiles), max(quantiles)
+    actual = frame[columns[0] if len(columns) == 1 else "y"].to_numpy()
+    lower = frame[f"{MODEL}_q{low:g}"].to_numpy() if low != 0.5 else frame[MODEL].to_numpy()
+    upper = frame[f"{MODEL}_q{high:g}"].to_numpy() if high != 0.5 else frame[MODEL].to_numpy()
+    return {"lower_quantile": low, "upper_quantile": high, "nominal": high - low,
+            "coverage": float(np.mean((actual >= lower) & (actual <= upper)))}
 
 
 def _head(series: Series, rows: int) -> Series:
@@ -136,7 +155,8 @@ def _window(series_set, kept, history, forecast, h, config, season) -> tuple[pd.
     id_name, time_name = forecast.columns[0], forecast.columns[1]
     actual = np.stack([s.target[len(p): len(p) + h] for s, p in zip(kept, history)])  # (S, h, C)
     baselines = [baseline_forecasts(p.target, h, season) for p in history]
-    arrays = {"histories": [p.target for p in history], "actual": actual, "rows": len(history[0]),
+    arrays = {"ids": [s.id for s in kept], "histories": [p.target for p in history], "actual": actual,
+              "rows": len(history[0]),
               MODEL: forecast[columns].to_numpy().reshape(len(kept), h, len(columns))}
     for name in ("Naive", "SeasonalNaive"):
         arrays[name] = np.stack([b[name] for b in baselines])  # (S, h, C)
@@ -180,6 +200,45 @@ def _metrics(windows: list[dict], h: int, season: int) -> dict:
     return {"horizon": h, "model": score(MODEL),
             "baselines": {"naive": score("Naive"), "seasonal_naive": score("SeasonalNaive")},
             "windows": len(actual), "season_length": season}
+
+
+def per_series_metrics(windows: list[dict], columns: list[str], season: int) -> pd.DataFrame:
+    """One row per series (and target), the worst first: the table a person scans for problems.
+
+    Columns: id, [target], windows, MAE of GRU, Naive and SeasonalNaive, the GRU's MASE (mean over
+    its windows of MAE / in-sample scale, as in ``metrics``) and sMAPE %, and ``GRU / best
+    baseline``: the GRU's MAE over the lower baseline MAE (above 1: a baseline did better). Sorted
+    by that ratio, largest first.
+    """
+    from grukit.evaluate import metrics as scores
+
+    records: dict[tuple, dict] = {}
+    for w in windows:
+        for j, series_id in enumerate(w["ids"]):
+            scale = in_sample_scale(w["histories"][j], season)  # (C,)
+            for c, target in enumerate(columns):
+                record = records.setdefault((series_id, target), {"actual": [], "mase": [],
+                                                                  **{name: [] for name in (MODEL, *BASELINES)}})
+                actual = w["actual"][j, :, c]  # (h,)
+                record["actual"].append(actual)
+                for name in (MODEL, *BASELINES):
+                    record[name].append(w[name][j, :, c])
+                if scale[c] > 0:
+                    record["mase"].append(np.abs(actual - w[MODEL][j, :, c]).mean() / scale[c])
+    rows = []
+    for (series_id, target), record in records.items():
+        actual = np.concatenate(record["actual"])
+        mae = {name: float(np.abs(actual - np.concatenate(record[name])).mean()) for name in (MODEL, *BASELINES)}
+        best = min(mae[name] for name in BASELINES)
+        row = {"id": series_id, "target": target, "windows": len(record["actual"]),
+               **{f"{name} MAE": mae[name] for name in (MODEL, *BASELINES)},
+               f"{MODEL} MASE": float(np.mean(record["mase"])) if record["mase"] else float("nan"),
+               f"{MODEL} sMAPE %": float(scores.smape(actual, np.concatenate(record[MODEL]))),
+               f"{MODEL} / best baseline": mae[MODEL] / best if best > 0 else float("nan")}
+        rows.append(row)
+    table = pd.DataFrame(rows).sort_values(f"{MODEL} / best baseline", ascending=False, na_position="last",
+                                           kind="stable", ignore_index=True)
+    return table if len(columns) > 1 else table.drop(columns="target")
 
 
 def in_sample_scale(history: np.ndarray, season: int) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import time
 from pathlib import Path
 
 import numpy as np
@@ -169,7 +170,7 @@ class GRUForecaster:
         dims = (len(prepared.arrays.input_names), len(prepared.series_set.target_columns),
                 0 if prepared.arrays.known_future is None else prepared.arrays.known_future[0].shape[1])
         loss_fn = functools.partial(forecast_loss, loss=config.loss)
-        members, result = [], None
+        members, result, epochs, started = [], None, [], time.perf_counter()
         for k in range(config.ensemble):
             member_config = dataclasses.replace(train_config, seed=train_config.seed + k)
             seed_everything(member_config.seed)
@@ -179,6 +180,10 @@ class GRUForecaster:
                          window_dataset(prepared, "val", config), member_config, out_dir=member_out, resume=resume,
                          callbacks=callbacks)
             members.append(net.cpu())
+            epochs.append(len(result.history))
+        self.training_ = {"members": config.ensemble, "epochs": epochs, "batch_size": train_config.batch_size,
+                          "windows": int(len(prepared.index["train"])),
+                          "seconds": round(time.perf_counter() - started, 2)}
         net = members[0] if config.ensemble == 1 else MedianEnsemble(members)
         self.config_, self.train_config_, self.net_, self.prepared_ = config, train_config, net.eval(), prepared
         self.schema_ = prepared.series_set.to_dict()  # columns, frequency, series ids
