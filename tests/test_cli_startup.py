@@ -48,6 +48,16 @@ def test_help_and_version_import_no_command_module(option):
     assert "grukit" in output
 
 
+@pytest.mark.parametrize("group", ["forecast", "detect", "classify", "lm", "music"])
+def test_train_help_shows_without_importing_torch(group):
+    code = ("import contextlib, io, sys\n"
+            "from grukit.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+            f"    code = main([{group!r}, 'train', '--help'])\n"
+            "print(code, 'torch' in sys.modules, '--epochs' in out.getvalue())\n")
+    assert _fresh_python(code) == ["0 False True"]
+
+
 def test_version_output_is_unchanged():
     code = "import sys; from grukit.cli import main; sys.exit(main(['--version']))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -11,15 +11,25 @@ The same as an estimator on a text file (what ``grukit lm tune`` fits):
     >>> model.score("input.txt")["bits_per_char"], model.sample("ROMEO:", 200, top_k=40)
 """
 
+import importlib
+
 from grukit.lm.config import LM_TRAIN_DEFAULTS, LMConfig, lm_configs
-from grukit.lm.estimator import LanguageModel
-from grukit.lm.evaluation import evaluate_text, stream_loss
-from grukit.lm.lanes import lane_dataset, lane_layout
-from grukit.lm.model import CharLM
-from grukit.lm.persistence import load_lm, save_lm
-from grukit.lm.sampling import check_prompt, check_sampling, generate, next_token, start_prompt
-from grukit.lm.training import CarriedStateLoss, train_lm
-from grukit.lm.vocab import Vocabulary, bundled_text, read_text, split_text
+
+# Imported on first use (they need torch); the configs above are what a --help reads.
+_LAZY = {
+    "LanguageModel": "estimator", "evaluate_text": "evaluation", "stream_loss": "evaluation",
+    "lane_dataset": "lanes", "lane_layout": "lanes", "CharLM": "model", "load_lm": "persistence",
+    "save_lm": "persistence", "check_prompt": "sampling", "check_sampling": "sampling", "generate": "sampling",
+    "next_token": "sampling", "start_prompt": "sampling", "CarriedStateLoss": "training", "train_lm": "training",
+    "Vocabulary": "vocab", "bundled_text": "vocab", "read_text": "vocab", "split_text": "vocab",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"grukit.lm.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'grukit.lm' has no attribute {name!r}")
+
 
 __all__ = [
     "LanguageModel", "LMConfig", "LM_TRAIN_DEFAULTS", "lm_configs", "CharLM", "Vocabulary", "bundled_text",

@@ -13,13 +13,24 @@ Example:
     >>> write_midi(model.sample(steps=64), "piece.mid")                           # doctest: +SKIP
 """
 
+import importlib
+
 from grukit.music.config import MusicConfig
 from grukit.music.data import HIGHEST_NOTE, LOWEST_NOTE, NUM_KEYS, notes_from_roll, read_piano_rolls, rolls_from_notes
-from grukit.music.metrics import pooled_nll, step_nll
-from grukit.music.midi import note_events, plot_piano_roll, write_midi
-from grukit.music.model import MusicModel
-from grukit.music.net import PianoRollNet, shift_right
-from grukit.music.sampling import sample_roll
+
+# Imported on first use (they need torch or matplotlib); the config and data above are light.
+_LAZY = {
+    "pooled_nll": "metrics", "step_nll": "metrics", "note_events": "midi", "plot_piano_roll": "midi",
+    "write_midi": "midi", "MusicModel": "model", "PianoRollNet": "net", "shift_right": "net",
+    "sample_roll": "sampling",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"grukit.music.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'grukit.music' has no attribute {name!r}")
+
 
 __all__ = [
     # the estimator and its options

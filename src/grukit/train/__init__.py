@@ -16,9 +16,19 @@ Example:
 
 from __future__ import annotations
 
+import importlib
+
 from grukit.train.config import TrainConfig
 from grukit.train.dataclass_config import config_from_dict
-from grukit.train.loop import STOP, Callback, TrainResult, fit
-from grukit.train.runtime import seed_everything
 
 __all__ = ["fit", "TrainConfig", "TrainResult", "Callback", "STOP", "config_from_dict", "seed_everything"]
+
+# Imported on first use: they need torch, and the configs above (what a --help reads) do not.
+_LAZY = {"fit": "grukit.train.loop", "TrainResult": "grukit.train.loop", "Callback": "grukit.train.loop",
+         "STOP": "grukit.train.loop", "seed_everything": "grukit.train.runtime"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'grukit.train' has no attribute {name!r}")

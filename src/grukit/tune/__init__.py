@@ -16,9 +16,18 @@ Example:
 
 from __future__ import annotations
 
+import importlib
+
 from grukit.tune.config import TuneConfig
-from grukit.tune.objective import PruneOnValidation
-from grukit.tune.search import TuneResult, tune
 from grukit.tune.space import DEFAULT_SPACES, Choice, Range
 
 __all__ = ["tune", "TuneConfig", "TuneResult", "Range", "Choice", "DEFAULT_SPACES", "PruneOnValidation"]
+
+# Imported on first use: they need torch, and the configs above (what a --help reads) do not.
+_LAZY = {"tune": "grukit.tune.search", "TuneResult": "grukit.tune.search", "PruneOnValidation": "grukit.tune.objective"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'grukit.tune' has no attribute {name!r}")
