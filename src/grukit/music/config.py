@@ -29,12 +29,13 @@ class MusicConfig:
     reset: str = "after"  # GRU candidate form: after (PyTorch/cuDNN) | before (Cho et al. 2014)
     zoneout: float = 0.0  # zoneout probability on the GRU state
     recurrent_dropout: float = 0.0  # dropout on the recurrent state, one mask per sequence
+    steps_per_beat: int = 1  # frames per beat (quarter note) when reading a folder of MIDI files
 
     def validate(self) -> "MusicConfig":
         """Check the choices and ranges; raise ConfigError with the fix. Returns ``self``."""
         if self.reset not in ("after", "before"):
             raise ConfigError(f"reset must be one of after, before; got {self.reset!r}.")
-        for name in ("hidden_size", "num_layers"):
+        for name in ("hidden_size", "num_layers", "steps_per_beat"):
             value = getattr(self, name)
             if value < 1:
                 raise ConfigError(f"{name} must be at least 1; got {value}.")

@@ -27,14 +27,20 @@ import numpy as np
 
 from grukit.errors import DataError
 
-__all__ = ["LOWEST_NOTE", "HIGHEST_NOTE", "NUM_KEYS", "SPLITS", "read_piano_rolls", "rolls_from_notes",
-           "notes_from_roll"]
+__all__ = ["LOWEST_NOTE", "HIGHEST_NOTE", "NUM_KEYS", "SPLITS", "bundled_chorales", "read_piano_rolls",
+           "rolls_from_notes", "notes_from_roll"]
 
 LOWEST_NOTE = 21  # MIDI number of A0, the lowest piano key
 HIGHEST_NOTE = 108  # MIDI number of C8, the highest piano key
 NUM_KEYS = HIGHEST_NOTE - LOWEST_NOTE + 1  # 88 binary units per frame
 SPLITS = ("train", "valid", "test")
 LAYOUT = '{"train": [seq, ...], "valid": [...], "test": [...]} with seq = [[midi_note, ...], ...] (one list per step)'
+
+
+def bundled_chorales() -> Path:
+    """The bundled JSB Chorales piano rolls (Boulanger-Lewandowski et al.'s splits, byte for byte; see its
+    ATTRIBUTION.md): what ``grukit music train`` reads when no data is given."""
+    return Path(__file__).resolve().parents[1] / "data" / "bundled" / "jsb_chorales" / "jsb_chorales.json"
 
 
 def read_piano_rolls(path: str | Path, splits: Iterable[str] = SPLITS,

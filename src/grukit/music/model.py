@@ -38,10 +38,23 @@ def build_net(config: MusicConfig):
                         reset=config.reset, zoneout=config.zoneout, recurrent_dropout=config.recurrent_dropout)
 
 
-def _rolls(data, splits: tuple[str, ...], optional: tuple[str, ...] = ()) -> tuple[dict, str]:
-    """A piano-roll JSON path, or a dict of split -> list of (T, 88) arrays -> (rolls by split, name)."""
-    from grukit.music.data import read_piano_rolls
+def _rolls(data, splits: tuple[str, ...], optional: tuple[str, ...] = (),
+           steps_per_beat: int = 1) -> tuple[dict, str]:
+    """Piano rolls by split and a name for them, from any of:
 
+    None (the bundled JSB Chorales), a piano-roll JSON path, a folder of MIDI files (split by
+    name, :mod:`grukit.music.midi_folder`; the name is then its read-back line), or a dict of split
+    -> list of (T, 88) binary arrays.
+    """
+    from grukit.music.data import bundled_chorales, read_piano_rolls
+
+    if data is None:
+        return read_piano_rolls(bundled_chorales(), splits, optional), "bundled JSB Chorales"
+    if isinstance(data, (str, Path)) and Path(data).is_dir():
+        from grukit.music.midi_folder import read_midi_folder
+
+        rolls, line = read_midi_folder(data, steps_per_beat)
+        return {s: rolls[s] for s in (*splits, *optional) if s in rolls}, line
     if isinstance(data, (str, Path)):
         return read_piano_rolls(data, splits, optional), str(data)
     if isinstance(data, dict):
@@ -50,8 +63,8 @@ def _rolls(data, splits: tuple[str, ...], optional: tuple[str, ...] = ()) -> tup
             raise DataError(f"the piano rolls have no {missing[0]!r} split; pass a dict with the keys "
                             f"{', '.join(splits)}, each a list of (T, 88) binary arrays.")
         return {s: [_check_roll(r, f"{s}[{i}]") for i, r in enumerate(data[s])] for s in splits}, "arrays"
-    raise DataError(f"music data must be a piano-roll JSON path or a dict of split -> rolls; "
-                    f"got {type(data).__name__}.")
+    raise DataError(f"music data must be a piano-roll JSON path, a folder of MIDI files or a dict of split -> "
+                    f"rolls; got {type(data).__name__}.")
 
 
 def _check_roll(roll, where: str) -> np.ndarray:
@@ -105,11 +118,12 @@ class MusicModel:
         return config_from_dict(MusicConfig, music).validate(), config_from_dict(TrainConfig, train)
 
     # ----------------------------------------------------------------- training and scoring
-    def fit(self, data, *, out: str | Path | None = None, resume: bool = False, callbacks=()) -> "MusicModel":
+    def fit(self, data=None, *, out: str | Path | None = None, resume: bool = False, callbacks=()) -> "MusicModel":
         """Train on ``data``'s train split, selecting the epoch by the valid split's NLL; returns ``self``.
 
-        ``data`` is a piano-roll JSON path (see :mod:`grukit.music.data`) or a dict of split -> list
-        of (T, 88) binary arrays; a file's test split, when present, is checked but not used.
+        ``data`` is a piano-roll JSON path (see :mod:`grukit.music.data`), a folder of MIDI files
+        (:mod:`grukit.music.midi_folder`), a dict of split -> list of (T, 88) binary arrays, or None
+        for the bundled JSB Chorales; a test split, when present, is checked but not used.
         ``out``: a folder for the training log (metrics.csv) and per-epoch checkpoints; ``resume``
         continues from its last checkpoint. ``callbacks`` go to :func:`grukit.train.fit` (e.g. one
         that prints every epoch).
@@ -119,7 +133,7 @@ class MusicModel:
         from grukit.train import fit, seed_everything
 
         config, train_config = self.configs()
-        rolls, name = _rolls(data, ("train", "valid"), optional=("test",))  # a bad test split fails now, too
+        rolls, name = _rolls(data, ("train", "valid"), ("test",), config.steps_per_beat)  # a bad test split fails now
         seed_everything(train_config.seed)
         net = build_net(config)
         init_output_bias(net, rolls["train"])  # start from each key's frequency (a resume loads its weights)
@@ -146,7 +160,7 @@ class MusicModel:
         self._check_fitted()
         return count_parameters(self.net_)
 
-    def score(self, data, split: str = "test") -> dict:
+    def score(self, data=None, split: str = "test") -> dict:
         """The NLL per time step (nats) of ``split``, pooled over all its steps, and its counts.
 
         Returns ``{"split", "nll", "steps", "sequences", "nll_after_first_step"}``; the last one
@@ -158,7 +172,7 @@ class MusicModel:
         from grukit.music.metrics import pooled_nll
 
         self._check_fitted()
-        rolls, _ = _rolls(data, (split,))
+        rolls, _ = _rolls(data, (split,), steps_per_beat=self.config_.steps_per_beat)
         values = split_step_nll(self.net_, rolls[split])
         later = [v[1:] for v in values if len(v) > 1]
         return {"split": split, "nll": pooled_nll(torch.cat(values)),
