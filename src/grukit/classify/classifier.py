@@ -119,6 +119,7 @@ class GRUClassifier:
         self.history_ = result.history
         self.split_ = {"data": data.name, "train": int(len(train_index)), "validation": int(len(val_index)),
                        "stratified": True, "seed": train_config.seed}
+        self.baseline_reference_ = (train_part.sequences, codes[train_index])  # in memory only: not saved
         self.validation_metrics_ = self.evaluate(data.subset(val_index)) if len(val_index) else None
         return self
 
@@ -167,7 +168,13 @@ class GRUClassifier:
         return self.evaluate(X, y)["accuracy"]
 
     def evaluate(self, X, y=None) -> dict:
-        """Accuracy, macro F1, confusion matrix and per-class scores on labelled data (metrics.json's content)."""
+        """Accuracy, macro F1, confusion matrix and per-class scores on labelled data (metrics.json's content).
+
+        Right after ``fit`` (not on a loaded model) it adds ``baselines``: the accuracy of the
+        majority class and of 1-nearest-neighbour (:mod:`grukit.classify.baselines`), both fitted on
+        the same training part as the model.
+        """
+        from grukit.classify.baselines import majority_class, nearest_neighbour
         from grukit.classify.evaluation import classification_metrics
 
         self._check_fitted()
@@ -176,7 +183,15 @@ class GRUClassifier:
             raise DataError(f"{data.name} has no class labels; scoring needs the true label of every sequence.")
         truth = encode_labels(data.labels, self.classes_.tolist(), data.locate)
         predicted = self._proba(data).argmax(axis=1)
-        return {"data": data.name, **classification_metrics(truth, predicted, self.classes_.tolist())}
+        metrics = {"data": data.name, **classification_metrics(truth, predicted, self.classes_.tolist())}
+        reference = getattr(self, "baseline_reference_", None)
+        if reference is not None:
+            sequences, codes = reference
+            metrics["baselines"] = {
+                "majority class": float(np.mean(majority_class(codes, len(truth)) == truth)),
+                "1-NN Euclidean": float(np.mean(nearest_neighbour(sequences, codes, data.sequences) == truth)),
+            }
+        return metrics
 
     def _read_for_inference(self, X, y) -> SequenceSet:
         """Read X like the training data; labels, when present, must be known classes."""

@@ -56,7 +56,8 @@ def plot_confusion(path: Path, matrix, classes: Sequence, title: str = "") -> Pa
 
 def write_classification_report(path: Path, metrics: Mapping, plots: Mapping[str, Path], title: str,
                                 details: Mapping) -> Path:
-    """Write one self-contained HTML file: accuracy and macro F1, the per-class table, details, plots.
+    """Write one self-contained HTML file: accuracy and macro F1 beside the baselines (when ``metrics``
+    has them), the plots (the confusion matrix), the per-class table, then the details.
 
     ``metrics`` is :func:`grukit.classify.evaluation.classification_metrics`' dict; ``plots`` maps a
     caption to a PNG file; ``details`` (nested dicts flattened to "a.b") go in a key-value table.
@@ -70,16 +71,17 @@ def write_classification_report(path: Path, metrics: Mapping, plots: Mapping[str
         '<table class="metrics"><tbody>',
         f'<tr class="model"><th scope="row">accuracy</th><td>{metrics["accuracy"]:.4f}</td></tr>',
         f'<tr><th scope="row">macro F1</th><td>{metrics["macro_f1"]:.4f}</td></tr>',
+        *(f'<tr><th scope="row">accuracy of {_esc(name)} (baseline)</th><td>{value:.4f}</td></tr>'
+          for name, value in metrics.get("baselines", {}).items()),
         "</tbody></table>",
-        "<h2>Per class</h2>",
-        _per_class_table(metrics["per_class"]),
     ]
-    if details:
-        sections += ["<h2>Details</h2>", _html_details(details)]
-    if images:
+    if images:  # the confusion matrix first: what a person looks at before the details
         sections.append("<h2>Plots</h2>")
         sections.extend(f'<figure><img alt="{_esc(caption)}" src="{uri}"><figcaption>{_esc(caption)}'
                         f"</figcaption></figure>" for caption, uri in images.items())
+    sections += ["<h2>Per class</h2>", _per_class_table(metrics["per_class"])]
+    if details:
+        sections += ["<h2>Details</h2>", _html_details(details)]
     document = _page(title, "\n".join(sections))
     path = Path(path)
     atomic_write(path, lambda tmp: Path(tmp).write_bytes(document.encode("utf-8")))
