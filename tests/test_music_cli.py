@@ -76,7 +76,7 @@ def test_sample_writes_a_midi_file_of_the_requested_length_and_its_png(trained, 
 def test_train_without_data_says_what_to_pass(tmp_path, capsys):
     code, _, err = run(capsys, ["music", "train", "--out", tmp_path / "run", *FAST])
     assert code == 2
-    assert one_line_error(err) == f"--data is required: pass {LAYOUT_HINT}."
+    assert one_line_error(err) == f"DATA is required: pass {LAYOUT_HINT}."
     assert not (tmp_path / "run").exists()
 
 

@@ -1,13 +1,18 @@
-"""Command-line options made from flat config dataclasses, and ``--config`` TOML files.
+"""Command-line options made from flat config dataclasses, ``--config`` TOML files, and the shared conventions.
 
 Every dataclass field becomes ``--field-name`` with the field's comment as its help. The value
 that wins is the command line's, then the TOML file's, then the dataclass default; unknown TOML
 keys are an error that lists the valid ones.
+
+The conventions every command follows: the data file is the positional DATA (an older flag
+spelling, e.g. ``--data``, still works; both at once is a usage error), and a training command
+takes ``--quiet``; off a terminal it prints one line per epoch to stderr (:func:`progress_options`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import re
 import typing
@@ -17,6 +22,11 @@ import click
 
 from grukit._io import read_toml_table
 from grukit.errors import ConfigError
+
+FILE = click.Path(dir_okay=False, path_type=Path)
+QUIET_HELP = ("Print no progress: no bar, no per-epoch lines (warnings, errors and the results still print). "
+              "Without it, training prints a bar on a terminal and otherwise (nohup, CI, a pipe) one line per "
+              "epoch to stderr, at most one per 10 s.")
 
 _COMMENT = re.compile(r"^\s+(\w+):.*?#\s*(.+)$")
 
@@ -95,3 +105,54 @@ def merge_options(toml: dict, cli: dict) -> dict:
     merged = dict(toml)
     merged.update({k: v for k, v in cli.items() if v is not None})
     return merged
+
+
+def data_argument(flag: str, *, missing: str | None = None, type: click.Path = FILE):
+    """DATA as a positional argument, and ``flag`` (e.g. ``"--data"``) as its older spelling.
+
+    The command receives ``data``: the path given either way, or None. Both at once is a usage
+    error; ``missing``, when given, is the message of the usage error raised when neither is
+    (None: DATA is optional). ``type``: what DATA may name (by default a file, not a folder).
+    """
+    def decorate(command):
+        @functools.wraps(command)
+        def run(*args, data: Path | None, data_flag: Path | None, **kwargs):
+            if data is not None and data_flag is not None:
+                raise ConfigError(f"pass the data file once, as DATA or as {flag}, not both.")
+            data = data if data is not None else data_flag
+            if data is None and missing is not None:
+                raise ConfigError(missing)
+            return command(*args, data=data, **kwargs)
+
+        run = click.option(flag, "data_flag", type=type, default=None, metavar="DATA",
+                           help="The same as DATA (the older spelling).")(run)
+        return click.argument("data", required=False, type=type,
+                              metavar="DATA" if missing is not None else None)(run)
+    return decorate
+
+
+def check_quiet(quiet: bool, **others: bool | None) -> None:
+    """A usage error when --quiet comes with one of ``others`` (option name -> its value) turned on."""
+    for name, value in others.items():
+        if quiet and value:
+            raise ConfigError(f"--quiet and --{name.replace('_', '-')} cannot be used together; pass one of them.")
+
+
+def progress_options(command):
+    """``--quiet`` for a command whose options include TrainConfig's ``progress``.
+
+    Without it the command trains inside :func:`grukit.train.loop.epoch_lines`: a bar on a
+    terminal, one line per epoch to stderr elsewhere. ``--quiet`` sets ``progress`` to False;
+    with ``--progress`` it is a usage error.
+    """
+    @functools.wraps(command)
+    def run(*args, quiet: bool, **kwargs):
+        from grukit.train.loop import epoch_lines
+
+        check_quiet(quiet, progress=kwargs.get("progress"))
+        if quiet:
+            kwargs["progress"] = False
+        with epoch_lines(not quiet):
+            return command(*args, **kwargs)
+
+    return click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP)(run)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from grukit.classify.config import ClassifyConfig
-from grukit.cli._options import dataclass_options, merge_options, read_toml
+from grukit.cli._options import dataclass_options, merge_options, progress_options, read_toml
 from grukit.cli.tune import tune_command
 from grukit.train.config import TrainConfig
 
@@ -40,6 +40,7 @@ def classify() -> None:
               help="A folder of {digit}_{speaker}_{index}.wav clips (the Free Spoken Digit Dataset layout): "
                    "train on MFCC features of takes 5 and up, score on takes 0-4 (the official split).")
 @CONFIG
+@progress_options
 @dataclass_options(ClassifyConfig, TrainConfig)
 def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, audio: Path | None,
           config_file: Path | None, **options) -> None:
@@ -154,4 +155,4 @@ def predict(model_dir: Path, files: tuple[Path, ...], out: Path | None) -> None:
             click.echo(f"accuracy on {path}: {hits / len(frame):.4g} ({hits}/{len(frame)})")
 
 
-classify.add_command(tune_command("classify"))
+classify.add_command(tune_command("classify", ClassifyConfig, TrainConfig))

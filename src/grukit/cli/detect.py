@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from grukit.cli._options import dataclass_options, merge_options, read_toml
+from grukit.cli._options import dataclass_options, merge_options, progress_options, read_toml
 from grukit.cli.tune import tune_command
 from grukit.detect.config import DetectConfig
 from grukit.train.config import TrainConfig
@@ -36,6 +36,7 @@ def detect() -> None:
               help="Label windows (JSON list of [start, end] pairs, or NAB's combined_windows.json) to evaluate "
                    "the flags against: window precision/recall/F1 and the NAB score.")
 @CONFIG
+@progress_options
 @dataclass_options(DetectConfig, TrainConfig)
 def train(data: Path | None, out: Path | None, windows_file: Path | None, config_file: Path | None,
           **options) -> None:
@@ -114,4 +115,4 @@ def _summary(metrics: dict) -> str:
     return "\n".join(lines)
 
 
-detect.add_command(tune_command("detect"))
+detect.add_command(tune_command("detect", DetectConfig, TrainConfig))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from grukit.cli._options import dataclass_options, merge_options, read_toml
+from grukit.cli._options import data_argument, dataclass_options, merge_options, progress_options, read_toml
 from grukit.cli.tune import tune_command
 from grukit.forecast.config import ForecastConfig
 from grukit.train.config import TrainConfig
@@ -42,6 +42,7 @@ def _options(config_file: Path | None, options: dict) -> dict:
               help="Cross-validation windows scored before the final fit (the last horizon of each series, "
                    "then one horizon earlier, ...); 0 skips them. Ignored with --test-size > 0.")
 @CONFIG
+@progress_options
 @dataclass_options(ForecastConfig, TrainConfig)
 def train(data: Path | None, out: Path | None, resume: bool, cv_windows: int, config_file: Path | None,
           **options) -> None:
@@ -82,8 +83,8 @@ def train(data: Path | None, out: Path | None, resume: bool, cv_windows: int, co
 @forecast.command()
 @click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="The --out folder of a training run.")
-@click.option("--data", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV or Parquet with at least the last lookback rows of each series, same columns as training.")
+@data_argument("--data", missing="DATA is required: pass a CSV or Parquet file with at least the last lookback "
+                                  "rows of each series, in the columns of the training data.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the forecast here (.csv, or .parquet); without it the CSV goes to standard output.")
 @click.option("--h", "h", type=click.IntRange(min=1), default=None,
@@ -92,7 +93,11 @@ def train(data: Path | None, out: Path | None, resume: bool, cv_windows: int, co
               help="CSV or Parquet with the future covariates' values for the horizon after each series "
                    "(the training's id and time columns, then those columns); needed by models that have them.")
 def predict(model_dir: Path, data: Path, out: Path | None, h: int | None, future: Path | None) -> None:
-    """Forecast the horizon steps after the end of each series in --data."""
+    """Forecast the horizon steps after the end of each series in DATA.
+
+    DATA is a CSV or Parquet file with at least the last lookback rows of each series, in the
+    columns of the training data (--data DATA is the older spelling).
+    """
     from grukit.forecast import GRUForecaster
     from grukit.forecast.outputs import write_table
 
@@ -111,6 +116,7 @@ def predict(model_dir: Path, data: Path, out: Path | None, h: int | None, future
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for backtest.json and cross_validation.csv; nothing is written without it.")
 @CONFIG
+@progress_options
 @dataclass_options(ForecastConfig, TrainConfig, skip=("split", "val_size", "test_size"))
 def backtest(data: Path | None, folds: int, out: Path | None, config_file: Path | None, **options) -> None:
     """Rolling-origin backtest: refit at each origin and score the next horizon against the baselines."""
@@ -133,4 +139,4 @@ def backtest(data: Path | None, folds: int, out: Path | None, config_file: Path 
                    f"{Path(out) / 'cross_validation.csv'}")
 
 
-forecast.add_command(tune_command("forecast"))
+forecast.add_command(tune_command("forecast", ForecastConfig, TrainConfig))

@@ -8,35 +8,26 @@ from pathlib import Path
 
 import click
 
-from grukit.cli._options import dataclass_options, merge_options, read_toml
+from grukit.cli._options import data_argument, dataclass_options, merge_options, progress_options, read_toml
 from grukit.cli.tune import tune_command
 from grukit.lm.config import LMConfig, lm_configs
 from grukit.train.config import TrainConfig
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 FOLDER = click.Path(file_okay=False, path_type=Path)
-TEXT = click.option("--text", "text_file", type=FILE, default=None,
-                    help="A UTF-8 text file [default: the bundled tiny-shakespeare].")
+TEXT = data_argument("--text")  # DATA: a UTF-8 text file [default: the bundled tiny-shakespeare]
 
 
 @click.group()
 def lm() -> None:
     """Character language models with a GRU: train, sample, eval, tune.
 
-    Training reads one long text as --batch-size parallel lanes in chunks of --chunk-length
-    characters and carries the hidden state from chunk to chunk (truncated BPTT). The last
-    --val-fraction of the text is held out for validation (90/10 by default).
+    DATA is a UTF-8 text file (--text DATA is the older spelling); without it the bundled
+    tiny-shakespeare is used. Training reads one long text as --batch-size parallel lanes in
+    chunks of --chunk-length characters and carries the hidden state from chunk to chunk
+    (truncated BPTT). The last --val-fraction of the text is held out for validation (90/10 by
+    default).
     """
-
-
-def _echo_epoch(total: int):
-    """A fit callback printing one line per epoch to stderr."""
-    def callback(event: str, state: dict) -> None:
-        if event == "epoch_end":
-            m = state["metrics"]
-            click.echo(f"epoch {m['epoch']}/{total}: train {m['train_loss']:.4f}, val {m['val_loss']:.4f} nats/char "
-                       f"({m['val_loss'] / 0.6931471805599453:.3f} bits/char), {m['seconds']:.1f} s", err=True)
-    return callback
 
 
 @lm.command()
@@ -47,9 +38,10 @@ def _echo_epoch(total: int):
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
 @click.option("--config", "config_file", type=FILE, default=None,
               help="A TOML file of options (flat `key = value` lines); the command line wins.")
+@progress_options
 @dataclass_options(LMConfig, TrainConfig)
-def train(text_file: Path | None, out: Path | None, resume: bool, config_file: Path | None, **options) -> None:
-    """Train on --text and report the validation loss in nats and bits per character.
+def train(data: Path | None, out: Path | None, resume: bool, config_file: Path | None, **options) -> None:
+    """Train on DATA (default: tiny-shakespeare) and report the validation loss in nats and bits per character.
 
     --batch-size is the number of lanes. Language-model defaults replace TrainConfig's where not
     given: epochs 12, batch_size 32, lr 2e-3, weight_decay 0.01, schedule cosine, warmup_fraction
@@ -65,22 +57,20 @@ def train(text_file: Path | None, out: Path | None, resume: bool, config_file: P
     if resume and out is None:
         raise click.UsageError("--resume needs --out, the folder of the run to continue.")
     lm_config, train_config = lm_configs(merge_options(read_toml(config_file), options))
-    text = read_text(text_file or bundled_text())
+    text = read_text(data or bundled_text())
     if not is_main_process():  # under torchrun, process 0 alone evaluates, reports and writes the run
         train_lm(text, lm_config, train_config, out_dir=out if resume else None, resume=resume)
         return
-    callbacks = [_echo_epoch(train_config.epochs)]
     if out is None:
-        model, vocab, result = train_lm(text, lm_config, train_config, callbacks=callbacks)
+        model, vocab, result = train_lm(text, lm_config, train_config)
         scores = evaluate_text(model, vocab, split_text(text, lm_config.val_fraction)[1])
     elif resume:  # the folder exists already: continue in place
-        model, vocab, result = train_lm(text, lm_config, train_config, out_dir=out, resume=True,
-                                        callbacks=callbacks)
+        model, vocab, result = train_lm(text, lm_config, train_config, out_dir=out, resume=True)
         scores = evaluate_text(model, vocab, split_text(text, lm_config.val_fraction)[1])
         _write_run(out, model, vocab, train_config, result, scores)
     else:
         with staged_directory(out) as stage:  # a failed run leaves no folder behind
-            model, vocab, result = train_lm(text, lm_config, train_config, out_dir=stage, callbacks=callbacks)
+            model, vocab, result = train_lm(text, lm_config, train_config, out_dir=stage)
             scores = evaluate_text(model, vocab, split_text(text, lm_config.val_fraction)[1])
             _write_run(stage, model, vocab, train_config, result, scores)
     click.echo(f"validation: {scores['nats_per_token']:.4f} nats/char, {scores['bits_per_char']:.4f} bits/char "
@@ -138,14 +128,14 @@ def sample(model_dir: Path, prompt: str | None, temperature: float, top_k: int |
               help="Score the validation part (the last val_fraction, as in training) or the whole text.")
 @click.option("--lanes", type=click.IntRange(min=1), default=16, show_default=True,
               help="Parts of the text read in parallel, each from a zero state.")
-def evaluate(model_dir: Path, text_file: Path | None, split: str, lanes: int) -> None:
-    """Score --text: mean cross-entropy in nats per character and bits per character."""
+def evaluate(model_dir: Path, data: Path | None, split: str, lanes: int) -> None:
+    """Score DATA (default: tiny-shakespeare): mean cross-entropy in nats and bits per character."""
     from grukit.lm.evaluation import evaluate_text
     from grukit.lm.persistence import load_lm
     from grukit.lm.vocab import bundled_text, read_text, split_text
 
     model, vocab, _ = load_lm(model_dir)
-    path = text_file or bundled_text()
+    path = data or bundled_text()
     text = read_text(path)
     if split == "val":
         text = split_text(text, model.config.val_fraction)[1]
@@ -154,4 +144,4 @@ def evaluate(model_dir: Path, text_file: Path | None, split: str, lanes: int) ->
                f"{scores['bits_per_char']:.4f} bits/char ({scores['chars']:,} characters)")
 
 
-lm.add_command(tune_command("lm"))
+lm.add_command(tune_command("lm", LMConfig, TrainConfig))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from grukit.cli._options import dataclass_options, merge_options, read_toml
+from grukit.cli._options import data_argument, dataclass_options, merge_options, progress_options, read_toml
 from grukit.cli.tune import tune_command
 from grukit.errors import ConfigError
 from grukit.music.config import MusicConfig
@@ -23,26 +23,25 @@ MIDI_SUFFIXES = (".mid", ".midi")
 def music() -> None:
     """Model polyphonic music with a GRU that predicts each piano-roll frame: train, eval, sample.
 
-    The data are piano-roll JSON files: {"train": [seq, ...], "valid": [...], "test": [...]}, a
-    sequence a list of steps and a step the list of MIDI notes (21-108) sounding then. The metric
-    is the negative log-likelihood per time step in nats (Boulanger-Lewandowski et al. 2012).
+    DATA is a piano-roll JSON file (--data DATA is the older spelling): {"train": [seq, ...],
+    "valid": [...], "test": [...]}, a sequence a list of steps and a step the list of MIDI notes
+    (21-108) sounding then. The metric is the negative log-likelihood per time step in nats
+    (Boulanger-Lewandowski et al. 2012).
     """
 
 
-def _require_data(data: Path | None) -> Path:
-    if data is None:
-        raise ConfigError(f"--data is required: pass {LAYOUT_HINT}.")
-    return data
+DATA = data_argument("--data", missing=f"DATA is required: pass {LAYOUT_HINT}.")
 
 
 @music.command()
-@click.option("--data", type=FILE, default=None, help=f"Required: {LAYOUT_HINT}.")
+@DATA
 @click.option("--out", type=FOLDER, default=None,
               help="Folder for model.safetensors, config.json, metrics.json, plots/loss.png, metrics.csv and "
                    "checkpoints; nothing is written without it, and nothing when the run fails.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
 @click.option("--config", "config_file", type=FILE, default=None,
               help="A TOML file of options (flat `key = value` lines); the command line wins.")
+@progress_options
 @dataclass_options(MusicConfig, TrainConfig)
 def train(data: Path | None, out: Path | None, resume: bool, config_file: Path | None, **options) -> None:
     """Train on the train split, keep the epoch with the best valid NLL, then score valid and test once.
@@ -55,7 +54,6 @@ def train(data: Path | None, out: Path | None, resume: bool, config_file: Path |
     from grukit.music import MusicModel
     from grukit.train.distributed import is_main_process
 
-    data = _require_data(data)
     if resume and out is None:
         raise click.UsageError("--resume needs --out, the folder of the run to continue.")
     model = MusicModel(**merge_options(read_toml(config_file), options))
@@ -104,14 +102,13 @@ def _nll_line(score: dict) -> str:
 
 @music.command(name="eval")
 @click.option("--model", "model_dir", required=True, type=FOLDER, help="The --out folder of a training run.")
-@click.option("--data", type=FILE, default=None, help=f"Required: {LAYOUT_HINT}.")
+@DATA
 @click.option("--split", type=click.Choice(["train", "valid", "test"]), default="test", show_default=True,
               help="The split to score.")
 def evaluate(model_dir: Path, data: Path | None, split: str) -> None:
     """Print the NLL per time step (nats, pooled over all steps of --split) and the parameter count."""
     from grukit.music import MusicModel
 
-    data = _require_data(data)
     model = MusicModel.load(model_dir)
     click.echo(_nll_line(model.score(data, split)))
     click.echo(f"parameters: {model.n_parameters_:,}")
@@ -153,4 +150,4 @@ def sample(model_dir: Path, steps: int, out: Path, temperature: float, seed: int
     click.echo(f"piano roll: {picture}")
 
 
-music.add_command(tune_command("music"))
+music.add_command(tune_command("music", MusicConfig, TrainConfig))

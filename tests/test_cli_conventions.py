@@ -1,0 +1,244 @@
+"""One set of CLI conventions: DATA is positional everywhere (the old flag still works), tune takes train's
+options, and training off a terminal prints one line per epoch to stderr unless --quiet.
+
+Every run is tiny (one or two epochs, a few units); capsys's stderr is not a terminal.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pandas as pd
+import pytest
+
+import grukit.train.loop as loop
+from cli_helpers import one_line_error, run
+from test_classify_cli import _toy_rows, _ts
+from test_cli_forecast import _csv as _forecast_csv
+from test_detect_cli import _csv as _detect_csv
+from test_lm_cli import TEXT
+from test_music_cli import LAYOUT_HINT, _file as _music_file
+
+THREADS = ["--num-threads", "1"]
+FORECAST_FIT = ["--target", "load", "--lookback", "24", "--horizon", "6", "--hidden-size", "4", "--ensemble", "1",
+                "--epochs", "1", *THREADS]
+FORECAST = [*FORECAST_FIT, "--cv-windows", "0"]
+LM = ["--hidden-size", "8", "--num-layers", "1", "--batch-size", "4", "--chunk-length", "16", "--epochs", "1",
+      *THREADS]
+MUSIC_SMALL = ["--hidden-size", "4", "--batch-size", "4", "--patience", "0", *THREADS]
+MUSIC = [*MUSIC_SMALL, "--epochs", "1"]
+CLASSIFY = ["--hidden-size", "4", "--epochs", "1", "--val-size", "0.25", *THREADS]
+DETECT = ["--lookback", "24", "--hidden-size", "4", "--epochs", "1", "--train-fraction", "0.5", *THREADS]
+LINE = re.compile(r"fit: epoch (\d+)/(\d+), train loss [^,]+(, val loss [^,]+)?, \d+\.\d s")
+
+
+def _both(flag: str) -> str:
+    return f"pass the data file once, as DATA or as {flag}, not both."
+
+
+def _epoch_lines(err: str) -> list[str]:
+    lines = err.splitlines()
+    assert all(LINE.fullmatch(line) for line in lines), err
+    return lines
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """The small data files of the existing CLI tests, and a model trained on each where a command needs one."""
+    from grukit.cli import main
+
+    folder = tmp_path_factory.mktemp("conventions")
+    paths = {"forecast": _forecast_csv(folder), "music": _music_file(folder), "lm": folder / "text.txt"}
+    paths["lm"].write_text(TEXT)
+    for task, options in (("forecast", FORECAST), ("music", MUSIC), ("lm", LM)):
+        paths[f"{task}_model"] = folder / f"{task}_run"
+        assert main([task, "train", str(paths[task]), "--out", str(paths[f"{task}_model"]), "--quiet",
+                     *options]) == 0
+    return paths
+
+
+# --------------------------------------------------------------------------- DATA: positional, or the old flag
+@pytest.mark.parametrize("command, flag", [
+    (["forecast", "predict", "--model", "{forecast_model}"], "--data"),
+    (["lm", "eval", "--model", "{lm_model}", "--lanes", "2"], "--text"),
+    (["music", "eval", "--model", "{music_model}"], "--data"),
+])
+def test_reading_commands_take_data_positionally_or_by_the_old_flag(files, capsys, command, flag):
+    command = [part.format(**files) for part in command]
+    data = files[command[0]]
+    positional = run(capsys, [*command, data])
+    assert positional[0] == 0 and positional[1] and positional[2] == "", positional
+    assert run(capsys, [*command, flag, data]) == positional
+    code, stdout, err = run(capsys, [*command, data, flag, data])
+    assert (code, stdout, one_line_error(err)) == (2, "", _both(flag))
+
+
+@pytest.mark.parametrize("task, flag, options", [("lm", "--text", LM), ("music", "--data", MUSIC)])
+def test_train_takes_data_positionally_or_by_the_old_flag(files, tmp_path, capsys, task, flag, options):
+    outs = {}
+    for form, argv in (("positional", [files[task]]), ("flag", [flag, files[task]])):
+        outs[form] = tmp_path / form
+        code, stdout, err = run(capsys, [task, "train", *argv, "--out", outs[form], "--quiet", *options])
+        assert code == 0 and err == "", err
+        assert stdout.splitlines()[-1] == f"model: {outs[form]}"
+    same = [pd.read_csv(out / "metrics.csv")["train_loss"].tolist() for out in outs.values()]
+    assert same[0] == same[1]  # the same data, the same seed: the same run
+    code, stdout, err = run(capsys, [task, "train", files[task], flag, files[task], "--out", tmp_path / "both",
+                                     *options])
+    assert (code, stdout, one_line_error(err)) == (2, "", _both(flag))
+    assert not (tmp_path / "both").exists()
+
+
+def test_required_data_is_still_required(files, capsys):
+    code, _, err = run(capsys, ["forecast", "predict", "--model", files["forecast_model"]])
+    assert (code, one_line_error(err)) == (2, "DATA is required: pass a CSV or Parquet file with at least the last "
+                                              "lookback rows of each series, in the columns of the training data.")
+    code, _, err = run(capsys, ["music", "eval", "--model", files["music_model"]])
+    assert (code, one_line_error(err)) == (2, f"DATA is required: pass {LAYOUT_HINT}.")
+
+
+def test_usage_shows_data_required_or_optional_as_before(capsys):
+    for argv, usage in ((["forecast", "predict"], "[OPTIONS] DATA"), (["music", "eval"], "[OPTIONS] DATA"),
+                        (["music", "train"], "[OPTIONS] DATA"), (["lm", "eval"], "[OPTIONS] [DATA]"),
+                        (["lm", "train"], "[OPTIONS] [DATA]")):  # lm: the bundled tiny-shakespeare by default
+        code, stdout, _ = run(capsys, [*argv, "--help"])
+        assert code == 0 and stdout.startswith(f"Usage: grukit {' '.join(argv)} {usage}\n"), stdout
+
+
+# --------------------------------------------------------------------------- progress: a line per epoch, or --quiet
+def _train_commands(tmp_path):
+    """argv of every command that trains, on tiny data; each with a validation part."""
+    sequences = _ts(tmp_path, _toy_rows())
+    series = _detect_csv(tmp_path, name="series.csv")
+    text = tmp_path / "text.txt"
+    text.write_text(TEXT)
+    forecast = _forecast_csv(tmp_path)
+    return {
+        "forecast train": ["forecast", "train", forecast, *FORECAST, "--val-size", "0.2"],
+        "forecast backtest": ["forecast", "backtest", forecast, *FORECAST_FIT, "--folds", "1"],
+        "classify train": ["classify", "train", sequences, *CLASSIFY],
+        "detect train": ["detect", "train", series, *DETECT],
+        "lm train": ["lm", "train", text, *LM],
+        "music train": ["music", "train", _music_file(tmp_path), *MUSIC],
+    }
+
+
+COMMANDS = ["forecast train", "forecast backtest", "classify train", "detect train", "lm train", "music train"]
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_off_a_terminal_training_prints_a_line_per_epoch_and_quiet_prints_none(tmp_path, capsys, name):
+    argv = _train_commands(tmp_path)[name]
+    code, stdout, err = run(capsys, argv)
+    assert code == 0, err
+    lines = _epoch_lines(err)
+    assert lines and all(line.startswith("fit: epoch 1/1, train loss ") for line in lines), err
+    code, quiet_stdout, err = run(capsys, [*argv, "--quiet"])
+    assert (code, err) == (0, "")
+    assert quiet_stdout == stdout  # the same results
+    code, _, err = run(capsys, [*argv, "--quiet", "--progress"])
+    assert (code, one_line_error(err)) == (2, "--quiet and --progress cannot be used together; pass one of them.")
+
+
+def test_the_epoch_line_word_for_word(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(loop, "EPOCH_LINE_SECONDS", 0.0)  # a line for every epoch, however fast
+    data, out = _music_file(tmp_path), tmp_path / "run"
+    code, _, err = run(capsys, ["music", "train", data, "--out", out, "--epochs", "3", *MUSIC_SMALL])
+    assert code == 0, err
+    history = pd.read_csv(out / "metrics.csv").to_dict("records")
+    assert err.splitlines() == [f"fit: epoch {row['epoch']}/3, train loss {row['train_loss']:.4g}, "
+                                f"val loss {row['val_loss']:.4g}, {row['seconds']:.1f} s" for row in history]
+
+
+def test_fast_epochs_print_the_first_line_then_at_most_one_per_interval_and_the_last(tmp_path, capsys,
+                                                                                     monkeypatch):
+    assert loop.EPOCH_LINE_SECONDS == 10.0
+    monkeypatch.setattr(loop, "EPOCH_LINE_SECONDS", 1e9)  # every later epoch comes "too soon"
+    code, _, err = run(capsys, ["music", "train", _music_file(tmp_path), "--epochs", "4", *MUSIC_SMALL])
+    assert code == 0
+    assert [LINE.fullmatch(line).group(1) for line in _epoch_lines(err)] == ["1", "4"]
+
+
+def test_no_progress_and_a_config_file_are_respected(tmp_path, capsys):
+    argv = _train_commands(tmp_path)["music train"]
+    assert run(capsys, [*argv, "--no-progress"])[2] == ""
+    config = tmp_path / "run.toml"
+    config.write_text("progress = true\n")
+    code, _, err = run(capsys, [*argv, "--config", config, "--quiet"])  # the command line wins over the file
+    assert (code, err) == (0, "")
+
+
+def test_on_a_terminal_the_bar_shows_and_no_lines(tmp_path, capsys, monkeypatch):
+    argv = _train_commands(tmp_path)["music train"]
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    code, _, err = run(capsys, argv)
+    assert code == 0
+    assert "fit: epoch" not in err and "fit: 100%" in err and "val_loss=" in err  # tqdm's "fit: 100%|...|"
+
+
+def test_the_library_stays_silent_unless_asked(capsys):
+    import torch
+    from torch.utils.data import TensorDataset
+
+    from grukit.train import TrainConfig, fit
+
+    x = torch.linspace(0, 1, 16).unsqueeze(1)
+    data = TensorDataset(x, 2 * x)
+
+    def mse(model, batch):
+        return torch.nn.functional.mse_loss(model(batch[0]), batch[1])
+
+    def train(progress, validation=True):
+        config = TrainConfig(epochs=2, batch_size=8, progress=progress, num_threads=1)
+        fit(torch.nn.Linear(1, 1), mse, data, data if validation else None, config)
+        return capsys.readouterr().err
+
+    assert train(None) == "" and train(False) == ""
+    with loop.epoch_lines():
+        assert [LINE.fullmatch(line).group(3) is None for line in _epoch_lines(train(None, validation=False))] \
+            == [True, True]
+        assert len(_epoch_lines(train(None))) == 2
+        assert train(False) == ""
+        with loop.epoch_lines(False):
+            assert train(None) == ""
+    assert train(None) == ""
+
+
+# --------------------------------------------------------------------------- tune takes train's options
+@pytest.mark.parametrize("task", ["forecast", "music"])
+def test_tune_takes_the_training_options_and_they_win_over_the_config_file(tmp_path, capsys, task):
+    pytest.importorskip("optuna")
+    from grukit.cli._options import read_toml
+
+    if task == "forecast":
+        data, options = _forecast_csv(tmp_path), ["--target", "load", "--horizon", "6"]
+        space = "hidden_size = { low = 4, high = 6 }\nlookback = { choices = [12] }\n"
+    else:
+        data, options, space = _music_file(tmp_path), ["--batch-size", "4"], "hidden_size = { low = 4, high = 6 }\n"
+    (tmp_path / "space.toml").write_text(space)
+    (tmp_path / "fixed.toml").write_text("epochs = 3\nnum_threads = 1\n")
+    out = tmp_path / "tune"
+    code, stdout, err = run(capsys, [task, "tune", data, "--out", out, "--trials", "1", "--no-retrain", "--quiet",
+                                     "--config", tmp_path / "fixed.toml", "--space", tmp_path / "space.toml",
+                                     "--epochs", "1", *options])
+    assert (code, err) == (0, ""), err
+    best = read_toml(out / "best.toml")
+    assert best["epochs"] == 1 and best["num_threads"] == 1 and 4 <= best["hidden_size"] <= 6
+    if task == "forecast":
+        assert best["horizon"] == 6 and best["target"] == ["load"]
+    assert pd.read_csv(out / "trials.csv")["epochs_run"].tolist() == [1]  # the trial trained one epoch, not 3
+    assert "  epochs = 1" in stdout.splitlines()
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--progress"], "--quiet and --progress cannot be used together; pass one of them."),
+    (["--verbose"], "--quiet and --verbose cannot be used together; pass one of them."),
+    (["--epochs", "0"], "TrainConfig: epochs must be an integer >= 1; got 0."),
+])
+def test_tune_usage_errors_are_one_line(tmp_path, capsys, extra, message):
+    pytest.importorskip("optuna")
+    argv = ["forecast", "tune", _forecast_csv(tmp_path), "--out", tmp_path / "out", "--trials", "1"]
+    code, _, err = run(capsys, [*argv, *(["--quiet"] if extra[0] != "--epochs" else []), *extra])
+    assert (code, one_line_error(err)) == (2, message)
+    assert not (tmp_path / "out").exists()
