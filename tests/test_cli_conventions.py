@@ -94,14 +94,12 @@ def test_required_data_is_still_required(files, capsys):
     code, _, err = run(capsys, ["forecast", "predict", "--model", files["forecast_model"]])
     assert (code, one_line_error(err)) == (2, "DATA is required: pass a CSV or Parquet file with at least the last "
                                               "lookback rows of each series, in the columns of the training data.")
-    code, _, err = run(capsys, ["music", "eval", "--model", files["music_model"]])
-    assert (code, one_line_error(err)) == (2, f"DATA is required: pass {LAYOUT_HINT}.")
 
 
-def test_usage_shows_data_required_or_optional_as_before(capsys):
-    for argv, usage in ((["forecast", "predict"], "[OPTIONS] DATA"), (["music", "eval"], "[OPTIONS] DATA"),
-                        (["music", "train"], "[OPTIONS] DATA"), (["lm", "eval"], "[OPTIONS] [DATA]"),
-                        (["lm", "train"], "[OPTIONS] [DATA]")):  # lm: the bundled tiny-shakespeare by default
+def test_usage_shows_data_required_or_optional(capsys):
+    for argv, usage in ((["forecast", "predict"], "[OPTIONS] DATA"), (["music", "eval"], "[OPTIONS] [DATA]"),
+                        (["music", "train"], "[OPTIONS] [DATA]"), (["lm", "eval"], "[OPTIONS] [DATA]"),
+                        (["lm", "train"], "[OPTIONS] [DATA]")):  # lm and music: bundled data by default
         code, stdout, _ = run(capsys, [*argv, "--help"])
         assert code == 0 and stdout.startswith(f"Usage: grukit {' '.join(argv)} {usage}\n"), stdout
 
@@ -242,3 +240,22 @@ def test_tune_usage_errors_are_one_line(tmp_path, capsys, extra, message):
     code, _, err = run(capsys, [*argv, *(["--quiet"] if extra[0] != "--epochs" else []), *extra])
     assert (code, one_line_error(err)) == (2, message)
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- --help shows the defaults a run uses
+@pytest.mark.parametrize("argv, shown", [
+    (["forecast", "train"], {"lr": "0.003", "weight-decay": "0.0",
+                             "epochs": "from the data: about 1,500 steps, at most 50 epochs"}),
+    (["detect", "train"], {"epochs": "40", "batch-size": "32", "lr": "0.003", "patience": "8"}),
+    (["lm", "train"], {"epochs": "12", "batch-size": "32", "lr": "0.002"}),
+    (["music", "train"], {"epochs": "150", "batch-size": "4", "lr": "0.01", "patience": "20"}),
+])
+def test_help_shows_the_defaults_a_run_uses(argv, shown, capsys):
+    import re
+
+    code, stdout, _ = run(capsys, [*argv, "--help"])
+    text = " ".join(stdout.split())
+    assert code == 0
+    for option, value in shown.items():
+        found = re.search(rf"--{option} [A-Z]+ .*?\[default: (.*?)\]", text)
+        assert found and found.group(1) == value, (option, found and found.group(1))

@@ -73,11 +73,23 @@ def test_sample_writes_a_midi_file_of_the_requested_length_and_its_png(trained, 
     assert (tmp_path / "piece.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_train_without_data_says_what_to_pass(tmp_path, capsys):
-    code, _, err = run(capsys, ["music", "train", "--out", tmp_path / "run", *FAST])
-    assert code == 2
-    assert one_line_error(err) == f"DATA is required: pass {LAYOUT_HINT}."
-    assert not (tmp_path / "run").exists()
+def test_train_without_data_uses_the_bundled_chorales(tmp_path, capsys):
+    code, out, err = run(capsys, ["music", "train", "--hidden-size", "4", "--epochs", "1", "--quiet"])
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "data: bundled JSB Chorales"
+    assert lines[1].startswith("valid NLL per step: ") and lines[1].endswith(" nats (4,602 steps, 76 sequences)")
+
+
+def test_train_on_a_folder_of_midi_files(tmp_path, capsys):
+    from grukit.music import rolls_from_notes, write_midi
+
+    for k in range(5):
+        write_midi(rolls_from_notes([[[60 + k, 64], [62], [], [67, 71]] * 3])[0], tmp_path / f"p{k}.mid")
+    code, out, err = run(capsys, ["music", "train", tmp_path, "--hidden-size", "4", "--epochs", "1", "--quiet"])
+    assert code == 0, err
+    assert out.splitlines()[0] == (f"data: {tmp_path}: 5 MIDI files, 60 frames at 1 per beat; train 3, valid 1, "
+                                   f"test 1 files (by name)")
 
 
 @pytest.mark.parametrize("document, message", [

@@ -59,8 +59,15 @@ def _split_list(item_type):
     return convert
 
 
-def dataclass_options(*classes: type, skip: tuple[str, ...] = ()):
-    """A decorator adding one option per field of ``classes``; unset options arrive as None."""
+def dataclass_options(*classes: type, skip: tuple[str, ...] = (), defaults: dict | None = None):
+    """A decorator adding one option per field of ``classes``; unset options arrive as None.
+
+    ``defaults`` (field -> value) are the task's own defaults where they replace the dataclass's
+    (e.g. a task's TRAIN_DEFAULTS), so that ``--help`` shows the value a run uses; a string value
+    is shown as it is (e.g. "from the data").
+    """
+    defaults = defaults or {}
+
     def decorate(command):
         for cls in reversed(classes):
             hints = typing.get_type_hints(cls)
@@ -69,6 +76,7 @@ def dataclass_options(*classes: type, skip: tuple[str, ...] = ()):
                 if field.name in skip:
                     continue
                 default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
+                default = defaults.get(field.name, default)
                 command = _option(field.name, _base_type(hints[field.name]), default, comments.get(field.name, ""))(command)
         return command
     return decorate

@@ -8,7 +8,7 @@ import click
 
 from grukit.cli._options import dataclass_options, merge_options, progress_options, read_toml
 from grukit.cli.tune import tune_command
-from grukit.detect.config import DetectConfig
+from grukit.detect.config import TRAIN_DEFAULTS, DetectConfig
 from grukit.train.config import TrainConfig
 
 DATA = click.argument("data", required=False, type=click.Path(dir_okay=False, path_type=Path))
@@ -37,7 +37,7 @@ def detect() -> None:
                    "the flags against: window precision/recall/F1 and the NAB score.")
 @CONFIG
 @progress_options
-@dataclass_options(DetectConfig, TrainConfig)
+@dataclass_options(DetectConfig, TrainConfig, defaults=TRAIN_DEFAULTS)
 def train(data: Path | None, out: Path | None, windows_file: Path | None, config_file: Path | None,
           **options) -> None:
     """Train on the clean stretch of DATA, set the threshold, score every row and save everything under --out.

@@ -10,7 +10,14 @@ import click
 from grukit.cli._options import data_argument, dataclass_options, merge_options, progress_options, read_toml
 from grukit.cli.tune import tune_command
 from grukit.forecast.config import ForecastConfig
+from grukit.forecast.defaults import GENERIC_TRAIN
 from grukit.train.config import TrainConfig
+
+# What --help shows where a data file's run does not use the dataclass default (a bundled dataset
+# without a data file starts from its preset instead; `grukit forecast train --dataset NAME --help`
+# cannot show that, the README lists the presets).
+HELP_DEFAULTS = {**GENERIC_TRAIN, "epochs": "from the data: about 1,500 steps, at most 50 epochs",
+                 "batch_size": "from the data: windows / 8, from 16 to 256"}
 
 DATA = click.argument("data", required=False, type=click.Path(dir_okay=False, path_type=Path))
 CONFIG = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -43,7 +50,7 @@ def _options(config_file: Path | None, options: dict) -> dict:
                    "then one horizon earlier, ...); 0 skips them. Ignored with --test-size > 0.")
 @CONFIG
 @progress_options
-@dataclass_options(ForecastConfig, TrainConfig)
+@dataclass_options(ForecastConfig, TrainConfig, defaults=HELP_DEFAULTS)
 def train(data: Path | None, out: Path | None, resume: bool, cv_windows: int, config_file: Path | None,
           **options) -> None:
     """Score the model on the last window(s) of DATA, then train on all of DATA and save it under --out.
@@ -117,7 +124,7 @@ def predict(model_dir: Path, data: Path, out: Path | None, h: int | None, future
               help="Folder for backtest.json and cross_validation.csv; nothing is written without it.")
 @CONFIG
 @progress_options
-@dataclass_options(ForecastConfig, TrainConfig, skip=("split", "val_size", "test_size"))
+@dataclass_options(ForecastConfig, TrainConfig, skip=("split", "val_size", "test_size"), defaults=HELP_DEFAULTS)
 def backtest(data: Path | None, folds: int, out: Path | None, config_file: Path | None, **options) -> None:
     """Rolling-origin backtest: refit at each origin and score the next horizon against the baselines."""
     from grukit._io import atomic_write_text

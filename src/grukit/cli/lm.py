@@ -10,7 +10,7 @@ import click
 
 from grukit.cli._options import data_argument, dataclass_options, merge_options, progress_options, read_toml
 from grukit.cli.tune import tune_command
-from grukit.lm.config import LMConfig, lm_configs
+from grukit.lm.config import LM_TRAIN_DEFAULTS, LMConfig, lm_configs
 from grukit.train.config import TrainConfig
 
 FILE = click.Path(dir_okay=False, path_type=Path)
@@ -39,7 +39,7 @@ def lm() -> None:
 @click.option("--config", "config_file", type=FILE, default=None,
               help="A TOML file of options (flat `key = value` lines); the command line wins.")
 @progress_options
-@dataclass_options(LMConfig, TrainConfig)
+@dataclass_options(LMConfig, TrainConfig, defaults=LM_TRAIN_DEFAULTS)
 def train(data: Path | None, out: Path | None, resume: bool, config_file: Path | None, **options) -> None:
     """Train on DATA (default: tiny-shakespeare) and report the validation loss in nats and bits per character.
 
