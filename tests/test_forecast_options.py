@@ -92,7 +92,7 @@ def test_the_loss_option_is_the_named_loss_of_the_point_forecast(loss, reference
      "segment_length=6 decodes the horizon in parallel, which needs strategy='direct'; got "
      "strategy='recursive'. Use strategy='direct' or segment_length=0."),
     (dict(transform="sqrt"), "transform must be one of none, log; got 'sqrt'."),
-    (dict(loss="huber"), "loss must be one of mse, mae; got 'huber'."),
+    (dict(loss="huber"), "loss must be one of mse, mae, mix; got 'huber'."),
 ])
 def test_bad_model_options_are_one_line_config_errors(options, message):
     with pytest.raises(ConfigError) as err:

@@ -264,3 +264,46 @@ def test_seasonal_naive_baseline_repeats_a_real_season_longer_than_the_lookback(
     baselines = model.metrics_["baselines"]
     assert baselines["seasonal_naive"]["mae"] == pytest.approx(np.mean(np.abs(y[196:] - y[144:148])))
     assert baselines["naive"]["mae"] == pytest.approx(np.mean(np.abs(y[196:] - y[195])))
+
+
+def test_mean_step_is_masked_mase_scale():
+    from grukit.models.window_norm import mean_step
+
+    x = torch.tensor([[[0.0], [9.0], [1.0], [3.0], [6.0]]])  # first row is padding
+    mask = torch.tensor([[[0.0], [1.0], [1.0], [1.0], [1.0]]])
+    assert mean_step(x, mask).item() == pytest.approx((8 + 2 + 3) / 3)
+    assert mean_step(torch.full((1, 4, 1), 5.0)).item() == 1.0  # a flat window: scale 1
+
+
+def test_smape_and_mase_losses_by_hand():
+    from grukit.forecast.forecaster import forecast_loss
+
+    class Stub:  # a model whose forecast is fixed: 2 and 6 for actuals 1 and 3
+        num_quantiles = 1
+
+        def __call__(self, x, future, y):
+            return torch.tensor([[[[2.0]], [[6.0]]]])  # (B=1, K=2, C=1, Q=1)
+
+        def window_step(self, x):
+            return torch.tensor([[[0.5]]])
+
+    batch = (torch.zeros(1, 3, 1), torch.tensor([[[1.0], [3.0]]]))
+    assert forecast_loss(Stub(), batch, "smape").item() == pytest.approx((2 * 1 / 3 + 2 * 3 / 9) / 2)
+    assert forecast_loss(Stub(), batch, "mase").item() == pytest.approx((1 / 0.5 + 3 / 0.5) / 2)
+
+
+@pytest.mark.parametrize("offset, expected", [(10.0, ["mae", "smape", "mase"]), (-10.0, ["mae", "mae", "mase"])])
+def test_loss_mix_gives_members_mae_smape_and_mase_unless_values_are_not_positive(monkeypatch, offset, expected):
+    import grukit.forecast.forecaster as forecaster
+
+    used, original = [], forecaster.forecast_loss
+
+    def spy(model, batch, loss="mse"):
+        if not used or used[-1] != (model, loss):
+            used.append((model, loss))
+        return original(model, batch, loss)
+
+    monkeypatch.setattr(forecaster, "forecast_loss", spy)
+    frame = pd.DataFrame({"y": offset + np.sin(np.arange(60) / 3)})
+    GRUForecaster(horizon=4, epochs=1, progress=False).fit(frame)
+    assert [loss for _, loss in used] == expected

@@ -15,7 +15,7 @@ MISSING = ("error", "interpolate", "ffill")
 SCALERS = ("window", "standard", "none")
 STRATEGIES = ("direct", "recursive")
 TRANSFORMS = ("none", "log")
-LOSSES = ("mse", "mae")
+LOSSES = ("mse", "mae", "mix")
 
 
 @dataclass
@@ -58,7 +58,7 @@ class ForecastConfig:
     channel_independent: bool = False  # each target channel is its own sequence through shared weights
     quantiles: list[float] = field(default_factory=list)  # e.g. [0.1, 0.5, 0.9] for intervals (pinball loss)
     segment_length: int = 0  # w > 0: the GRU reads the lookback as segments of w steps (SegRNN); 0: step by step
-    loss: str = "mae"  # point-forecast training loss on the scaled data: mae | mse (quantiles use pinball)
+    loss: str = "mix"  # point-forecast loss: mae | mse on the scaled data | mix: members in turn MAE, sMAPE, MASE-scaled MAE
     ensemble: int = 3  # members (seeds seed, seed+1, ...; reading 1, 1/2, 1/4 of the lookback); forecast = their median
 
     def validate(self) -> "ForecastConfig":

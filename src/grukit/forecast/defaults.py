@@ -16,9 +16,10 @@ numbers are in BENCHMARKS.md ("Forecasting on data the defaults never saw: M3") 
                give unstable window scales), so a series trains from min(lookback, horizon) +
                horizon rows on; shorter ones are only forecast.
     ensemble   ``ensemble=M`` trains M members from seeds seed, seed + 1, ...; member k reads the
-               last round(lookback * MEMBER_LOOKBACKS[k % 3]) rows of each window, so the members
-               differ in how far they look back as well as in their start; the forecast is their
-               median.
+               last round(lookback * MEMBER_LOOKBACKS[k % 3]) rows of each window and trains with
+               the loss MAE, sMAPE or MASE-scaled MAE in turn (``loss="mix"``; sMAPE only on
+               positive data, else MAE), so the members differ in how far they look back, in what
+               they minimise and in their start; the forecast is their median.
     training   batches of min(256, max(16, windows // 8)) windows and about TRAIN_STEPS optimizer
                steps (epochs = steps / batches per epoch, between 1 and MAX_EPOCHS, so that small
                data is not overfitted); AdamW at GENERIC_TRAIN's lr, no weight decay.

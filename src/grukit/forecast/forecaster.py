@@ -61,10 +61,33 @@ def build_net(config: ForecastConfig, input_size: int, target_size: int, future_
     return MedianEnsemble([one(k) for k in range(config.ensemble)])
 
 
-def forecast_loss(model, batch, loss: str = "mse"):
-    """The training loss on the scaled data; batch = (x, y[, future]).
+MIX = ("mae", "smape", "mase")  # loss="mix": the loss of ensemble member k is MIX[k % 3]
 
-    Point forecasts: ``loss="mse"``, mean((y_hat - y)^2), or ``"mae"``, mean(|y_hat - y|).
+
+def member_loss(loss: str, member: int, positive: bool) -> str:
+    """The training loss of ensemble member ``member`` under ``loss``.
+
+    ``loss="mix"`` gives the members, in turn, MAE, sMAPE and MASE-scaled MAE (the ensemble of
+    losses of N-BEATS, Oreshkin et al. 2020); sMAPE needs positive data, so on a series set with a
+    value <= 0 that member trains with MAE instead (``positive`` False).
+
+    Example:
+        >>> [member_loss("mix", k, positive=True) for k in range(4)], member_loss("mix", 1, positive=False)
+        (['mae', 'smape', 'mase', 'mae'], 'mae')
+    """
+    if loss != "mix":
+        return loss
+    chosen = MIX[member % len(MIX)]
+    return "mae" if chosen == "smape" and not positive else chosen
+
+
+def forecast_loss(model, batch, loss: str = "mse"):
+    """The training loss of a batch = (x, y[, future]).
+
+    Point forecasts, with errors e = y_hat - y of each window:
+        mse    mean(e^2), and mae mean(|e|), on the scaled data (with window scaling: e / window spread)
+        smape  mean(2 |e| / (|y_hat| + |y|)), on the original scale (positive data)
+        mase   mean(|e| / d), d the window's mean absolute one-step change (MASE's scale)
     Quantile models: the pinball loss averaged over the quantiles.
     """
     import torch.nn.functional as F
@@ -74,12 +97,15 @@ def forecast_loss(model, batch, loss: str = "mse"):
     x, y = batch[0], batch[1]
     future = batch[2] if len(batch) > 2 else None
     prediction = model(x, future, y)  # (B, K, C, Q)
-    scale = model.window_scale(x)  # (B, 1, C) with window scaling: each window's errors in its own units
+    if model.num_quantiles == 1 and loss == "smape":
+        point = prediction[..., 0]
+        return (2.0 * (point - y).abs() / (point.abs() + y.abs()).clamp_min(1e-8)).mean()
+    scale = model.window_step(x) if loss == "mase" else model.window_scale(x)  # (B, 1, C) or None
     if scale is not None:
         prediction, y = prediction / scale.unsqueeze(-1), y / scale
     if model.num_quantiles > 1:
         return pinball_loss(prediction, y, model.quantiles)
-    if loss == "mae":
+    if loss in ("mae", "mase"):
         return F.l1_loss(prediction[..., 0], y)
     return F.mse_loss(prediction[..., 0], y)
 
@@ -169,13 +195,16 @@ class GRUForecaster:
         train_config = dataclasses.replace(train_config, **sizes)
         dims = (len(prepared.arrays.input_names), len(prepared.series_set.target_columns),
                 0 if prepared.arrays.known_future is None else prepared.arrays.known_future[0].shape[1])
-        loss_fn = functools.partial(forecast_loss, loss=config.loss)
+        # sMAPE needs the network's outputs in the original units and positive data
+        positive = (config.scaler in ("window", "none") and config.transform == "none"
+                    and all(bool((t > 0).all()) for t in prepared.train_targets()))
         members, result, epochs, started = [], None, [], time.perf_counter()
         for k in range(config.ensemble):
             member_config = dataclasses.replace(train_config, seed=train_config.seed + k)
             seed_everything(member_config.seed)
             net = build_net(config, *dims, member=k)
             member_out = out if out is None or config.ensemble == 1 else Path(out) / f"member{k}"
+            loss_fn = functools.partial(forecast_loss, loss=member_loss(config.loss, k, positive))
             result = fit(net, loss_fn, window_dataset(prepared, "train", config),
                          window_dataset(prepared, "val", config), member_config, out_dir=member_out, resume=resume,
                          callbacks=callbacks)

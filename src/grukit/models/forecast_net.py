@@ -151,6 +151,13 @@ class ForecastNet(nn.Module):
         mask = x[..., self.target_size : self.target_size + 1] if self.observed else None
         return wn.window_stats(x[..., : self.target_size], mask)[1]
 
+    def window_step(self, x: Tensor) -> Tensor:
+        """The mean absolute one-step change of each window's targets (B, 1, C), as the member reads it."""
+        if self.reads:
+            x = x[:, -self.reads :]
+        mask = x[..., self.target_size : self.target_size + 1] if self.observed else None
+        return wn.mean_step(x[..., : self.target_size], mask)
+
     # ----------------------------------------------------------------- forward
     def forward(self, x: Tensor, future: Tensor | None = None, y: Tensor | None = None) -> Tensor:
         """x (B, L, C_in), future (B, K, F), y (B, K, C) true values for teacher forcing -> (B, K, C, Q).

@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-__all__ = ["window_stats", "normalize", "denormalize"]
+__all__ = ["window_stats", "normalize", "denormalize", "mean_step"]
 
 
 def window_stats(x: Tensor, mask: Tensor | None = None, eps: float = 1e-8) -> tuple[Tensor, Tensor]:
@@ -55,3 +55,23 @@ def denormalize(y: Tensor, level: Tensor, scale: Tensor) -> Tensor:
     while level.dim() < y.dim():  # (B, 1, C) -> (B, 1, C, 1): quantiles share their channel's statistics
         level, scale = level.unsqueeze(-1), scale.unsqueeze(-1)
     return level + scale * y
+
+
+def mean_step(x: Tensor, mask: Tensor | None = None, eps: float = 1e-8) -> Tensor:
+    """The mean absolute one-step change of each window, (B, 1, C): MASE's in-sample scale.
+
+        d = sum_t m_t m_{t-1} |x_t - x_{t-1}| / sum_t m_t m_{t-1}
+
+    over pairs of observed rows; a window with no change (d <= eps (1 + |x_T|)) gets d = 1.
+
+    Example:
+        >>> mean_step(torch.tensor([[[1.0], [3.0], [4.0]]])).item()
+        1.5
+    """
+    if mask is None:
+        mask = torch.ones_like(x[..., :1])
+    pairs = mask[:, 1:] * mask[:, :-1]  # (B, T-1, 1)
+    total = ((x[:, 1:] - x[:, :-1]).abs() * pairs).sum(dim=1, keepdim=True)  # (B, 1, C)
+    step = total / pairs.sum(dim=1, keepdim=True).clamp_min(1.0)
+    step = torch.where(step > eps * (1.0 + x[:, -1:].abs()), step, torch.ones_like(step))
+    return step.detach()
