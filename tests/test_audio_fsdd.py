@@ -23,6 +23,7 @@ PUBLIC = {
     "NAME_PATTERN", "OFFICIAL_TEST_INDICES", "ClipName", "DigitClips", "FeatureConfig", "SpokenDigits", "extract",
     "fit_feature_scaler", "list_clips", "load_clips", "load_spoken_digits", "log_mel", "mfcc", "official_split",
     "parse_name", "read_wav",
+    "TEST_FRACTION", "AudioFolder", "LabelledClips", "find_layout", "load_audio_folder",  # grukit.audio.folders
 }
 
 

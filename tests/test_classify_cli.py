@@ -165,4 +165,4 @@ def test_resume_continues_a_finished_run_to_the_same_model(tmp_path, capsys):
     assert code == 0 and f"report: {out / 'report.html'}" in stdout
     assert (out / "model.safetensors").read_bytes() == first
     code, _, err = _run(capsys, ["classify", "train", data, "--resume"])
-    assert code == 2 and "Error: --resume needs --out, the folder of the run to continue." in err
+    assert code == 2 and "grukit: error: --resume needs --out, the folder of the run to continue.\n" == err

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -259,3 +260,52 @@ def test_help_shows_the_defaults_a_run_uses(argv, shown, capsys):
     for option, value in shown.items():
         found = re.search(rf"--{option} [A-Z]+ .*?\[default: (.*?)\]", text)
         assert found and found.group(1) == value, (option, found and found.group(1))
+
+
+# --------------------------------------------------------------------------- --out: never mixes with another run
+OUT_COMMANDS = ["forecast train", "classify train", "detect train", "lm train", "music train"]
+
+
+@pytest.mark.parametrize("name", OUT_COMMANDS)
+def test_out_holding_another_run_is_refused_unless_force(tmp_path, capsys, name):
+    argv = [*_train_commands(tmp_path)[name], "--quiet"]
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "notes.txt").write_text("someone else's run")
+    code, _, err = run(capsys, [*argv, "--out", out])
+    assert (code, one_line_error(err)) == (2, f"--out {out} already holds files (notes.txt); pass --force to replace "
+                                              f"that run, --resume to continue it, or a new folder.")
+    code, _, err = run(capsys, [*argv, "--out", out, "--force"])
+    assert code == 0, err
+    names = {p.name for p in out.iterdir()}
+    assert "notes.txt" not in names and {"model.safetensors", "config.json"} <= names
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run.")]  # no staging folder left behind
+
+
+def test_out_mistakes_are_usage_errors(tmp_path, capsys):
+    argv = [*_train_commands(tmp_path)["forecast train"], "--quiet"]
+    afile = tmp_path / "a.txt"
+    afile.write_text("x")
+    code, _, err = run(capsys, [*argv, "--out", afile])  # click's own check of a folder option
+    assert code == 2 and f"Error: Invalid value for '--out': Directory '{afile}' is a file." in err
+    for extra, message in (
+        (["--force"], "--force needs --out, the folder of the run to replace."),
+        (["--out", tmp_path / "r", "--resume", "--force"],
+         "--resume continues the run in --out and --force replaces it; pass one of them."),
+    ):
+        code, _, err = run(capsys, [*argv, *extra])
+        assert (code, one_line_error(err)) == (2, message)
+
+
+def test_forecast_train_on_series_too_short_to_score_still_saves_the_model(tmp_path, capsys):
+    path = tmp_path / "short.csv"
+    pd.DataFrame({"month": pd.date_range("2020-01-01", periods=30, freq="MS").strftime("%Y-%m-%d"),
+                  "y": np.arange(30.0)}).to_csv(path, index=False)
+    out = tmp_path / "run"
+    code, stdout, err = run(capsys, ["forecast", "train", path, "--out", out, "--epochs", "1", "--ensemble", "1",
+                                     "--quiet"])
+    assert code == 0, err
+    assert "grukit: warning: not scored: the series are too short for a cross-validation window: " in err
+    assert stdout.splitlines()[-1] == f"report: {out / 'report.html'}"
+    assert (out / "model.safetensors").exists() and not (out / "metrics.json").exists()
+    assert "Not scored: the series are too short for a cross-validation window" in (out / "report.html").read_text()

@@ -162,7 +162,7 @@ def test_resume_continues_a_run(tmp_path, capsys):
     assert code == 0 and "report:" in stdout
     assert (out / "model.safetensors").read_bytes() == first  # the finished run resumes to the same model
     code, _, err = _run(capsys, ["forecast", "train", data, "--resume"])
-    assert code == 2 and "Error: --resume needs --out, the folder of the run to continue." in err
+    assert code == 2 and "grukit: error: --resume needs --out, the folder of the run to continue.\n" == err
 
 
 def test_predict_takes_h_and_future_covariates(tmp_path, capsys):

@@ -184,7 +184,7 @@ def test_resume_after_a_crash_gives_the_weights_of_an_uninterrupted_run(tmp_path
 
 def test_resume_needs_out(capsys):
     code, _, err = run(capsys, ["lm", "train", "--resume", "--epochs", "1"])
-    assert code == 2 and "Error: --resume needs --out, the folder of the run to continue." in err
+    assert code == 2 and "grukit: error: --resume needs --out, the folder of the run to continue.\n" == err
 
 
 def test_a_text_without_newlines_trains_samples_and_starts_from_its_first_character(tmp_path, capsys):

@@ -39,17 +39,21 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def staged_directory(out: Path) -> Iterator[Path]:
+def staged_directory(out: Path, replace: bool = False) -> Iterator[Path]:
     """Yield a temporary folder beside ``out``; on success its files move into ``out``.
 
     On an exception the temporary folder is removed and ``out`` is left as it was (a new ``out``
-    is not created at all), so a failed run leaves no partial output behind.
+    is not created at all), so a failed run leaves no partial output behind. ``replace``: an
+    existing ``out`` is removed at the end, just before the new folder takes its name, so no file
+    of the old run stays mixed with the new ones.
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
     try:
         yield stage
+        if replace and out.is_dir():
+            shutil.rmtree(out)
         if not out.exists():
             os.replace(stage, out)
             return

@@ -1,4 +1,4 @@
-"""The spoken-digit path of ``grukit classify``: WAV folders in, MFCC sequences to the classifier."""
+"""The audio path of ``grukit classify``: labelled WAV folders in, MFCC sequences to the classifier."""
 
 from __future__ import annotations
 
@@ -14,16 +14,31 @@ FEATURES_FILE = "audio_features.json"
 AUDIO_PRESET = {"epochs": 30, "segment_length": 2}
 
 
-def audio_sets(folder: Path):
-    """(train, test, feature config): MFCC of the official FSDD split (takes 0-4 are the test set)."""
-    from grukit.audio import FeatureConfig, load_spoken_digits
+def audio_sets(folder: Path, on_read=None):
+    """(train, test, feature config): MFCC of a labelled WAV folder (:mod:`grukit.audio.folders`).
+
+    FSDD's flat ``{digit}_{speaker}_{index}.wav`` folder keeps its official split (takes 0-4 are the
+    test set); one subfolder per label is split by name per label (the last 20% to test); train/
+    and test/ folders are the split. ``on_read``, when given, is called with the read-back line
+    (the folder, its layout, the labels with their file counts, the split sizes) before any training.
+    """
+    from grukit.audio import FeatureConfig, load_audio_folder
     from grukit.classify import from_arrays
 
     config = FeatureConfig(normalize=False)  # the classifier z-scores its channels on the training part
-    clips = load_spoken_digits(folder, config)
-    train = from_arrays(clips.train.features, clips.train.labels, name=f"{folder} (takes 5 and up)")
-    test = from_arrays(clips.test.features, clips.test.labels, name=f"{folder} (takes 0-4)")
-    return train, test, config
+    clips = load_audio_folder(folder, config)
+    if on_read is not None:
+        on_read(clips.read_back)
+    names = {"fsdd": (f"{folder} (takes 5 and up)", f"{folder} (takes 0-4)"),
+             "labels": (f"{folder} (split by name: train)", f"{folder} (split by name: test)"),
+             "train-test": (f"{folder} (train folder)", f"{folder} (test folder)")}[clips.layout]
+    sets = []
+    for part, name in zip((clips.train, clips.test), names):
+        data = from_arrays(part.features, part.labels, name=name)
+        if clips.layout != "fsdd":  # messages about a clip name its file
+            data.where = [str(path) for path in part.paths]
+        sets.append(data)
+    return sets[0], sets[1], config
 
 
 def save_feature_config(folder: Path, config) -> None:

@@ -164,3 +164,34 @@ def progress_options(command):
             return command(*args, **kwargs)
 
     return click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP)(run)
+
+
+FORCE_HELP = "Replace the run already in --out; without it an --out folder that holds files is refused."
+
+
+def force_option(command):
+    """``--force`` for a command that writes a run into ``--out``."""
+    return click.option("--force", is_flag=True, help=FORCE_HELP)(command)
+
+
+def check_out(out: Path | None, resume: bool, force: bool) -> None:
+    """Refuse, before any work, an ``--out`` that would silently mix with or replace another run.
+
+    An existing non-empty folder needs ``--resume`` (continue it) or ``--force`` (replace it);
+    ``--resume`` or ``--force`` without ``--out``, and both together, are usage errors (click's
+    folder type already refuses an ``--out`` that is a file).
+    """
+    if out is None:
+        for flag, given in (("--resume", resume), ("--force", force)):
+            if given:
+                raise ConfigError(f"{flag} needs --out, the folder of the run to "
+                                  f"{'continue' if flag == '--resume' else 'replace'}.")
+        return
+    if resume and force:
+        raise ConfigError("--resume continues the run in --out and --force replaces it; pass one of them.")
+    if out.is_dir() and not (resume or force):
+        names = sorted(p.name for p in out.iterdir())
+        if names:
+            shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+            raise ConfigError(f"--out {out} already holds files ({shown}); pass --force to replace that run, "
+                              f"--resume to continue it, or a new folder.")

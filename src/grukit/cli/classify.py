@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from grukit.classify.config import ClassifyConfig
-from grukit.cli._options import dataclass_options, merge_options, progress_options, read_toml
+from grukit.cli._options import (
+    check_out, dataclass_options, force_option, merge_options, progress_options, read_toml)
 from grukit.cli.tune import tune_command
 from grukit.train.config import TrainConfig
 
@@ -36,13 +37,16 @@ def classify() -> None:
               help="Folder for model.safetensors, config.json, metrics.json, report.html, plots/, metrics.csv "
                    "and checkpoints; nothing is written without it, and nothing when the run fails.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@force_option
 @click.option("--audio", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="A folder of {digit}_{speaker}_{index}.wav clips (the Free Spoken Digit Dataset layout): "
-                   "train on MFCC features of takes 5 and up, score on takes 0-4 (the official split).")
+              help="A folder of labelled .wav clips, trained on as MFCC features: one subfolder per label "
+                   "(yes/a.wav, no/b.wav; the last 20% of each label's files by name are the test set), train/ "
+                   "and test/ folders with one subfolder per label each, or the Free Spoken Digit Dataset's "
+                   "{digit}_{speaker}_{index}.wav files (takes 0-4 are the test set, the official split).")
 @CONFIG
 @progress_options
 @dataclass_options(ClassifyConfig, TrainConfig)
-def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, audio: Path | None,
+def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, force: bool, audio: Path | None,
           config_file: Path | None, **options) -> None:
     """Train on DATA (holding out --val-size of it for validation), score --test and save everything under --out."""
     from grukit._io import staged_directory
@@ -51,8 +55,7 @@ def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, 
     from grukit.classify.evaluation import format_classification_table
     from grukit.train.distributed import is_main_process
 
-    if resume and out is None:
-        raise click.UsageError("--resume needs --out, the folder of the run to continue.")
+    check_out(out, resume, force)
     chosen = merge_options(read_toml(config_file), options)
     model = GRUClassifier(**chosen)
     if audio is not None:
@@ -61,7 +64,7 @@ def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, 
         if data is not None or test is not None:
             raise click.UsageError("--audio replaces DATA and --test; pass one or the other.")
         model = GRUClassifier(**{**AUDIO_PRESET, **chosen})
-        train_set, test_set, feature_config = audio_sets(audio)
+        train_set, test_set, feature_config = audio_sets(audio, on_read=click.echo if is_main_process() else None)
         fit_data = train_set
     else:
         config, _ = model.configs(data)
@@ -79,7 +82,7 @@ def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, 
         metrics = _scores(model.fit(fit_data, out=out, resume=True), test_set, train_set)
         _write(model, out, metrics, feature_config if audio is not None else None)
     else:
-        with staged_directory(out) as stage:  # a failed run leaves no folder behind
+        with staged_directory(out, replace=force) as stage:  # a failed run leaves no folder behind
             metrics = _scores(model.fit(fit_data, out=stage), test_set, train_set)
             _write(model, stage, metrics, feature_config if audio is not None else None)
     click.echo(format_classification_table(metrics, metrics["part"]))

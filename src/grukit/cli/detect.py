@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from grukit.cli._options import dataclass_options, merge_options, progress_options, read_toml
+from grukit.cli._options import check_out, dataclass_options, force_option, merge_options, progress_options, read_toml
 from grukit.cli.tune import tune_command
 from grukit.detect.config import TRAIN_DEFAULTS, DetectConfig
 from grukit.train.config import TrainConfig
@@ -32,14 +32,15 @@ def detect() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for model.safetensors, config.json, metrics.json, scores.csv, plots/ and report.html; "
                    "nothing is written without it.")
+@force_option
 @click.option("--windows", "windows_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Label windows (JSON list of [start, end] pairs, or NAB's combined_windows.json) to evaluate "
                    "the flags against: window precision/recall/F1 and the NAB score.")
 @CONFIG
 @progress_options
 @dataclass_options(DetectConfig, TrainConfig, defaults=TRAIN_DEFAULTS)
-def train(data: Path | None, out: Path | None, windows_file: Path | None, config_file: Path | None,
-          **options) -> None:
+def train(data: Path | None, out: Path | None, force: bool, windows_file: Path | None,
+          config_file: Path | None, **options) -> None:
     """Train on the clean stretch of DATA, set the threshold, score every row and save everything under --out.
 
     The clean stretch is the first train_fraction of the rows, at most train_max_rows (by default
@@ -51,6 +52,7 @@ def train(data: Path | None, out: Path | None, windows_file: Path | None, config
     from grukit.detect.outputs import detection_metrics, write_run
     from grukit.train.distributed import is_main_process
 
+    check_out(out, False, force)
     detector = GRUAnomalyDetector(**merge_options(read_toml(config_file), options))
     stream = detector.read(data)  # bad data fails here, before any training
     windows = _windows(detector, data, stream, windows_file)
@@ -60,7 +62,7 @@ def train(data: Path | None, out: Path | None, windows_file: Path | None, config
     if out is None:
         metrics = detection_metrics(detector, detector.score_frame(data), windows)
     else:
-        metrics = write_run(detector, data, out, windows)
+        metrics = write_run(detector, data, out, windows, replace=force)
     click.echo(_summary(metrics))
     if out is not None:
         click.echo(f"report: {out / 'report.html'}")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from grukit.cli._options import data_argument, dataclass_options, merge_options, progress_options, read_toml
+from grukit.cli._options import (
+    check_out, data_argument, dataclass_options, force_option, merge_options, progress_options, read_toml)
 from grukit.cli.tune import tune_command
 from grukit.forecast.config import ForecastConfig
 from grukit.forecast.defaults import GENERIC_TRAIN
@@ -45,14 +46,15 @@ def _options(config_file: Path | None, options: dict) -> dict:
               help="Folder for model.safetensors, config.json, metrics.json, forecast.csv, plots/, "
                    "report.html, metrics.csv and checkpoints; nothing is written without it.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@force_option
 @click.option("--cv-windows", type=click.IntRange(min=0), default=1, show_default=True,
               help="Cross-validation windows scored before the final fit (the last horizon of each series, "
                    "then one horizon earlier, ...); 0 skips them. Ignored with --test-size > 0.")
 @CONFIG
 @progress_options
 @dataclass_options(ForecastConfig, TrainConfig, defaults=HELP_DEFAULTS)
-def train(data: Path | None, out: Path | None, resume: bool, cv_windows: int, config_file: Path | None,
-          **options) -> None:
+def train(data: Path | None, out: Path | None, resume: bool, force: bool, cv_windows: int,
+          config_file: Path | None, **options) -> None:
     """Score the model on the last window(s) of DATA, then train on all of DATA and save it under --out.
 
     Evaluation: a model trained on the rows before each series' last horizon forecasts that
@@ -60,31 +62,58 @@ def train(data: Path | None, out: Path | None, resume: bool, cv_windows: int, co
     The saved model is then trained on every row. With --test-size > 0 the older protocol holds
     instead: a chronological train / validation / test split, the model trained on the train part.
     """
-    from grukit.evaluate import format_metrics_table
+    from grukit._io import staged_directory
     from grukit.forecast import GRUForecaster
-    from grukit.forecast.outputs import write_run
     from grukit.train.distributed import is_main_process
 
-    if resume and out is None:
-        raise click.UsageError("--resume needs --out, the folder of the run to continue.")
+    check_out(out, resume, force)
     estimator = GRUForecaster(**_options(config_file, options))
-    echo = click.echo if is_main_process() else None  # the read-back line, before training
-    model = estimator.fit(data, out=out, resume=resume, on_data=echo)  # first: its data checks speak first
-    cv = None
-    if cv_windows and not model.config_.test_size:
-        cv = estimator.cross_validation(data, n_windows=cv_windows)
+    estimator.configs(data)  # bad options fail before any data is read or folder made
     if not is_main_process():  # under torchrun, process 0 alone reports and writes the run
+        model = estimator.fit(data, out=out if resume else None, resume=resume)
+        if not model.config_.test_size:  # every process takes part in the cross-validation fits
+            _cross_validation(estimator, data, cv_windows)
         return
+    if out is None or resume:  # nothing to write, or a run to continue in place
+        _train_and_report(estimator, data, out, resume, cv_windows)
+    else:
+        with staged_directory(out, replace=force) as stage:  # a failed run leaves no folder behind
+            _train_and_report(estimator, data, stage, False, cv_windows)
+    if out is not None:
+        click.echo(f"report: {out / 'report.html'}")
+
+
+def _train_and_report(estimator, data, folder: Path | None, resume: bool, cv_windows: int) -> None:
+    """Fit on every row (the read-back line first), score by cross-validation, write the run into ``folder``."""
+    from grukit.evaluate import format_metrics_table
+    from grukit.forecast.outputs import write_run
+
+    model = estimator.fit(data, out=folder, resume=resume, on_data=click.echo)  # its data checks speak first
+    cv, unscored = None, ""
+    if not model.config_.test_size:
+        cv, unscored = _cross_validation(estimator, data, cv_windows)
     if cv is not None:
         click.echo(cv.table())
     elif model.metrics_ is not None:
         click.echo(format_metrics_table(model.metrics_))
-    if out is not None and (cv is not None or model.metrics_ is not None):
-        report = write_run(model, out, cv)
-        click.echo(f"report: {report}")
-    elif out is not None:
-        model.save(out)
-        click.echo(f"model: {out}")
+    if folder is not None:
+        write_run(model, folder, cv, unscored)
+
+
+def _cross_validation(estimator, data, windows: int):
+    """(CrossValidation or None, why there is none); series too short for a window skip it with a warning."""
+    import warnings
+
+    from grukit.errors import DataError
+
+    if not windows:
+        return None, "cross-validation was turned off (--cv-windows 0)."
+    try:
+        return estimator.cross_validation(data, n_windows=windows), ""
+    except DataError as err:
+        reason = f"the series are too short for a cross-validation window: {str(err).rstrip('.')}"
+        warnings.warn(f"not scored: {reason}. The model was trained on every row.", stacklevel=2)
+        return None, reason + "."
 
 
 @forecast.command()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from grukit.cli._options import data_argument, dataclass_options, merge_options, progress_options, read_toml
+from grukit.cli._options import (
+    check_out, data_argument, dataclass_options, force_option, merge_options, progress_options, read_toml)
 from grukit.cli.tune import tune_command
 from grukit.lm.config import LM_TRAIN_DEFAULTS, LMConfig, lm_configs
 from grukit.train.config import TrainConfig
@@ -36,11 +37,13 @@ def lm() -> None:
               help="Folder for model.safetensors, config.json, metrics.json, metrics.csv, plots/loss.png, "
                    "sample.txt and checkpoints; nothing is written without it, and nothing when the run fails.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@force_option
 @click.option("--config", "config_file", type=FILE, default=None,
               help="A TOML file of options (flat `key = value` lines); the command line wins.")
 @progress_options
 @dataclass_options(LMConfig, TrainConfig, defaults=LM_TRAIN_DEFAULTS)
-def train(data: Path | None, out: Path | None, resume: bool, config_file: Path | None, **options) -> None:
+def train(data: Path | None, out: Path | None, resume: bool, force: bool, config_file: Path | None,
+          **options) -> None:
     """Train on DATA (default: tiny-shakespeare) and report the validation loss in nats and bits per character.
 
     --batch-size is the number of lanes. Language-model defaults replace TrainConfig's where not
@@ -54,8 +57,7 @@ def train(data: Path | None, out: Path | None, resume: bool, config_file: Path |
     from grukit.lm.vocab import bundled_text, read_text, split_text
     from grukit.train.distributed import is_main_process
 
-    if resume and out is None:
-        raise click.UsageError("--resume needs --out, the folder of the run to continue.")
+    check_out(out, resume, force)
     lm_config, train_config = lm_configs(merge_options(read_toml(config_file), options))
     text = read_text(data or bundled_text())
     if not is_main_process():  # under torchrun, process 0 alone evaluates, reports and writes the run
@@ -69,7 +71,7 @@ def train(data: Path | None, out: Path | None, resume: bool, config_file: Path |
         scores = evaluate_text(model, vocab, split_text(text, lm_config.val_fraction)[1])
         _write_run(out, model, vocab, train_config, result, scores)
     else:
-        with staged_directory(out) as stage:  # a failed run leaves no folder behind
+        with staged_directory(out, replace=force) as stage:  # a failed run leaves no folder behind
             model, vocab, result = train_lm(text, lm_config, train_config, out_dir=stage)
             scores = evaluate_text(model, vocab, split_text(text, lm_config.val_fraction)[1])
             _write_run(stage, model, vocab, train_config, result, scores)

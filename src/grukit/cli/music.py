@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from grukit.cli._options import data_argument, dataclass_options, merge_options, progress_options, read_toml
+from grukit.cli._options import (
+    check_out, data_argument, dataclass_options, force_option, merge_options, progress_options, read_toml)
 from grukit.cli.tune import tune_command
 from grukit.errors import ConfigError
 from grukit.music.config import MusicConfig
@@ -41,11 +42,13 @@ DATA = data_argument("--data", type=click.Path(path_type=Path))  # a JSON file o
               help="Folder for model.safetensors, config.json, metrics.json, plots/loss.png, metrics.csv and "
                    "checkpoints; nothing is written without it, and nothing when the run fails.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@force_option
 @click.option("--config", "config_file", type=FILE, default=None,
               help="A TOML file of options (flat `key = value` lines); the command line wins.")
 @progress_options
 @dataclass_options(MusicConfig, TrainConfig, defaults=TRAIN_DEFAULTS)
-def train(data: Path | None, out: Path | None, resume: bool, config_file: Path | None, **options) -> None:
+def train(data: Path | None, out: Path | None, resume: bool, force: bool, config_file: Path | None,
+          **options) -> None:
     """Train on the train split, keep the epoch with the best valid NLL, then score valid and test once.
 
     DATA is a piano-roll JSON file or a folder of MIDI files (split by file name: the last 10 %
@@ -56,8 +59,7 @@ def train(data: Path | None, out: Path | None, resume: bool, config_file: Path |
     from grukit.music import MusicModel
     from grukit.train.distributed import is_main_process
 
-    if resume and out is None:
-        raise click.UsageError("--resume needs --out, the folder of the run to continue.")
+    check_out(out, resume, force)
     model = MusicModel(**merge_options(read_toml(config_file), options))
     model.configs()  # bad options fail before any data is read or folder made
     if not is_main_process():  # under torchrun, process 0 alone scores, reports and writes the run
@@ -69,7 +71,7 @@ def train(data: Path | None, out: Path | None, resume: bool, config_file: Path |
         scores = _scores(model.fit(data, out=out, resume=True), data)
         _write(model, out, scores)
     else:
-        with staged_directory(out) as stage:  # a failed run leaves no folder behind
+        with staged_directory(out, replace=force) as stage:  # a failed run leaves no folder behind
             scores = _scores(model.fit(data, out=stage), data)
             _write(model, stage, scores)
     click.echo(f"data: {scores['data']}")

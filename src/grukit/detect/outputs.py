@@ -30,12 +30,15 @@ def detection_metrics(detector, frame, windows) -> dict:
     return metrics
 
 
-def write_run(detector, data, out: Path, windows=None) -> dict:
-    """Score ``data`` with a fitted detector and write every artifact into ``out``; returns the metrics."""
+def write_run(detector, data, out: Path, windows=None, replace: bool = False) -> dict:
+    """Score ``data`` with a fitted detector and write every artifact into ``out``; returns the metrics.
+
+    ``replace``: an existing ``out`` is replaced whole (see :func:`grukit._io.staged_directory`).
+    """
     frame = detector.score_frame(data)
     metrics = detection_metrics(detector, frame, windows)
     stream = detector.read(data)
-    with staged_directory(Path(out)) as stage:
+    with staged_directory(Path(out), replace=replace) as stage:
         detector.save(stage)
         atomic_write_text(stage / "metrics.json", json.dumps(metrics, indent=2) + "\n")
         write_table(frame, stage / "scores.csv")
