@@ -45,3 +45,12 @@ def test_report_shows_the_baselines_and_the_confusion_matrix_before_the_details(
     assert re.findall(r"<h2>([^<]*)</h2>", text) == ["Plots", "Per class", "Details"]
     assert "accuracy of majority class (baseline)" in text and "accuracy of 1-NN Euclidean (baseline)" in text
     assert text.index('alt="Confusion matrix (test)"') < text.index("<h2>Details</h2>")
+
+
+def test_classify_train_prints_the_baselines(capsys):
+    from cli_helpers import run
+
+    code, out, err = run(capsys, ["classify", "train", "--epochs", "1", "--quiet"])
+    assert code == 0, err
+    line = out.splitlines()[1]
+    assert line.startswith("baselines on the same split: majority class 0.4933, 1-NN Euclidean ")

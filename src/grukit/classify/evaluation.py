@@ -31,7 +31,8 @@ def classification_metrics(truth: np.ndarray, predicted: np.ndarray, classes: Se
 
 
 def format_classification_table(metrics: Mapping, part: str = "test") -> str:
-    """Accuracy and macro F1 on one line, then precision / recall / F1 / support per class.
+    """Accuracy and macro F1 on one line, the baselines' accuracy on the next (when ``metrics`` has
+    them), then precision / recall / F1 / support per class.
 
     Example:
         >>> m = classification_metrics(np.array([0, 1, 1]), np.array([0, 1, 0]), ["a", "b"])
@@ -43,8 +44,11 @@ def format_classification_table(metrics: Mapping, part: str = "test") -> str:
     """
     width = max(5, *(len(str(c)) for c in metrics["per_class"]))
     lines = [f"{part} accuracy {metrics['accuracy']:.4g} ({metrics['correct']}/{metrics['n']}), "
-             f"macro F1 {metrics['macro_f1']:.4g}",
-             f"{'class':<{width}}  precision  recall      F1  support"]
+             f"macro F1 {metrics['macro_f1']:.4g}"]
+    if metrics.get("baselines"):
+        lines.append("baselines on the same split: " + ", ".join(
+            f"{name} {value:.4g}" for name, value in metrics["baselines"].items()))
+    lines.append(f"{'class':<{width}}  precision  recall      F1  support")
     for name, row in metrics["per_class"].items():
         lines.append(f"{name:<{width}}  {row['precision']:>9.4g}  {row['recall']:>6.4g}  {row['f1']:>6.4g}  "
                      f"{row['support']:>7d}")
