@@ -307,3 +307,12 @@ def test_loss_mix_gives_members_mae_smape_and_mase_unless_values_are_not_positiv
     frame = pd.DataFrame({"y": offset + np.sin(np.arange(60) / 3)})
     GRUForecaster(horizon=4, epochs=1, progress=False).fit(frame)
     assert [loss for _, loss in used] == expected
+
+
+def test_seasonal_naive_without_a_whole_season_says_so():
+    weeks = pd.date_range("2020-01-05", periods=40, freq="W-SUN")  # season 52 > 40 rows
+    frame = pd.DataFrame({"date": weeks, "y": 10 + np.sin(np.arange(40.0))})
+    with pytest.warns(UserWarning, match=r"1 of 1 series \(first 'series'\) have less than one season \(52 rows\) "
+                                         r"before the cutoff: their SeasonalNaive forecast is the naive one\."):
+        cv = GRUForecaster(horizon=4, epochs=1, ensemble=1, progress=False).cross_validation(frame)
+    np.testing.assert_array_equal(cv.forecasts["SeasonalNaive"], cv.forecasts["Naive"])

@@ -155,6 +155,11 @@ def _window(series_set, kept, history, forecast, h, config, season) -> tuple[pd.
     id_name, time_name = forecast.columns[0], forecast.columns[1]
     actual = np.stack([s.target[len(p): len(p) + h] for s, p in zip(kept, history)])  # (S, h, C)
     baselines = [baseline_forecasts(p.target, h, season) for p in history]
+    unseasoned = [p.id for p in history if len(p) < season]
+    if unseasoned:  # seasonal naive needs one whole season of history to repeat
+        warnings.warn(f"{len(unseasoned)} of {len(history)} series (first {unseasoned[0]!r}) have less than one season "
+                      f"({season} rows) before the cutoff: their SeasonalNaive forecast is the naive one.",
+                      stacklevel=4)
     arrays = {"ids": [s.id for s in kept], "histories": [p.target for p in history], "actual": actual,
               "rows": len(history[0]),
               MODEL: forecast[columns].to_numpy().reshape(len(kept), h, len(columns))}
