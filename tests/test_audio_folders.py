@@ -270,7 +270,8 @@ def test_classify_trains_on_label_folders_and_predicts_label_names(tmp_path, cap
     assert code == 0, err
     lines = stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("class "))
-    assert lines[header - 1].startswith("test accuracy ") and "/3)" in lines[header - 1], stdout  # 1 clip per label
+    assert lines[header - 2].startswith("test accuracy ") and "/3)" in lines[header - 2], stdout  # 1 clip per label
+    assert lines[header - 1].startswith("baselines on the same split: majority class "), stdout
     assert [line.split()[0] for line in lines[header + 1:header + 4]] == ["no", "up", "yes"], stdout
     clip = folder / "yes" / "c3.wav"
     code, stdout, err = run(capsys, ["classify", "predict", "--model", out, clip])

@@ -45,26 +45,61 @@ def staged_directory(out: Path, replace: bool = False) -> Iterator[Path]:
     On an exception the temporary folder is removed and ``out`` is left as it was (a new ``out``
     is not created at all), so a failed run leaves no partial output behind. ``replace``: an
     existing ``out`` is removed at the end, just before the new folder takes its name, so no file
-    of the old run stays mixed with the new ones.
+    of the old run stays mixed with the new ones. While the run lasts, ``.{name}.lock`` beside
+    ``out`` is locked, so a second run on the same ``out`` fails at once with a ``ConfigError``
+    instead of one silently replacing the other. The folder gets the user's usual permissions
+    (the umask), not the 0700 of a temporary folder.
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
+    with _run_lock(out):
+        stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
+        os.chmod(stage, 0o777 & ~_umask())
+        try:
+            yield from _finish_into(stage, out, replace)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _finish_into(stage: Path, out: Path, replace: bool) -> Iterator[Path]:
+    """Yield ``stage``; afterwards move its files into ``out`` (see :func:`staged_directory`)."""
+    yield stage
+    if replace and out.is_dir():
+        shutil.rmtree(out)
+    if not out.exists():
+        os.replace(stage, out)
+        return
+    for item in sorted(stage.rglob("*"), key=lambda p: len(p.parts)):
+        target = out / item.relative_to(stage)
+        if item.is_dir():
+            target.mkdir(exist_ok=True)
+        else:
+            os.replace(item, target)
+
+
+@contextlib.contextmanager
+def _run_lock(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``.{out.name}.lock`` beside ``out`` (no-op where fcntl is missing)."""
     try:
-        yield stage
-        if replace and out.is_dir():
-            shutil.rmtree(out)
-        if not out.exists():
-            os.replace(stage, out)
-            return
-        for item in sorted(stage.rglob("*"), key=lambda p: len(p.parts)):
-            target = out / item.relative_to(stage)
-            if item.is_dir():
-                target.mkdir(exist_ok=True)
-            else:
-                os.replace(item, target)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here; runs are still staged
+        yield
+        return
+    from grukit.errors import ConfigError
+
+    path = out.parent / f".{out.name}.lock"
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(f"another grukit run is writing {out} (it holds {path}); wait for it to finish, "
+                              f"or pass another --out.") from None
+        try:
+            yield
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def read_toml_table(path: Path, what: str) -> dict:

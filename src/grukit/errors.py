@@ -6,7 +6,7 @@ command line prints it without a traceback and exits with ``exit_code``.
 
 from __future__ import annotations
 
-__all__ = ["GrukitError", "DataError", "ConfigError", "ModelFileError"]
+__all__ = ["GrukitError", "DataError", "ConfigError", "ModelFileError", "TrainingError"]
 
 
 class GrukitError(Exception):
@@ -27,3 +27,7 @@ class ConfigError(GrukitError, ValueError):
 
 class ModelFileError(GrukitError):
     """A saved model folder is missing a file, truncated, corrupted or of a newer format."""
+
+
+class TrainingError(GrukitError):
+    """Training cannot go on: the loss became NaN or infinite (extreme values in the data, too high a lr)."""

@@ -64,9 +64,24 @@ def main(argv: list[str] | None = None) -> int:
     except GrukitError as err:
         click.echo(f"grukit: error: {err}", err=True)
         return err.exit_code
+    except OSError as err:  # the file system said no: permissions, a full disk, a path that is a file
+        click.echo(f"grukit: error: {os_error_line(err)}", err=True)
+        return 1
     finally:
         warnings.showwarning = shown
     return 0
+
+
+def os_error_line(err: OSError) -> str:
+    """An operating-system error as one line that names the path and what to check.
+
+    Example:
+        >>> os_error_line(PermissionError(13, "Permission denied", "/srv/runs/a"))
+        "cannot use '/srv/runs/a': Permission denied; check that the path exists, that you may write there and that the disk has space."
+    """
+    where = f"cannot use {str(err.filename)!r}" if err.filename else "a file operation failed"
+    return (f"{where}: {err.strerror or err}; check that the path exists, that you may write there and that the "
+            f"disk has space.")
 
 
 def entry_point() -> None:

@@ -156,6 +156,7 @@ def fit(
                 totals[1] += size
             train_loss = _mean(totals, world)
             val_loss = None if val_loader is None else _evaluate(model, loss_fn, val_loader, config, device, world)
+            _check_finite(epoch, train_loss, val_loss, config.lr)
             metrics = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "lr": lr,
                        "grad_norm": (norms[0] / norms[2]).item(), "grad_norm_max": norms[1].item(),
                        "seconds": time.perf_counter() - started}
@@ -281,6 +282,25 @@ def _mean(totals: torch.Tensor, world: distributed.World | None = None) -> float
     if world is not None:
         totals = distributed.all_reduce_sum(totals)
     return (totals[0] / totals[1]).item()
+
+
+def _check_finite(epoch: int, train_loss: float, val_loss: float | None, lr: float) -> None:
+    """Stop at the end of an epoch whose loss is NaN or infinite: nothing after it can be trusted.
+
+    The rule: training ends with a one-line :class:`~grukit.errors.TrainingError`; the weights of
+    that epoch are not kept (the last checkpoint, if any, is the previous epoch's), and a command
+    line run leaves no output folder (it writes into a staging folder that is then removed).
+    """
+    import math
+
+    from grukit.errors import TrainingError
+
+    for name, value in (("training", train_loss), ("validation", val_loss)):
+        if value is not None and not math.isfinite(value):
+            raise TrainingError(
+                f"the {name} loss became {value} in epoch {epoch}, so training stopped; the data may hold extreme "
+                f"values (such as 1e308) or missing ones read as numbers, or the learning rate ({lr:g}) is too "
+                f"high; check the data's range and try a lower --lr.")
 
 
 def _check_loss(loss: Any) -> torch.Tensor:

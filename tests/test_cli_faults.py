@@ -1,0 +1,61 @@
+"""Faults a user meets: a loss that overflows, an OS error on --out, two runs on one --out, folder modes."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from cli_helpers import one_line_error, run
+from grukit._io import _run_lock
+
+FAST = ["--epochs", "2", "--ensemble", "1", "--horizon", "4", "--quiet"]
+
+
+def _csv(tmp_path, huge: bool = False):
+    y = 10 + np.sin(np.arange(80) / 3)
+    if huge:
+        y[40] = 1e308
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"date": pd.date_range("2020-01-01", periods=80, freq="D").strftime("%Y-%m-%d"),
+                  "y": y}).to_csv(path, index=False)
+    return path
+
+
+def test_a_loss_that_becomes_nan_stops_training_with_one_line_and_no_folder(tmp_path, capsys):
+    out = tmp_path / "run"
+    code, _, err = run(capsys, ["forecast", "train", _csv(tmp_path, huge=True), "--out", out, *FAST])
+    assert code == 1
+    line = [x for x in err.splitlines() if x.startswith("grukit: error: ")]
+    assert line == ["grukit: error: the training loss became nan in epoch 1, so training stopped; the data may hold "
+                    "extreme values (such as 1e308) or missing ones read as numbers, or the learning rate (0.003) "
+                    "is too high; check the data's range and try a lower --lr."]
+    assert "Traceback" not in err and sorted(p.name for p in tmp_path.iterdir()) == ["data.csv"]
+
+
+def test_an_os_error_on_out_is_one_line(tmp_path, capsys):
+    data = _csv(tmp_path)
+    code, _, err = run(capsys, ["forecast", "train", data, "--out", data / "run", *FAST])
+    assert code == 1
+    assert one_line_error(err) == (f"cannot use {str(data)!r}: File exists; check that the path exists, that you may "
+                                   f"write there and that the disk has space.")
+
+
+def test_a_second_run_on_the_same_out_is_refused_while_the_first_runs(tmp_path, capsys):
+    out = tmp_path / "run"
+    with _run_lock(out):  # what a running `grukit ... --out run` holds
+        code, _, err = run(capsys, ["forecast", "train", _csv(tmp_path), "--out", out, *FAST])
+    assert (code, one_line_error(err)) == (2, f"another grukit run is writing {out} (it holds "
+                                              f"{tmp_path / '.run.lock'}); wait for it to finish, or pass another --out.")
+    assert not out.exists() and not (tmp_path / ".run.lock").exists()
+
+
+def test_output_folders_follow_the_umask(tmp_path, capsys):
+    old = os.umask(0o022)
+    try:
+        code, _, err = run(capsys, ["forecast", "train", _csv(tmp_path), "--out", tmp_path / "run", *FAST])
+    finally:
+        os.umask(old)
+    assert code == 0, err
+    assert (tmp_path / "run").stat().st_mode & 0o777 == 0o755
