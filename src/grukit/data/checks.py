@@ -92,6 +92,8 @@ def read_times(
             f"missing timestamp in time column {column!r} at {source.row(int(missing[0]))}; "
             f"every row needs a time; fill it in or drop the row."
         )
+    if pd.api.types.is_datetime64_any_dtype(raw) and not date_format:  # already dates (a DataFrame's column)
+        return pd.DatetimeIndex(raw), None
     years = year_column(raw, column)
     if years is not None:
         return pd.DatetimeIndex(years), f"whole years in {column!r}"
