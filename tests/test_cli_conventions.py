@@ -31,7 +31,7 @@ MUSIC_SMALL = ["--hidden-size", "4", "--batch-size", "4", "--patience", "0", *TH
 MUSIC = [*MUSIC_SMALL, "--epochs", "1"]
 CLASSIFY = ["--hidden-size", "4", "--epochs", "1", "--val-size", "0.25", *THREADS]
 DETECT = ["--lookback", "24", "--hidden-size", "4", "--epochs", "1", "--train-fraction", "0.5", *THREADS]
-LINE = re.compile(r"fit: epoch (\d+)/(\d+), train loss [^,]+(, val loss [^,]+)?, \d+\.\d s")
+LINE = re.compile(r"fit(?: \([^)]*\))?: epoch (\d+)/(\d+), train loss [^,]+(, val loss [^,]+)?, \d+\.\d s")
 
 
 def _both(flag: str) -> str:
@@ -132,7 +132,7 @@ def test_off_a_terminal_training_prints_a_line_per_epoch_and_quiet_prints_none(t
     code, stdout, err = run(capsys, argv)
     assert code == 0, err
     lines = _epoch_lines(err)
-    assert lines and all(line.startswith("fit: epoch 1/1, train loss ") for line in lines), err
+    assert lines and all(re.match(r"fit( \([^)]*\))?: epoch 1/1, train loss ", line) for line in lines), err
     code, quiet_stdout, err = run(capsys, [*argv, "--quiet"])
     assert (code, err) == (0, "")
     assert quiet_stdout == stdout  # the same results
@@ -309,3 +309,14 @@ def test_forecast_train_on_series_too_short_to_score_still_saves_the_model(tmp_p
     assert stdout.splitlines()[-1] == f"report: {out / 'report.html'}"
     assert (out / "model.safetensors").exists() and not (out / "metrics.json").exists()
     assert "Not scored: the series are too short for a cross-validation window" in (out / "report.html").read_text()
+
+
+def test_epoch_lines_say_which_member_and_which_cross_validation_fit(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(loop, "EPOCH_LINE_SECONDS", 1e9)  # first and last epoch of each fit
+    code, _, err = run(capsys, [*_train_commands(tmp_path)["forecast train"][:3], "--horizon", "4", "--lookback", "8",
+                                "--epochs", "2", "--ensemble", "2"])
+    assert code == 0, err
+    labels = [re.match(r"fit(?: \((.*)\))?: epoch (\d)/2, ", line).groups() for line in _epoch_lines(err)]
+    assert labels == [("member 1/2", "1"), ("member 1/2", "2"), ("member 2/2", "1"), ("member 2/2", "2"),
+                      ("cross-validation, member 1/2", "1"), ("cross-validation, member 1/2", "2"),
+                      ("cross-validation, member 2/2", "1"), ("cross-validation, member 2/2", "2")]

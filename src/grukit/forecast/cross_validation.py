@@ -57,6 +57,7 @@ def cross_validation(estimator, data=None, *, n_windows: int = 1, step: int | No
     """Forecasts of ``estimator``'s options at ``n_windows`` cutoffs; see the module docstring."""
     from grukit.forecast.pipeline import load
     from grukit.forecast.defaults import resolve_config
+    from grukit.train.loop import fit_label
 
     config, _ = estimator.configs(data)
     series_set, _ = load(data, config)
@@ -88,7 +89,8 @@ def cross_validation(estimator, data=None, *, n_windows: int = 1, step: int | No
                             f"({back} rows from the end); use fewer windows, a smaller step or h.")
         history = [_head(s, len(s) - back) for s in kept]
         if model is None or refit:
-            model = type(estimator)(**options).fit(_like(series_set, history))
+            with fit_label(f"cross-validation {i + 1}/{n_windows}" if refit else "cross-validation"):
+                model = type(estimator)(**options).fit(_like(series_set, history))
         futures = None
         if config.future_covariates:  # the known-ahead columns after each cutoff, from the data
             n_future = len(config.future_covariates)

@@ -185,6 +185,7 @@ class GRUForecaster:
         from grukit.forecast.read_back import read_back
         from grukit.models import MedianEnsemble
         from grukit.train import fit, seed_everything
+        from grukit.train.loop import fit_label
 
         config, train_config = self.configs(data)
         prepared = prepare(data, config)
@@ -205,9 +206,10 @@ class GRUForecaster:
             net = build_net(config, *dims, member=k)
             member_out = out if out is None or config.ensemble == 1 else Path(out) / f"member{k}"
             loss_fn = functools.partial(forecast_loss, loss=member_loss(config.loss, k, positive))
-            result = fit(net, loss_fn, window_dataset(prepared, "train", config),
-                         window_dataset(prepared, "val", config), member_config, out_dir=member_out, resume=resume,
-                         callbacks=callbacks)
+            with fit_label(f"member {k + 1}/{config.ensemble}" if config.ensemble > 1 else ""):
+                result = fit(net, loss_fn, window_dataset(prepared, "train", config),
+                             window_dataset(prepared, "val", config), member_config, out_dir=member_out,
+                             resume=resume, callbacks=callbacks)
             members.append(net.cpu())
             epochs.append(len(result.history))
         self.training_ = {"members": config.ensemble, "epochs": epochs, "batch_size": train_config.batch_size,

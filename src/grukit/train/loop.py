@@ -365,11 +365,31 @@ def epoch_lines(enabled: bool = True):
         _EPOCH_LINES.reset(token)
 
 
+_FIT_LABEL = contextvars.ContextVar("grukit_fit_label", default="")
+
+
+@contextlib.contextmanager
+def fit_label(label: str):
+    """Name the fits inside this block in their epoch lines: ``fit (member 2/3): epoch 1/40, ...``.
+
+    An estimator that trains several networks in one call (ensemble members, cross-validation
+    windows) says which one a line belongs to; labels nest as "outer, inner".
+    """
+    outer = _FIT_LABEL.get()
+    token = _FIT_LABEL.set(", ".join(part for part in (outer, label) if part))
+    try:
+        yield
+    finally:
+        _FIT_LABEL.reset(token)
+
+
 def epoch_line(metrics: dict, epochs: int) -> str:
-    """``fit: epoch 3/40, train loss 0.1234, val loss 0.2345, 1.2 s`` for one row of the history."""
+    """``fit: epoch 3/40, train loss 0.1234, val loss 0.2345, 1.2 s`` for one row of the history
+    (``fit (member 2/3): ...`` inside :func:`fit_label`)."""
     val = "" if metrics["val_loss"] is None else f", val loss {metrics['val_loss']:.4g}"
-    return (f"fit: epoch {metrics['epoch']}/{epochs}, train loss {metrics['train_loss']:.4g}{val}, "
-            f"{metrics['seconds']:.1f} s")
+    label = _FIT_LABEL.get()
+    return (f"fit{f' ({label})' if label else ''}: epoch {metrics['epoch']}/{epochs}, train loss "
+            f"{metrics['train_loss']:.4g}{val}, {metrics['seconds']:.1f} s")
 
 
 class _Bar:
