@@ -34,7 +34,7 @@ def test_train_writes_every_artifact_and_predict_reads_them(tmp_path, capsys):
     members = [f"member{k}/{name}" for k in range(3)  # the default ensemble: a training log per member
                for name in ("checkpoint/last.json", "checkpoint/last.safetensors", "metrics.csv")]
     assert names == ["config.json", "cross_validation.csv", "forecast.csv", *members, "metrics.json",
-                     "model.safetensors", "per_series.csv", "plots/forecast.png", "plots/future.png", "plots/loss.png",
+                     "model.safetensors", "per_series.csv", "plots/cross_validation.png", "plots/forecast.png", "plots/loss.png",
                      "report.html"]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["horizon"] == 6 and set(metrics["baselines"]) == {"naive", "seasonal_naive"}

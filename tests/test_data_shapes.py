@@ -205,7 +205,7 @@ def test_the_read_back_line_on_the_command_line(tmp_path, capsys):
                                   "--cv-windows", "0", "--no-progress"])
     assert code == 0, err
     assert out.splitlines()[0] == (
-        f"{path}: 1 series, 40 rows; time 'year' (YS-JAN) 1871-01-01 .. 1910-01-01; target 'volume'; no covariates; "
+        f"{path}: 1 series, 40 rows; time 'year' (YS-JAN, season 1) 1871-01-01 .. 1910-01-01; target 'volume'; no covariates; "
         f"trains on every row; lookback 18, horizon 6; notes: whole years in 'year'")
 
 
@@ -216,7 +216,7 @@ def test_the_read_back_line_in_python_and_config_json(tmp_path):
     path.write_text(_long("series", "month", "value"))
     lines = []
     model = GRUForecaster(12, 6, epochs=1, ensemble=1, split="size", test_size=6, progress=False).fit(path, on_data=lines.append)
-    expected = (f"{path}: 2 series, 60 rows; time 'month' (MS) 2015-01-01 .. 2017-06-01; target 'value'; no "
+    expected = (f"{path}: 2 series, 60 rows; time 'month' (MS, season 12) 2015-01-01 .. 2017-06-01; target 'value'; no "
                 f"covariates; train 2015-01-01 .. 2016-12-01, test 2017-01-01 .. 2017-06-01 (series 'A'); lookback 12, "
                 f"horizon 6; notes: long data, one series per 'series'")
     assert lines == [expected] and model.read_back_ == expected

@@ -65,7 +65,7 @@ def test_report_shows_the_panel_the_read_back_and_the_training_but_no_z_scores(p
     assert sections == ["Forecast accuracy (original scale)", "Per series, worst first", "Plots", "Details"]
     assert 'alt="Series after the data"' in text and (panel_run / "plots" / "series.png").exists()
     assert "Interval q0.1-q0.9: " in text and "(nominal 80%)" in text
-    assert "panel.csv: 3 series, 108 rows; time &#x27;month&#x27; (MS) 2015-01-01 .. 2017-12-01" in text
+    assert "panel.csv: 3 series, 108 rows; time &#x27;month&#x27; (MS, season 12) 2015-01-01 .. 2017-12-01" in text
     assert "<th>training.members</th><td>1</td>" in text and "<th>training.epochs</th><td>[2]</td>" in text
     assert "scaled" not in text.split("<h2>Details</h2>")[0]
     metrics = json.loads((panel_run / "metrics.json").read_text())

@@ -2,9 +2,10 @@
 
 model.safetensors, config.json, metrics.json, forecast.csv (the forecast after the data; not for
 a model with future covariates, whose values for the horizon only ``predict(future=...)`` has),
-cross_validation.csv and per_series.csv (with cross-validation), plots/ (the forecast after the
-data, a grid of series for panels, the last cross-validation or test window, the loss) and
-report.html; each written atomically.
+cross_validation.csv and per_series.csv (with cross-validation), plots/ (forecast.png: the
+forecast after the data; series.png: a grid of series for panels; cross_validation.png or
+test_window.png: the last cross-validation or test window; loss.png) and report.html; each
+written atomically.
 
 The report shows: the accuracy table (the model and the baselines; interval coverage for
 quantile models), the per-series table of a panel (worst first, sortable), the plots, then the
@@ -148,7 +149,7 @@ def write_run(model, out: Path, cv=None, unscored: str = "") -> Path:
     if not model.config_.future_covariates:  # else the future values are needed: `grukit forecast predict --future`
         forecast = model.predict()
         write_table(forecast, out / "forecast.csv")
-        plots["Forecast after the data"] = out / "plots" / "future.png"
+        plots["Forecast after the data"] = out / "plots" / "forecast.png"
         _future_plot(model, forecast, plots["Forecast after the data"])
         if panel:
             order = (list(cv.per_series["id"].drop_duplicates()) if cv is not None and cv.per_series is not None
@@ -157,10 +158,10 @@ def write_run(model, out: Path, cv=None, unscored: str = "") -> Path:
             _series_grid(model, forecast, order, plots["Series after the data"])
     if cv is not None:
         write_table(cv.forecasts, out / "cross_validation.csv")
-        plots["Forecast on the last cross-validation window"] = out / "plots" / "forecast.png"
+        plots["Forecast on the last cross-validation window"] = out / "plots" / "cross_validation.png"
         _cv_plot(model, cv, plots["Forecast on the last cross-validation window"])
     if "test" in model.prepared_.index:
-        plots["Forecast on the last test window"] = out / "plots" / "forecast.png"
+        plots["Forecast on the last test window"] = out / "plots" / "test_window.png"
         _last_test_window_plot(model, plots["Forecast on the last test window"])
     plots["Training and validation loss"] = plot_loss(out / "plots" / "loss.png", model.history_)
     details = {"read back": model.read_back_, "data": model.prepared_.source_name,

@@ -2,13 +2,14 @@
 
 A misread (a year taken as a target, long data read as one series, decimal digits read as
 values) is caught at a glance when the line is printed before training. It names the source,
-the series and rows, the time column with its frequency and first and last time, the targets
+the series and rows, the time column with its frequency, season length and first and last
+time, the targets
 and covariates, the split (by dates where there are dates), lookback and horizon, and how the
 file was read when that was not plain (separator, decimal comma, day-first dates, sorted rows,
 filled values).
 
-    air.csv: 1 series, 144 rows; time 'Month' (MS) 1949-01-01 .. 1960-12-01; target '#Passengers'; no
-    covariates; trains on every row; lookback 54, horizon 18
+    air.csv: 1 series, 144 rows; time 'Month' (MS, season 12) 1949-01-01 .. 1960-12-01; target
+    '#Passengers'; no covariates; trains on every row; lookback 54, horizon 18
 """
 
 from __future__ import annotations
@@ -73,8 +74,8 @@ def read_back(prepared, config) -> str:
     else:
         first = min((s for s in series if s.time is not None), key=lambda s: s.time[0])
         last = max((s for s in series if s.time is not None), key=lambda s: s.time[-1])
-        time = (f"time {series_set.time_column!r} ({series_set.freq}) {_when(first, 0)} .. "
-                f"{_when(last, len(last) - 1)}")
+        time = (f"time {series_set.time_column!r} ({series_set.freq}, season {prepared.season_length}) "
+                f"{_when(first, 0)} .. {_when(last, len(last) - 1)}")
     parts = [
         f"{prepared.source_name}: {count}, {sum(len(s) for s in series)} rows",
         time,
