@@ -230,3 +230,24 @@ def test_a_bad_date_format_is_one_line_on_the_command_line(tmp_path, capsys):
     code, _, err = run(capsys, ["forecast", "train", path, "--date-format", "%d.%m.%Y"])
     assert code == 1
     assert one_line_error(err).startswith("cannot parse '2021-01-06' in time column 'd' at line 3 of ")
+
+
+CLI_SHAPES = ["integer year column (statsmodels nile)", "long data with other names",
+              "semicolons, decimal commas, day-first dotted dates", "day-first monthly dates, both readings parse",
+              "quoted numbers with thousands commas", "unnamed row-number column (DataFrame.to_csv)",
+              "mixed UTC offsets (daylight saving)", "long data not in time order"]
+
+
+@pytest.mark.parametrize("shape", CLI_SHAPES)
+def test_csv_shape_through_the_command_line_read_back(tmp_path, capsys, shape):
+    text, options, expected = SHAPES[shape]
+    path = tmp_path / "data.csv"
+    path.write_bytes(text.encode("utf-8"))
+    code, out, err = run(capsys, ["forecast", "train", path, "--horizon", "2", "--lookback", "4", "--epochs", "1",
+                                  "--ensemble", "1", "--cv-windows", "0", "--quiet"])
+    assert code == 0, err
+    line = out.splitlines()[0]
+    time_column, freq, targets, id_column, count, _, _, notes = expected
+    assert line.startswith(f"{path}: {count} series, ")
+    assert f"time {time_column!r} ({freq}, season " in line and f"; target {targets[0]!r}; " in line
+    assert line.endswith(f"; notes: {', '.join(notes)}")
