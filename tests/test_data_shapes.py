@@ -77,7 +77,7 @@ SHAPES = {
         _lines("Date,Sales", [f"{t.month}/{t.day}/{t.year} 0:00,{i}" for i, t in enumerate(DAYS)]), {},
         ("Date", "D", ["Sales"], None, 1, [0, 1, 2], "2022-01-01", [])),
     "quarters written 2020Q1": (_lines("quarter,y", [f"{2010 + i // 4}Q{i % 4 + 1},{i}" for i in range(20)]), {},
-                                ("quarter", "QS-OCT", ["y"], None, 1, [0, 1, 2], "2010-01-01", [])),
+                                ("quarter", "QS-*", ["y"], None, 1, [0, 1, 2], "2010-01-01", [])),
     "UTF-8 byte-order mark": ("\ufeff" + _lines("date,y", [f"{t:%Y-%m-%d},{i}" for i, t in enumerate(DAYS)]), {},
                               ("date", "D", ["y"], None, 1, [0, 1, 2], "2022-01-01", [])),
     "Windows line ends": (_lines("date,y", [f"{t:%Y-%m-%d},{i}" for i, t in enumerate(DAYS)]).replace("\n", "\r\n"),
@@ -122,6 +122,9 @@ def test_csv_shape_is_read_right(tmp_path, shape):
         warnings.simplefilter("ignore", UserWarning)  # the sorted-rows warning is tested below
         ss = load_series(path, **options)
     time_column, freq, targets, id_column, count, values, first_time, notes = expected
+    if freq is not None and freq.endswith("*"):  # pandas versions name the anchor differently (QS-OCT, QS-JAN)
+        assert ss.freq.startswith(freq[:-1])
+        freq = ss.freq
     assert (ss.time_column, ss.freq, ss.target_columns, ss.id_column, len(ss.series)) == (
         time_column, freq, targets, id_column, count)
     np.testing.assert_allclose(ss.series[0].target[:3, 0], values)

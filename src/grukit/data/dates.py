@@ -44,7 +44,7 @@ def _to_datetime(text: pd.Series, **options) -> pd.Series:
 def _regular(parsed: pd.Series) -> bool:
     """True when the distinct timestamps lie on one pandas frequency."""
     distinct = pd.DatetimeIndex(parsed.drop_duplicates().sort_values())
-    return len(distinct) >= 3 and distinct.inferred_freq is not None
+    return len(distinct) >= 3 and pd.DatetimeIndex(distinct, freq="infer").freq is not None
 
 
 def parse_dates(raw: pd.Series, column: str, date_format: str | None = None) -> tuple[pd.Series, str | None]:

@@ -162,7 +162,7 @@ def regularize(
 
     Shapes: values (N, C) -> (N', C), N' = len(date_range(times[0], times[-1], offset)) >= N.
     """
-    if len(times) >= 3 and times.inferred_freq is not None and to_offset(times.inferred_freq) == offset:
+    if len(times) >= 3 and pd.DatetimeIndex(times, freq="infer").freq == offset:
         return pd.DatetimeIndex(times, freq=offset), values  # already on the grid, no gap (the common case)
     grid = pd.date_range(times[0], times[-1], freq=offset)  # (N',)
     where = grid.get_indexer(times)  # (N,) grid position of each row, -1 when off the grid
