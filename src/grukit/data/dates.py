@@ -3,6 +3,7 @@
 Rules (``date_format`` not given):
     ISO        cells like ``2016-07-01`` (or with a time) are read as they are.
     day-first  when the cells parse only day-first (``13/01/2022``), they are read day-first.
+    quarters   ``2020Q1`` (or ``2020-Q1``) is the first day of the quarter.
     ambiguous  when both readings parse every cell and differ (``01/02/1950``), the one whose
                timestamps are equally spaced on a pandas frequency is used; when both or neither
                are, a ``DataError`` asks for ``date_format``.
@@ -29,6 +30,7 @@ __all__ = ["parse_dates", "year_column"]
 
 _ISO = re.compile(r"\d{4}-\d{2}(-\d{2})?([ T].*)?")
 _OFFSET = r"(Z|[+-]\d{2}:?\d{2})\s*$"  # a UTC offset at the end of a timestamp
+_QUARTER = re.compile(r"(\d{4})\s*-?\s*Q([1-4])", re.IGNORECASE)  # 2020Q1, 2020-Q1, 2020 Q1
 YEAR_NAMES = ("year", "yr")
 
 
@@ -60,6 +62,11 @@ def parse_dates(raw: pd.Series, column: str, date_format: str | None = None) -> 
     if date_format:
         return _to_datetime(raw, format=date_format), f"dates as {date_format}"
     text = raw.dropna().astype(str)
+    quarters = text.str.strip().str.fullmatch(_QUARTER)
+    if len(text) and quarters.all():  # the first day of each quarter (pandas is dropping this spelling)
+        parts = text.str.strip().str.extract(_QUARTER)
+        starts = pd.to_datetime(parts[0] + "-" + ((parts[1].astype(int) - 1) * 3 + 1).astype(str) + "-01")
+        return starts.reindex(raw.index), None
     offsets = text.str.extract(_OFFSET, expand=False).dropna().unique()
     if len(offsets) > 1:
         shown = ", ".join(sorted(map(str, offsets))[:3])
