@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from cli_helpers import one_line_error, run
 from grukit._io import _run_lock
@@ -59,3 +60,44 @@ def test_output_folders_follow_the_umask(tmp_path, capsys):
         os.umask(old)
     assert code == 0, err
     assert (tmp_path / "run").stat().st_mode & 0o777 == 0o755
+
+
+# --------------------------------------------------------------------------- kill -9, then --resume
+def _music_data(tmp_path):
+    from test_music_cli import _file
+
+    return _file(tmp_path)
+
+
+def test_kill_9_then_resume_gives_the_uninterrupted_result(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    data = _music_data(tmp_path)
+    argv = [sys.executable, "-m", "grukit", "music", "train", str(data), "--hidden-size", "8", "--epochs", "150",
+            "--batch-size", "4", "--patience", "0", "--num-threads", "1", "--quiet"]
+    whole = subprocess.run([*argv, "--out", str(tmp_path / "whole")], capture_output=True, text=True)
+    assert whole.returncode == 0, whole.stderr
+    out = tmp_path / "killed"
+    partial = tmp_path / ".killed.partial"
+    process = subprocess.Popen([*argv, "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not (partial / "checkpoint" / "last.json").exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)  # a few more epochs
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    if process.returncode != -signal.SIGKILL:
+        pytest.skip("the run finished before it could be killed on this machine")
+    assert partial.is_dir() and not out.exists()
+    again = subprocess.run([*argv, "--out", str(out)], capture_output=True, text=True)
+    assert again.returncode == 2 and again.stderr.strip() == (
+        f"grukit: error: {out} has an unfinished run in {partial} (it was stopped before it ended); pass --resume "
+        f"to continue it, or --force to start over.")
+    resumed = subprocess.run([*argv, "--out", str(out), "--resume"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert not partial.exists()
+    for name in ("model.safetensors", "metrics.json"):
+        assert (out / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()

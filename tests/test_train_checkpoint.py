@@ -111,12 +111,12 @@ def test_checkpoint_layout_is_safetensors_and_json(tmp_path):
     assert {"rng/torch", "rng/shuffle"} <= keys
 
 
-def test_resume_without_a_checkpoint_is_a_config_error(tmp_path):
-    with pytest.raises(ConfigError) as info:
-        fit(net(0), mse, data(40, 0), None, CONFIG, out_dir=tmp_path, resume=True)
-    path = tmp_path / "checkpoint" / "last.safetensors"
-    assert str(info.value) == (f"resume: no checkpoint at {path}; run without resume to start training, "
-                               "or pass the out_dir of the run to continue.")
+def test_resume_without_a_checkpoint_starts_and_says_so(tmp_path):
+    with pytest.warns(UserWarning, match=f"^resume: no checkpoint in {tmp_path / 'a'} yet, so training starts from the "
+                                         f"first epoch\\.$"):
+        resumed = fit(net(0), mse, data(40, 0), None, CONFIG, out_dir=tmp_path / "a", resume=True)
+    fresh = fit(net(0), mse, data(40, 0), None, CONFIG, out_dir=tmp_path / "b")
+    assert [r["train_loss"] for r in resumed.history] == [r["train_loss"] for r in fresh.history]
 
 
 def test_resume_with_other_options_is_a_config_error(tmp_path):

@@ -56,14 +56,71 @@ def staged_directory(out: Path, replace: bool = False) -> Iterator[Path]:
         stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
         os.chmod(stage, 0o777 & ~_umask())
         try:
-            yield from _finish_into(stage, out, replace)
+            yield stage
+            _move_into(stage, out, replace)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
 
 
-def _finish_into(stage: Path, out: Path, replace: bool) -> Iterator[Path]:
-    """Yield ``stage``; afterwards move its files into ``out`` (see :func:`staged_directory`)."""
-    yield stage
+def partial_folder(out: Path) -> Path:
+    """Where a training run for ``out`` works until it ends: ``.{name}.partial`` beside ``out``."""
+    out = Path(out)
+    return out.parent / f".{out.name}.partial"
+
+
+def resume_folder(out: Path) -> Path:
+    """The folder a ``--resume`` of ``out`` continues in: the partial one of an unfinished run, else ``out``."""
+    partial = partial_folder(out)
+    return partial if partial.is_dir() else Path(out)
+
+
+@contextlib.contextmanager
+def run_folder(out: Path, replace: bool = False, resume: bool = False) -> Iterator[Path]:
+    """The folder a training run writes into: all or nothing, and resumable after a kill.
+
+    The run works inside ``.{name}.partial`` beside ``out`` (checkpoints, logs, then the artifacts);
+    when it ends, that folder becomes ``out``, so ``out`` either holds a whole run or nothing new.
+
+        a kill (or Ctrl-C)     leaves the partial folder with its checkpoints; ``resume`` continues
+                               in it, and the run then ends as usual
+        an error               removes the partial folder (a failed run leaves nothing behind)
+        resume, no partial     a finished ``out`` is continued in place; with no ``out`` either, the
+                               run starts (the training loop says so)
+        a partial, no resume   a ``ConfigError`` that says to pass --resume, or --force to start over
+        ``replace``            an old partial folder is discarded at the start and an old ``out`` at
+                               the end, just before the new one takes its name
+
+    ``out`` is locked for the run's duration, as in :func:`staged_directory`.
+    """
+    from grukit.errors import ConfigError
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _run_lock(out):
+        partial = partial_folder(out)
+        if resume and not partial.exists() and out.is_dir():
+            yield out  # a finished run, continued where it is
+            return
+        if partial.exists() and not resume:
+            if not replace:
+                raise ConfigError(f"{out} has an unfinished run in {partial} (it was stopped before it ended); "
+                                  f"pass --resume to continue it, or --force to start over.")
+            shutil.rmtree(partial)
+        partial.mkdir(exist_ok=True)
+        os.chmod(partial, 0o777 & ~_umask())
+        try:
+            yield partial
+        except Exception:  # not KeyboardInterrupt: a run stopped by hand can be resumed
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        try:
+            _move_into(partial, out, replace)
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def _move_into(stage: Path, out: Path, replace: bool) -> None:
+    """``stage`` becomes ``out``: renamed when ``out`` is new (or replaced), else its files moved in."""
     if replace and out.is_dir():
         shutil.rmtree(out)
     if not out.exists():

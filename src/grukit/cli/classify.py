@@ -49,7 +49,7 @@ def classify() -> None:
 def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, force: bool, audio: Path | None,
           config_file: Path | None, **options) -> None:
     """Train on DATA (holding out --val-size of it for validation), score --test and save everything under --out."""
-    from grukit._io import staged_directory
+    from grukit._io import resume_folder, run_folder
     from grukit.classify import GRUClassifier
     from grukit.classify.datasets import DEFAULT_DATASET, bundled_path
     from grukit.classify.evaluation import format_classification_table
@@ -74,17 +74,14 @@ def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, 
         test_set = None if test is None else _check_test(model.read(test, config=config, labelled=True), train_set)
         fit_data = None if data is None else train_set  # None applies the bundled dataset's preset
     if not is_main_process():  # under torchrun, process 0 alone scores, reports and writes the run
-        model.fit(fit_data, out=out if resume else None, resume=resume)
+        model.fit(fit_data, out=resume_folder(out) if resume else None, resume=resume)
         return
     if out is None:
         metrics = _scores(model.fit(fit_data), test_set, train_set)
-    elif resume:
-        metrics = _scores(model.fit(fit_data, out=out, resume=True), test_set, train_set)
-        _write(model, out, metrics, feature_config if audio is not None else None)
     else:
-        with staged_directory(out, replace=force) as stage:  # a failed run leaves no folder behind
-            metrics = _scores(model.fit(fit_data, out=stage), test_set, train_set)
-            _write(model, stage, metrics, feature_config if audio is not None else None)
+        with run_folder(out, replace=force, resume=resume) as folder:  # all or nothing; --resume after a kill
+            metrics = _scores(model.fit(fit_data, out=folder, resume=resume), test_set, train_set)
+            _write(model, folder, metrics, feature_config if audio is not None else None)
     click.echo(format_classification_table(metrics, metrics["part"]))
     if out is not None:
         click.echo(f"report: {out / 'report.html'}")

@@ -62,7 +62,7 @@ def train(data: Path | None, out: Path | None, resume: bool, force: bool, cv_win
     The saved model is then trained on every row. With --test-size > 0 the older protocol holds
     instead: a chronological train / validation / test split, the model trained on the train part.
     """
-    from grukit._io import staged_directory
+    from grukit._io import resume_folder, run_folder
     from grukit.forecast import GRUForecaster
     from grukit.train.distributed import is_main_process
 
@@ -70,15 +70,15 @@ def train(data: Path | None, out: Path | None, resume: bool, force: bool, cv_win
     estimator = GRUForecaster(**_options(config_file, options))
     estimator.configs(data)  # bad options fail before any data is read or folder made
     if not is_main_process():  # under torchrun, process 0 alone reports and writes the run
-        model = estimator.fit(data, out=out if resume else None, resume=resume)
+        model = estimator.fit(data, out=resume_folder(out) if resume else None, resume=resume)
         if not model.config_.test_size:  # every process takes part in the cross-validation fits
             _cross_validation(estimator, data, cv_windows)
         return
-    if out is None or resume:  # nothing to write, or a run to continue in place
-        _train_and_report(estimator, data, out, resume, cv_windows)
+    if out is None:
+        _train_and_report(estimator, data, None, False, cv_windows)
     else:
-        with staged_directory(out, replace=force) as stage:  # a failed run leaves no folder behind
-            _train_and_report(estimator, data, stage, False, cv_windows)
+        with run_folder(out, replace=force, resume=resume) as folder:  # all or nothing; --resume after a kill
+            _train_and_report(estimator, data, folder, resume, cv_windows)
     if out is not None:
         click.echo(f"report: {out / 'report.html'}")
 

@@ -51,7 +51,7 @@ def train(data: Path | None, out: Path | None, resume: bool, force: bool, config
     0.02, clip norm 1.0, patience 0 (with the model defaults, the recipe that reaches 1.45 nats/char
     on tiny-shakespeare in about 8 CPU minutes; see BENCHMARKS.md).
     """
-    from grukit._io import staged_directory
+    from grukit._io import resume_folder, run_folder
     from grukit.lm.evaluation import evaluate_text
     from grukit.lm.training import train_lm
     from grukit.lm.vocab import bundled_text, read_text, split_text
@@ -61,20 +61,16 @@ def train(data: Path | None, out: Path | None, resume: bool, force: bool, config
     lm_config, train_config = lm_configs(merge_options(read_toml(config_file), options))
     text = read_text(data or bundled_text())
     if not is_main_process():  # under torchrun, process 0 alone evaluates, reports and writes the run
-        train_lm(text, lm_config, train_config, out_dir=out if resume else None, resume=resume)
+        train_lm(text, lm_config, train_config, out_dir=resume_folder(out) if resume else None, resume=resume)
         return
     if out is None:
         model, vocab, result = train_lm(text, lm_config, train_config)
         scores = evaluate_text(model, vocab, split_text(text, lm_config.val_fraction)[1])
-    elif resume:  # the folder exists already: continue in place
-        model, vocab, result = train_lm(text, lm_config, train_config, out_dir=out, resume=True)
-        scores = evaluate_text(model, vocab, split_text(text, lm_config.val_fraction)[1])
-        _write_run(out, model, vocab, train_config, result, scores)
     else:
-        with staged_directory(out, replace=force) as stage:  # a failed run leaves no folder behind
-            model, vocab, result = train_lm(text, lm_config, train_config, out_dir=stage)
+        with run_folder(out, replace=force, resume=resume) as folder:  # all or nothing; --resume after a kill
+            model, vocab, result = train_lm(text, lm_config, train_config, out_dir=folder, resume=resume)
             scores = evaluate_text(model, vocab, split_text(text, lm_config.val_fraction)[1])
-            _write_run(stage, model, vocab, train_config, result, scores)
+            _write_run(folder, model, vocab, train_config, result, scores)
     click.echo(f"validation: {scores['nats_per_token']:.4f} nats/char, {scores['bits_per_char']:.4f} bits/char "
                f"({scores['chars']:,} characters, best epoch {result.best_epoch})")
     if out is not None:

@@ -55,7 +55,7 @@ def train(data: Path | None, out: Path | None, resume: bool, force: bool, config
     valid, 10 % test); without DATA, the bundled JSB Chorales. batch_size counts sequences.
     Prints the NLL per time step (nats) and the parameter count.
     """
-    from grukit._io import staged_directory
+    from grukit._io import resume_folder, run_folder
     from grukit.music import MusicModel
     from grukit.train.distributed import is_main_process
 
@@ -63,17 +63,14 @@ def train(data: Path | None, out: Path | None, resume: bool, force: bool, config
     model = MusicModel(**merge_options(read_toml(config_file), options))
     model.configs()  # bad options fail before any data is read or folder made
     if not is_main_process():  # under torchrun, process 0 alone scores, reports and writes the run
-        model.fit(data, out=out if resume else None, resume=resume)
+        model.fit(data, out=resume_folder(out) if resume else None, resume=resume)
         return
     if out is None:
         scores = _scores(model.fit(data), data)
-    elif resume:
-        scores = _scores(model.fit(data, out=out, resume=True), data)
-        _write(model, out, scores)
     else:
-        with staged_directory(out, replace=force) as stage:  # a failed run leaves no folder behind
-            scores = _scores(model.fit(data, out=stage), data)
-            _write(model, stage, scores)
+        with run_folder(out, replace=force, resume=resume) as folder:  # all or nothing; --resume after a kill
+            scores = _scores(model.fit(data, out=folder, resume=resume), data)
+            _write(model, folder, scores)
     click.echo(f"data: {scores['data']}")
     for split in ("valid", "test"):
         if split in scores:

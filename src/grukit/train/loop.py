@@ -77,7 +77,9 @@ def fit(
         out_dir: when given, the run writes ``metrics.csv``, ``tensorboard/`` (if installed) and
             ``checkpoint/last.safetensors`` + ``checkpoint/last.json`` there after every epoch.
             Without it, nothing is written.
-        resume: continue from ``out_dir``'s checkpoint; the result equals an uninterrupted run.
+        resume: continue from ``out_dir``'s checkpoint; the result equals an uninterrupted run. With
+            no checkpoint there yet (a run killed before its first epoch ended), training starts
+            from the first epoch, with a warning that says so.
         callbacks: plain callables ``cb(event, state)``, called with ``"epoch_end"`` after every
             epoch and ``"fit_end"`` once at the end. ``state`` is a dict: ``epoch``, ``metrics``
             (this epoch's row), ``history``, ``model``, ``optimizer``, ``config``, ``best_epoch``,
@@ -124,8 +126,13 @@ def fit(
                                warmup_fraction=config.warmup_fraction)
     objects = {"config": config, "model": model, "optimizer": optimizer, "scheduler": scheduler, "shuffle": generator}
     state = TrainState()
-    if resume:
+    if resume and (out_dir / CHECKPOINT_DIR / "last.safetensors").is_file():
         state = load_checkpoint(out_dir / CHECKPOINT_DIR, **objects)
+    elif resume:  # killed before its first checkpoint, or never started: start, and say so
+        import warnings
+
+        warnings.warn(f"resume: no checkpoint in {out_dir} yet, so training starts from the first epoch.",
+                      stacklevel=2)
     net = model if world is None else distributed.replicate(model, world)  # what loss_fn gets in training
     main = world is None or world.main  # the one process that writes and shows progress
     log = MetricsLog(out_dir if main else None)
