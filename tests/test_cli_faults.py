@@ -101,3 +101,15 @@ def test_kill_9_then_resume_gives_the_uninterrupted_result(tmp_path):
     assert not partial.exists()
     for name in ("model.safetensors", "metrics.json"):
         assert (out / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
+
+
+def test_resume_refuses_other_options_or_other_data_and_names_them(tmp_path, capsys):
+    data, out = _csv(tmp_path), tmp_path / "run"
+    args = ["forecast", "train", data, "--out", out, "--lookback", "8", *FAST]
+    assert run(capsys, args)[0] == 0
+    code, _, err = run(capsys, [*args[:-len(FAST)], *FAST, "--resume", "--hidden-size", "32"])
+    assert code == 2 and "was trained on something else (model: " in err and "options: hidden_size 64 -> 32" in err
+    other = tmp_path / "other.csv"
+    pd.read_csv(data).assign(y=lambda f: f["y"] * 2).to_csv(other, index=False)
+    code, _, err = run(capsys, ["forecast", "train", other, "--out", out, "--lookback", "8", *FAST, "--resume"])
+    assert code == 2 and "was trained on something else (data: sha256 " in one_line_error(err)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import sys
 import types
 
+import numpy as np
 import pytest
 import torch
 from safetensors import safe_open
@@ -121,7 +123,7 @@ def test_resume_without_a_checkpoint_starts_and_says_so(tmp_path):
 
 def test_resume_with_other_options_is_a_config_error(tmp_path):
     fit(net(0), mse, data(40, 0), None, CONFIG, out_dir=tmp_path)
-    changed = TrainConfig(epochs=6, batch_size=8, lr=0.02, progress=True, patience=0)  # progress may change
+    changed = TrainConfig(epochs=6, batch_size=8, lr=0.02, progress=True, patience=0, num_threads=1)  # progress may
     with pytest.raises(ConfigError) as info:
         fit(net(0), mse, data(40, 0), None, changed, out_dir=tmp_path, resume=True)
     path = tmp_path / "checkpoint" / "last.safetensors"
@@ -178,3 +180,37 @@ def test_tensorboard_gets_every_metric_when_installed(tmp_path, monkeypatch):
     assert calls[-1] == ("close",)
     scalars = calls[1:-1]
     assert scalars == [(name, epoch) for epoch in range(1, 5) for name in COLUMNS[1:]]
+
+
+def test_a_changed_thread_count_is_refused(tmp_path):
+    fit(net(0), mse, data(40, 0), None, CONFIG, out_dir=tmp_path)
+    with pytest.raises(ConfigError, match=r"\(num_threads: 1 -> 2\)"):
+        fit(net(0), mse, data(40, 0), None, dataclasses.replace(CONFIG, num_threads=2), out_dir=tmp_path, resume=True)
+
+
+def test_a_flipped_bit_in_the_checkpoint_fails_its_checksum(tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    from grukit.errors import ModelFileError
+
+    fit(net(0), mse, data(40, 0), None, CONFIG, out_dir=tmp_path)
+    path = tmp_path / "checkpoint" / "last.safetensors"
+    with safe_open(str(path), framework="pt") as f:
+        metadata = f.metadata()
+    tensors = load_file(path)
+    name = next(k for k in tensors if k.startswith("model/"))
+    bits = tensors[name].view(torch.int32)
+    bits.view(-1)[0] ^= 1 << 30  # an exponent bit: the weight becomes huge
+    save_file(tensors, path, metadata=metadata)
+    with pytest.raises(ModelFileError, match=r"is damaged \(its tensors do not match the checksum written with them\)"):
+        fit(net(0), mse, data(40, 0), None, CONFIG, out_dir=tmp_path, resume=True)
+
+
+def test_other_data_or_another_model_is_named(tmp_path):
+    from grukit.train.checkpoint import digest
+
+    fit(net(0), mse, data(40, 0), None, CONFIG, out_dir=tmp_path, fingerprint={"data": digest(np.zeros(3))})
+    with pytest.raises(ConfigError, match=r"was trained on something else \(data: sha256 [0-9a-f]{12}\.\.\. -> "
+                                          r"[0-9a-f]{12}\.\.\.\)"):
+        fit(net(0), mse, data(40, 0), None, CONFIG, out_dir=tmp_path, resume=True,
+            fingerprint={"data": digest(np.ones(3))})

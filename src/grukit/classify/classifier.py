@@ -94,6 +94,7 @@ class GRUClassifier:
             balanced_class_weights, check_trainable, cross_entropy_loss, stratified_split, tensor_dataset)
         from grukit.data import StandardScaler
         from grukit.train import fit, seed_everything
+        from grukit.train.checkpoint import digest
 
         config, train_config = self.configs(X)
         data = self.read(X, y, config, labelled=True)
@@ -110,8 +111,10 @@ class GRUClassifier:
         net = build_net(config, data.num_channels, len(classes))
         train_set = tensor_dataset(train_part, codes[train_index], scaler)
         val_set = tensor_dataset(data.subset(val_index), codes[val_index], scaler) if len(val_index) else None
+        fingerprint = {"data": digest(data.sequences, codes, train_index, val_index),
+                       "options": dataclasses.asdict(config)}
         result = fit(net, cross_entropy_loss(weights, config.jitter), train_set, val_set, train_config, out_dir=out,
-                     resume=resume, callbacks=callbacks)
+                     resume=resume, callbacks=callbacks, fingerprint=fingerprint)
         self.config_, self.train_config_, self.net_ = config, train_config, net.cpu().eval()
         self.classes_ = np.asarray(classes)
         self.n_features_in_ = data.num_channels

@@ -185,6 +185,7 @@ class GRUForecaster:
         from grukit.forecast.read_back import read_back
         from grukit.models import MedianEnsemble
         from grukit.train import fit, seed_everything
+        from grukit.train.checkpoint import digest
         from grukit.train.loop import fit_label
 
         config, train_config = self.configs(data)
@@ -199,6 +200,10 @@ class GRUForecaster:
         # sMAPE needs the network's outputs in the original units and positive data
         positive = (config.scaler in ("window", "none") and config.transform == "none"
                     and all(bool((t > 0).all()) for t in prepared.train_targets()))
+        a = prepared.arrays  # what a --resume must find again: the same windows of the same data, the same options
+        windows = [index.tolist() for index in prepared.index.values()]
+        fingerprint = {"data": digest(a.inputs, a.targets, a.known_future, windows),
+                       "options": dataclasses.asdict(config)}
         members, result, epochs, started = [], None, [], time.perf_counter()
         for k in range(config.ensemble):
             member_config = dataclasses.replace(train_config, seed=train_config.seed + k)
@@ -209,7 +214,7 @@ class GRUForecaster:
             with fit_label(f"member {k + 1}/{config.ensemble}" if config.ensemble > 1 else ""):
                 result = fit(net, loss_fn, window_dataset(prepared, "train", config),
                              window_dataset(prepared, "val", config), member_config, out_dir=member_out,
-                             resume=resume, callbacks=callbacks)
+                             resume=resume, callbacks=callbacks, fingerprint=fingerprint)
             members.append(net.cpu())
             epochs.append(len(result.history))
         self.training_ = {"members": config.ensemble, "epochs": epochs, "batch_size": train_config.batch_size,

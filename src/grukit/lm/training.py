@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 import torch
@@ -12,6 +13,7 @@ from grukit.lm.lanes import lane_dataset
 from grukit.lm.model import CharLM
 from grukit.lm.vocab import Vocabulary, split_text
 from grukit.train import TrainConfig, TrainResult, fit, seed_everything
+from grukit.train.checkpoint import digest
 
 __all__ = ["CarriedStateLoss", "train_lm"]
 
@@ -63,6 +65,7 @@ def train_lm(text: str, config: LMConfig, train_config: TrainConfig, *, out_dir=
     val_data = lane_dataset(vocab.encode(val_text), lanes, chunk)
     seed_everything(train_config.seed)  # the initial weights follow the seed
     model = CharLM(vocab.size, config)
+    fingerprint = {"data": digest(text), "options": dataclasses.asdict(config)}
     result = fit(model, CarriedStateLoss(), train_data, val_data, train_config, out_dir=out_dir,
-                 resume=resume, callbacks=callbacks, shuffle=False)
+                 resume=resume, callbacks=callbacks, shuffle=False, fingerprint=fingerprint)
     return model, vocab, result

@@ -131,6 +131,7 @@ class MusicModel:
         from grukit.music.batches import LengthGroups, collate_groups, nll_loss
         from grukit.music.net import init_output_bias
         from grukit.train import fit, seed_everything
+        from grukit.train.checkpoint import digest
 
         config, train_config = self.configs()
         rolls, name = _rolls(data, ("train", "valid"), ("test",), config.steps_per_beat)  # a bad test split fails now
@@ -139,8 +140,10 @@ class MusicModel:
         init_output_bias(net, rolls["train"])  # start from each key's frequency (a resume loads its weights)
         group = train_config.batch_size  # sequences per batch; fit sees one group per batch
         one_group = dataclasses.replace(train_config, batch_size=1)
+        fingerprint = {"data": digest(rolls["train"], rolls["valid"]), "options": dataclasses.asdict(config)}
         result = fit(net, nll_loss, LengthGroups(rolls["train"], group), LengthGroups(rolls["valid"], group),
-                     one_group, out_dir=out, resume=resume, collate_fn=collate_groups, callbacks=callbacks)
+                     one_group, out_dir=out, resume=resume, collate_fn=collate_groups, callbacks=callbacks,
+                     fingerprint=fingerprint)
         self.config_, self.train_config_, self.net_ = config, train_config, net.cpu().eval()
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch

@@ -15,6 +15,15 @@ Layout of ``<out_dir>/checkpoint/``:
 
 Both are written atomically each epoch, tensors first. Resuming reads only ``last.safetensors``
 (a crash between the two writes leaves ``last.json`` one epoch behind, never a broken pair).
+
+What a resume checks before it continues (each mismatch is a one-line error that names it):
+
+- ``checksum``: the SHA-256 of every tensor's bytes, in key order; a flipped bit anywhere in the
+  weights, the optimizer state or the RNG states fails the check.
+- ``config``: the training options, ``num_threads`` included (a different thread count changes the
+  low digits of the result); only ``progress`` and ``device`` may change.
+- ``fingerprint``: what the run was trained on: the model's parameter names and shapes, and what
+  the task gives (:func:`digest` of its training data, its model and data options).
 """
 
 from __future__ import annotations
@@ -35,13 +44,58 @@ from grukit._io import atomic_write, atomic_write_text
 from grukit.errors import ConfigError, ModelFileError
 from grukit.train.config import TrainConfig
 
-__all__ = ["TrainState", "save_checkpoint", "load_checkpoint", "CHECKPOINT_DIR"]
+__all__ = ["TrainState", "save_checkpoint", "load_checkpoint", "CHECKPOINT_DIR", "digest", "tensors_checksum"]
 
 CHECKPOINT_DIR = "checkpoint"
 FORMAT, VERSION = "grukit.train.checkpoint", 1
 METADATA_KEY = "grukit.train"
-# Options that may change between a run and its resumption: they do not change the numbers on one device.
-RUNTIME_OPTIONS = ("progress", "num_threads", "device")
+# Options that may change between a run and its resumption: they do not change the numbers.
+RUNTIME_OPTIONS = ("progress", "device")
+
+
+def digest(*parts: Any) -> str:
+    """A SHA-256 (hex) of arrays, tensors, strings and nested lists of them: a fingerprint of data.
+
+    Example:
+        >>> digest(np.zeros(3)) == digest([np.zeros(3)]), digest(np.zeros(3)) == digest(np.ones(3))
+        (True, False)
+    """
+    import hashlib
+
+    sha = hashlib.sha256()
+
+    def feed(part: Any) -> None:
+        if isinstance(part, (list, tuple)):
+            for item in part:
+                feed(item)
+        elif isinstance(part, str):
+            sha.update(part.encode("utf-8"))
+        elif isinstance(part, torch.Tensor):
+            feed(part.detach().cpu().numpy())
+        elif part is not None:
+            array = np.ascontiguousarray(part)
+            sha.update(str((array.dtype.str, array.shape)).encode())
+            sha.update(array.tobytes())
+
+    feed(list(parts))
+    return sha.hexdigest()
+
+
+def tensors_checksum(tensors: dict[str, torch.Tensor]) -> str:
+    """The SHA-256 (hex) of every tensor's name, dtype, shape and bytes, in key order."""
+    import hashlib
+
+    sha = hashlib.sha256()
+    for key in sorted(tensors):
+        value = tensors[key].detach().to("cpu").contiguous()
+        sha.update(f"{key}|{value.dtype}|{tuple(value.shape)}|".encode())
+        sha.update(value.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return sha.hexdigest()
+
+
+def model_fingerprint(model: torch.nn.Module) -> dict[str, list[int]]:
+    """The model's parameter and buffer names with their shapes."""
+    return {name: list(value.shape) for name, value in model.state_dict().items()}
 
 
 @dataclass
@@ -67,6 +121,7 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer,
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     shuffle: torch.Generator,
+    fingerprint: dict | None = None,
 ) -> None:
     """Write ``last.safetensors`` and ``last.json`` into ``directory`` atomically (see the module docstring)."""
     tensors = {f"model/{name}": value for name, value in model.state_dict().items()}
@@ -93,6 +148,8 @@ def save_checkpoint(
         "best_epoch": state.best_epoch, "best_loss": state.best_loss if state.best_epoch else None,
         "bad_epochs": state.bad_epochs,
         "config": dataclasses.asdict(config),
+        "fingerprint": {"model": model_fingerprint(model), **(fingerprint or {})},
+        "checksum": tensors_checksum(tensors),
         "history": state.history,
         "optimizer": {"param_groups": optimizer_state["param_groups"], "state": optimizer_json},
         "scheduler": {k: v for k, v in scheduler.state_dict().items() if not callable(v)},
@@ -116,6 +173,7 @@ def load_checkpoint(
     optimizer: torch.optim.Optimizer,
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     shuffle: torch.Generator,
+    fingerprint: dict | None = None,
 ) -> TrainState:
     """Restore the model, optimizer, scheduler and every RNG from ``directory``; return the loop's state.
 
@@ -127,7 +185,10 @@ def load_checkpoint(
         raise ConfigError(f"resume: no checkpoint at {path}; run without resume to start training, "
                           "or pass the out_dir of the run to continue.")
     tensors, document = _read(path)
+    _check_checksum(path, tensors, document)
     _check_same_config(path, document["config"], config)
+    _check_same_fingerprint(path, document.get("fingerprint") or {},
+                            {"model": model_fingerprint(model), **(fingerprint or {})})
 
     model.load_state_dict(_prefixed(tensors, "model/"))
     optimizer.load_state_dict(_optimizer_state(tensors, document["optimizer"], optimizer))
@@ -164,6 +225,38 @@ def _read(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
         raise ModelFileError(f"resume: {path} is format {document.get('format')!r} version "
                              f"{document.get('version')!r}; this grukit reads {FORMAT!r} up to version {VERSION}.")
     return tensors, document
+
+
+def _check_checksum(path: Path, tensors: dict[str, torch.Tensor], document: dict) -> None:
+    expected = document.get("checksum")
+    if expected is not None and tensors_checksum(tensors) != expected:
+        raise ModelFileError(f"resume: {path} is damaged (its tensors do not match the checksum written with them); "
+                             f"delete that checkpoint folder, or run with --force to start over.")
+
+
+def _check_same_fingerprint(path: Path, saved: dict, current: dict) -> None:
+    """What the run trains on must be what the checkpoint was trained on: name every difference.
+
+    A checkpoint written before fingerprints existed (none saved) is not checked.
+    """
+    if not saved:
+        return
+    changed = []
+    for key in sorted(set(saved) | set(current)):
+        before, now = saved.get(key), current.get(key)
+        if before == now:
+            continue
+        if isinstance(before, dict) and isinstance(now, dict):
+            keys = [k for k in sorted(set(before) | set(now)) if before.get(k) != now.get(k)]
+            changed.append(f"{key}: " + ", ".join(f"{k} {before.get(k)!r} -> {now.get(k)!r}" for k in keys[:4])
+                           + (f" and {len(keys) - 4} more" if len(keys) > 4 else ""))
+        elif isinstance(before, str) and isinstance(now, str) and len(before) == 64:
+            changed.append(f"{key}: sha256 {before[:12]}... -> {now[:12]}...")
+        else:
+            changed.append(f"{key}: {before!r} -> {now!r}")
+    if changed:
+        raise ConfigError(f"resume: {path} was trained on something else ({'; '.join(changed)}); resume with the same "
+                          f"data and options, or start over with --force (out_dir: a new folder).")
 
 
 def _check_same_config(path: Path, saved: dict, config: TrainConfig) -> None:

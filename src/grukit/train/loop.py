@@ -55,6 +55,7 @@ def fit(
     callbacks: Iterable[Callback] = (),
     collate_fn: Callable | None = None,
     shuffle: bool = True,
+    fingerprint: dict | None = None,
 ) -> TrainResult:
     """Train ``model`` in place with AdamW, return the per-epoch history; the model ends with its best weights.
 
@@ -77,6 +78,8 @@ def fit(
         out_dir: when given, the run writes ``metrics.csv``, ``tensorboard/`` (if installed) and
             ``checkpoint/last.safetensors`` + ``checkpoint/last.json`` there after every epoch.
             Without it, nothing is written.
+        fingerprint: what the task trains on, saved in each checkpoint and compared on resume (e.g.
+            ``{"data": digest(arrays), "options": {...}}``; the model's parameter shapes are added).
         resume: continue from ``out_dir``'s checkpoint; the result equals an uninterrupted run. With
             no checkpoint there yet (a run killed before its first epoch ended), training starts
             from the first epoch, with a warning that says so.
@@ -127,7 +130,7 @@ def fit(
     objects = {"config": config, "model": model, "optimizer": optimizer, "scheduler": scheduler, "shuffle": generator}
     state = TrainState()
     if resume and (out_dir / CHECKPOINT_DIR / "last.safetensors").is_file():
-        state = load_checkpoint(out_dir / CHECKPOINT_DIR, **objects)
+        state = load_checkpoint(out_dir / CHECKPOINT_DIR, **objects, fingerprint=fingerprint)
     elif resume:  # killed before its first checkpoint, or never started: start, and say so
         import warnings
 
@@ -187,7 +190,7 @@ def fit(
             state.stopped_early = (out_of_patience or told_to_stop) and epoch < config.epochs
             state.finished = out_of_patience or told_to_stop or epoch == config.epochs
             if out_dir is not None and main:
-                save_checkpoint(out_dir / CHECKPOINT_DIR, state=state, **objects)
+                save_checkpoint(out_dir / CHECKPOINT_DIR, state=state, **objects, fingerprint=fingerprint)
             if state.finished:
                 break
 
