@@ -113,3 +113,13 @@ def test_resume_refuses_other_options_or_other_data_and_names_them(tmp_path, cap
     pd.read_csv(data).assign(y=lambda f: f["y"] * 2).to_csv(other, index=False)
     code, _, err = run(capsys, ["forecast", "train", other, "--out", out, "--lookback", "8", *FAST, "--resume"])
     assert code == 2 and "was trained on something else (data: sha256 " in one_line_error(err)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["forecast", "train", "--dataset", "nope"], "unknown dataset 'nope'; expected one of: "),
+    (["classify", "train", "--dataset", "nope"], "unknown dataset 'nope'; the bundled classification datasets are: "),
+    (["detect", "train", "--dataset", "nope"], "unknown NAB series 'nope'; expected one of: "),
+])
+def test_an_unknown_bundled_dataset_exits_1(capsys, argv, message):
+    code, _, err = run(capsys, [*argv, "--quiet"])
+    assert code == 1 and one_line_error(err).startswith(message)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from grukit.errors import ConfigError
+from grukit.errors import DataError
 
 __all__ = ["BUNDLED", "PRESETS", "DEFAULT_DATASET", "bundled_path", "preset_options"]
 
@@ -41,8 +41,8 @@ def bundled_path(name: str, part: str) -> Path:
         'GunPoint_TEST.ts'
     """
     if name not in BUNDLED:
-        raise ConfigError(f"unknown dataset {name!r}; the bundled classification datasets are: "
-                          f"{', '.join(BUNDLED)}.")
+        raise DataError(f"unknown dataset {name!r}; the bundled classification datasets are: "
+                        f"{', '.join(BUNDLED)}.")
     if part not in ("train", "test"):
         raise ValueError(f"bundled_path: part must be 'train' or 'test'; got {part!r}.")
     file = BUNDLED[name][0 if part == "train" else 1]
