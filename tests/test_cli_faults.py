@@ -123,3 +123,23 @@ def test_resume_refuses_other_options_or_other_data_and_names_them(tmp_path, cap
 def test_an_unknown_bundled_dataset_exits_1(capsys, argv, message):
     code, _, err = run(capsys, [*argv, "--quiet"])
     assert code == 1 and one_line_error(err).startswith(message)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: d["scalers"].update(target=[]),
+     "(ValueError: scalers.target holds 0 scalers but schema.series_ids names 1 series)"),
+    (lambda d: d["schema"].update(target_columns="y"),
+     "(ValueError: schema.target_columns must be a list of column names; got 'y')"),
+    (lambda d: d["schema"].update(freq=7), "(ValueError: schema.freq must be a string or null; got 7)"),
+])
+def test_a_model_folder_is_checked_at_load_and_the_wrong_key_named(tmp_path, capsys, damage, message):
+    import json
+
+    data, out = _csv(tmp_path), tmp_path / "run"
+    assert run(capsys, ["forecast", "train", data, "--out", out, *FAST])[0] == 0
+    document = json.loads((out / "config.json").read_text())
+    damage(document)
+    (out / "config.json").write_text(json.dumps(document))
+    code, _, err = run(capsys, ["forecast", "predict", "--model", out, data])
+    assert (code, one_line_error(err)) == (1, f"{out / 'config.json'} does not describe this model {message}; "
+                                              f"retrain or restore the folder.")

@@ -48,7 +48,7 @@ def load_forecaster(cls, folder: Path):
         scalers = document["scalers"]
         model = cls(config.lookback, config.horizon)
         model.config_, model.train_config_, model.net_ = config, train_config, net.eval()
-        model.schema_ = document["schema"]
+        model.schema_ = check_schema(document["schema"], scalers)
         model.target_scalers_ = [scaler_from_dict(s) for s in scalers["target"]]
         model.covariate_scalers_ = (None if scalers["covariate"] is None
                                     else [StandardScaler.from_dict(s) for s in scalers["covariate"]])
@@ -57,3 +57,33 @@ def load_forecaster(cls, folder: Path):
         model.read_back_ = document.get("read_back")
         model.prepared_ = None
     return model
+
+
+def check_schema(schema: dict, scalers: dict) -> dict:
+    """The saved column schema, checked key by key against its types and the scalers saved with it.
+
+    A wrong type, or scalers that do not match the series and columns, raise ``ValueError`` naming
+    the key (``rebuilding_from`` turns it into a one-line ModelFileError naming config.json).
+    """
+    def names(key: str) -> list:
+        value = schema[key]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f'schema.{key} must be a list of column names; got {value!r}')
+        return value
+
+    for key in ("time_column", "id_column", "freq"):
+        if schema[key] is not None and not isinstance(schema[key], str):
+            raise ValueError(f"schema.{key} must be a string or null; got {schema[key]!r}")
+    targets, covariates, ids = names("target_columns"), names("covariate_columns"), names("series_ids")
+    widths = {"target": len(targets), "covariate": len(covariates)}
+    for kind, saved in scalers.items():
+        if saved is None:
+            continue
+        if len(saved) != len(ids):
+            raise ValueError(f"scalers.{kind} holds {len(saved)} scalers but schema.series_ids names {len(ids)} series")
+        for i, scaler in enumerate(saved):
+            width = len(scaler.get("mean", scaler.get("scale", [])) or [])
+            if width and width != widths[kind]:
+                raise ValueError(f"scalers.{kind}[{i}] has {width} channels but the schema has {widths[kind]} "
+                                 f"{kind} columns")
+    return schema
