@@ -285,3 +285,17 @@ def test_classify_names_a_bad_folder_in_one_line(tmp_path, capsys):
     code, stdout, err = run(capsys, ["classify", "train", "--audio", tmp_path, *TINY])
     assert code == 1 and stdout == ""
     assert one_line_error(err).startswith(f"{tmp_path / 'yes'}: label 'yes' has 1 .wav file; ")
+
+
+@pytest.mark.parametrize("text, reason", [
+    ('{"sample_rate": 8000', "Expecting ',' delimiter: line 1 column 21 (char 20)"),
+    ('{"sample_rate": "x"}', "FeatureConfig: sample_rate must be int; got 'x' (str)."),
+])
+def test_a_damaged_audio_features_file_is_one_line(tmp_path, capsys, text, reason):
+    folder = label_folder(tmp_path / "clips", {"no": 3, "yes": 3})
+    out = tmp_path / "run"
+    assert run(capsys, ["classify", "train", "--audio", folder, *TINY, "--out", out])[0] == 0
+    (out / "audio_features.json").write_text(text)
+    code, _, err = run(capsys, ["classify", "predict", "--model", out, folder / "yes" / "c0.wav"])
+    assert (code, one_line_error(err)) == (1, f"{out / 'audio_features.json'} is damaged ({reason}); retrain the "
+                                              f"model or restore the file.")

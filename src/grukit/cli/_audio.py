@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from grukit._io import atomic_write_text
-from grukit.errors import ModelFileError
+from grukit.errors import GrukitError, ModelFileError
 
 FEATURES_FILE = "audio_features.json"
 # Options for spoken digits under the user's own (BENCHMARKS.md: 0.9933 test accuracy on FSDD's official split).
@@ -54,7 +54,11 @@ def predict_wavs(model, model_dir: Path, files):
     if not path.is_file():
         raise ModelFileError(f"{model_dir} was not trained on audio (no {FEATURES_FILE}); train it with "
                              f"`grukit classify train --audio DIR`, or pass .ts/.csv files.")
-    config = config_from_dict(FeatureConfig, json.loads(path.read_text()))
+    try:
+        config = config_from_dict(FeatureConfig, json.loads(path.read_text()))
+    except (ValueError, TypeError, GrukitError) as err:  # bad JSON, a wrong key or type
+        reason = " ".join(str(err).split())
+        raise ModelFileError(f"{path} is damaged ({reason}); retrain the model or restore the file.") from None
     features = [extract(file, config) for file in files]
     proba = model.predict_proba(features)  # (N, K)
     best = proba.argmax(axis=1)
