@@ -3,8 +3,11 @@
 The sources in ``csrc/`` are compiled once per machine with the C compiler found in ``$CC``,
 ``cc`` or ``gcc`` (``-O3 -march=native -fopenmp``, then plainer flags if those fail) into
 ``$GRUKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/grukit/kernels``, else ``~/.cache/grukit/kernels``.
-The file name holds a hash of the sources, the flags, the compiler's version and the CPU, so a
-changed source or a new machine builds anew, and an unchanged one loads in milliseconds.
+A cached library is loaded only when the folder and the file belong to the user and nobody else may
+write them, and when its bytes match the SHA-256 written beside it at build time (``.sha256``;
+a changed file is rebuilt). The file name holds a hash of the sources, the flags, the compiler's
+version and the CPU, so a changed source or a new machine builds anew, and an unchanged one
+loads in milliseconds.
 
 Without a working compiler :func:`load` returns None and :func:`unavailable_reason` says why;
 ``GRUKIT_FUSED=0`` turns the kernel off on purpose.
@@ -118,11 +121,16 @@ def _build_and_load() -> tuple[Kernel | None, str | None]:
     for extra in FLAG_SETS:
         flags = _COMMON + extra
         path = cache_dir() / f"fused_gru_{_build_key(identity, flags)}{_library_suffix()}"
+        if path.is_file() and _library_digest(path) != _recorded_digest(path):  # changed since it was built
+            path.unlink(missing_ok=True)
         if not path.is_file():
             error = _compile(compiler, flags, path)
             if error:
                 errors.append(f"{' '.join(extra)}: {error}")
                 continue
+        untrusted = _untrusted(path)
+        if untrusted:
+            return None, untrusted
         try:
             return Kernel(ctypes.CDLL(str(path)), path, flags), None
         except (OSError, AttributeError) as err:
@@ -164,6 +172,40 @@ def _build_key(identity: str, flags: list[str]) -> str:
     return digest.hexdigest()[:20]
 
 
+def _digest_file(library: Path) -> Path:
+    """The SHA-256 of a built library, written beside it when it is built: ``NAME.so.sha256``."""
+    return library.with_name(library.name + ".sha256")
+
+
+def _library_digest(library: Path) -> str:
+    return hashlib.sha256(library.read_bytes()).hexdigest()
+
+
+def _recorded_digest(library: Path) -> str | None:
+    try:
+        return _digest_file(library).read_text().strip()
+    except OSError:
+        return None
+
+
+def _untrusted(library: Path) -> str | None:
+    """Why a cached library must not be loaded (another owner, or writable by others), or None.
+
+    Loading a shared library runs its code, so the cache folder and the file must belong to this
+    user and be writable by nobody else (POSIX; elsewhere nothing is checked).
+    """
+    if not hasattr(os, "getuid"):
+        return None
+    for item in (library.parent, library):
+        info = item.stat()
+        if info.st_uid != os.getuid():
+            return f"the cached kernel {item} belongs to another user, so it is not loaded (set GRUKIT_CACHE_DIR)"
+        if info.st_mode & 0o022:
+            return (f"the cached kernel {item} is writable by other users, so it is not loaded (chmod go-w it, or "
+                    f"set GRUKIT_CACHE_DIR)")
+    return None
+
+
 def _library_suffix() -> str:
     return ".dylib" if platform.system() == "Darwin" else ".so"
 
@@ -171,7 +213,7 @@ def _library_suffix() -> str:
 def _compile(compiler: str, flags: list[str], target: Path) -> str | None:
     """Compile into a temporary file, then move it into place; returns an error text or None."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)  # never group- or world-writable
     except OSError as err:
         return f"cannot create the cache folder {target.parent}: {err}"
     fd, tmp = tempfile.mkstemp(prefix=target.stem, suffix=target.suffix, dir=target.parent)
@@ -181,7 +223,9 @@ def _compile(compiler: str, flags: list[str], target: Path) -> str | None:
         done = subprocess.run(command, capture_output=True, text=True, timeout=COMPILE_TIMEOUT_S)
         if done.returncode != 0:
             return (done.stderr or done.stdout).strip()[-400:] or f"exit status {done.returncode}"
+        digest = _library_digest(Path(tmp))
         os.replace(tmp, target)  # atomic: concurrent first uses never see half a file
+        _digest_file(target).write_text(digest + "\n")
         return None
     except (OSError, subprocess.SubprocessError) as err:
         return str(err)
