@@ -1,0 +1,69 @@
+"""Latency of one forecast through the public API: a loaded model, a DataFrame in, a DataFrame out.
+
+A monthly series of 120 rows (a date column and a value column, as a user's DataFrame holds it);
+``GRUForecaster`` with the generic defaults (horizon 18, lookback 54, 64 units), trained for one
+epoch (latency does not depend on training), saved and loaded back; then ``predict(df)`` is timed
+``--repeats`` times after 10 warm-up calls, at 1 torch thread. Printed: p50 and p90 in ms for one
+network (``ensemble=1``) and for the default median of 3, and, side by side in the same process,
+the network's forward pass alone on the same input (the floor the API's overhead sits on).
+
+    python benchmarks/predict_latency.py --repeats 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+import _common
+
+
+def _series() -> pd.DataFrame:
+    t = np.arange(120)
+    return pd.DataFrame({"date": pd.date_range("2010-01-01", periods=120, freq="MS"),
+                         "y": 100 + t + 10 * np.sin(2 * np.pi * t / 12)})
+
+
+def _times(call, repeats: int) -> np.ndarray:
+    for _ in range(10):
+        call()
+    out = np.empty(repeats)
+    for i in range(repeats):
+        start = time.perf_counter()
+        call()
+        out[i] = time.perf_counter() - start
+    return out * 1e3  # ms
+
+
+def main() -> None:
+    from grukit.forecast import GRUForecaster
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=200)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    frame = _series()
+    print(f"predict(df) for one monthly series, 1 thread; {_common.machine()}")
+    print(f"{'model':<24} {'p50 ms':>8} {'p90 ms':>8} {'forward p50 ms':>15}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for members in (1, 3):
+            folder = Path(tmp) / f"m{members}"
+            GRUForecaster(epochs=1, ensemble=members, progress=False).fit(frame).save(folder)
+            model = GRUForecaster.load(folder)
+            api = _times(lambda: model.predict(frame), args.repeats)
+            x = torch.zeros(1, model.config_.lookback, model.net_.input_size if members == 1 else
+                            model.net_.members[0].input_size)
+            with torch.no_grad():
+                forward = _times(lambda: model.net_(x), args.repeats)
+            print(f"{f'ensemble={members}':<24} {np.median(api):>8.3f} {np.percentile(api, 90):>8.3f} "
+                  f"{np.median(forward):>15.3f}")
+
+
+if __name__ == "__main__":
+    main()
