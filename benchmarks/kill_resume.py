@@ -1,7 +1,7 @@
 """kill -9 during training, then the same command with --resume: is the result the uninterrupted one?
 
-For each train command that can resume (forecast, classify, lm, music; `detect train` has no
-checkpoints), on small data written here:
+For each of the five train commands (forecast, classify, detect, lm, music), on small data
+written here:
 
 1. one uninterrupted run into ``whole/``;
 2. ``--kills`` times: start the same run into ``killed-i/``, send SIGKILL after a random delay
@@ -49,6 +49,10 @@ def _data(folder: Path) -> dict[str, list[str]]:
     pd.DataFrame(rows).to_csv(sequences, index=False)
     text = folder / "text.txt"
     text.write_text("the quick brown fox jumps over the lazy dog. " * 400)
+    stream = folder / "stream.csv"
+    pd.DataFrame({"timestamp": pd.date_range("2020-01-01", periods=2000, freq="h").strftime("%Y-%m-%d %H:%M:%S"),
+                  "value": np.sin(np.arange(2000) / 24 * 2 * np.pi) + 0.1 * rng.standard_normal(2000)}
+                 ).to_csv(stream, index=False)
     music = folder / "music.json"
     chords = [[60, 64, 67], [65, 69, 72], [67, 71, 74]]
     music.write_text(json.dumps({split: [[chords[(s + k) % 3] for k in range(24)] for s in range(n)]
@@ -59,6 +63,7 @@ def _data(folder: Path) -> dict[str, list[str]]:
                            "--cv-windows", "1", *common],
         "classify train": ["classify", "train", str(sequences), "--label-col", "label", "--id-col", "id",
                            "--epochs", "60", "--hidden-size", "16", *common],
+        "detect train": ["detect", "train", str(stream), "--epochs", "80", "--patience", "0", *common],
         "lm train": ["lm", "train", str(text), "--epochs", "12", "--hidden-size", "32", "--chunk-length", "32",
                      "--batch-size", "8", *common],
         "music train": ["music", "train", str(music), "--epochs", "120", "--hidden-size", "16", "--patience", "0",

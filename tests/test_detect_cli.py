@@ -41,8 +41,9 @@ def test_train_writes_every_artifact_and_score_reads_them(tmp_path, capsys):
     assert code == 0, stdout
     assert "windows: 1 of 1 detected" in stdout and f"report: {out / 'report.html'}" in stdout
     names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert names == ["config.json", "metrics.json", "model.safetensors", "plots/loss.png", "plots/scores.png",
-                     "report.html", "scores.csv"]
+    assert names == ["checkpoint/last.json", "checkpoint/last.safetensors", "config.json", "metrics.csv",
+                     "metrics.json", "model.safetensors", "plots/loss.png", "plots/scores.png", "report.html",
+                     "scores.csv"]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["method"] == "forecast" and metrics["windows"]["recall"] == 1.0
     assert set(metrics["nab"]) == {"standard", "reward_low_FP_rate", "reward_low_FN_rate"}

@@ -30,8 +30,9 @@ def detect() -> None:
 @detect.command()
 @DATA
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for model.safetensors, config.json, metrics.json, scores.csv, plots/ and report.html; "
-                   "nothing is written without it.")
+              help="Folder for model.safetensors, config.json, metrics.json, scores.csv, plots/, report.html, "
+                   "metrics.csv and checkpoints; nothing is written without it.")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
 @force_option
 @click.option("--windows", "windows_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Label windows (JSON list of [start, end] pairs, or NAB's combined_windows.json) to evaluate "
@@ -39,7 +40,7 @@ def detect() -> None:
 @CONFIG
 @progress_options
 @dataclass_options(DetectConfig, TrainConfig, defaults=TRAIN_DEFAULTS)
-def train(data: Path | None, out: Path | None, force: bool, windows_file: Path | None,
+def train(data: Path | None, out: Path | None, resume: bool, force: bool, windows_file: Path | None,
           config_file: Path | None, **options) -> None:
     """Train on the clean stretch of DATA, set the threshold, score every row and save everything under --out.
 
@@ -48,21 +49,25 @@ def train(data: Path | None, out: Path | None, force: bool, windows_file: Path |
     val_fraction is held out for early stopping and the threshold. Training defaults for
     detection: epochs 40, batch_size 32, lr 0.003, patience 8.
     """
+    from grukit._io import resume_folder, run_folder
     from grukit.detect import GRUAnomalyDetector
     from grukit.detect.outputs import detection_metrics, write_run
     from grukit.train.distributed import is_main_process
 
-    check_out(out, False, force)
+    check_out(out, resume, force)
     detector = GRUAnomalyDetector(**merge_options(read_toml(config_file), options))
     stream = detector.read(data)  # bad data fails here, before any training
     windows = _windows(detector, data, stream, windows_file)
-    detector.fit(data)
     if not is_main_process():  # under torchrun, process 0 alone scores, reports and writes the run
+        detector.fit(data, out=resume_folder(out) if resume else None, resume=resume)
         return
     if out is None:
+        detector.fit(data)
         metrics = detection_metrics(detector, detector.score_frame(data), windows)
     else:
-        metrics = write_run(detector, data, out, windows, replace=force)
+        with run_folder(out, replace=force, resume=resume) as folder:  # all or nothing; --resume after a kill
+            detector.fit(data, out=folder, resume=resume)
+            metrics = write_run(detector, data, folder, windows)
     click.echo(_summary(metrics))
     if out is not None:
         click.echo(f"report: {out / 'report.html'}")

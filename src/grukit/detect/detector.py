@@ -86,13 +86,16 @@ class GRUAnomalyDetector:
             return stream
         return read_stream(data, time_col=config.time_col, value_col=config.value_col, missing=config.missing)
 
-    def fit(self, data=None, *, callbacks=()) -> "GRUAnomalyDetector":
+    def fit(self, data=None, *, out: str | Path | None = None, resume: bool = False,
+            callbacks=()) -> "GRUAnomalyDetector":
         """Train on the clean stretch of ``data`` (None: the bundled NAB series ``dataset``) and set the threshold.
 
-        ``callbacks`` go to :func:`grukit.train.fit`.
+        ``out``: a folder for the training log (metrics.csv) and per-epoch checkpoints; ``resume``
+        continues from its last checkpoint; ``callbacks`` go to :func:`grukit.train.fit`.
         """
         from grukit.detect.methods import build_net, loss_for, window_dataset
         from grukit.train import fit, seed_everything
+        from grukit.train.checkpoint import digest
 
         config, train_config = self.configs()
         stream = self.read(data, config)
@@ -103,8 +106,10 @@ class GRUAnomalyDetector:
         seed_everything(train_config.seed)
         net = build_net(config, stream.values.shape[1])
         overlap = config.window_rows() - 1  # validation windows reach back into the training rows
+        fingerprint = {"data": digest(scaled[:clean]), "options": dataclasses.asdict(config)}
         result = fit(net, loss_for(config), window_dataset(scaled, (0, fit_rows), config),
-                     window_dataset(scaled, (fit_rows - overlap, clean), config), train_config, callbacks=callbacks)
+                     window_dataset(scaled, (fit_rows - overlap, clean), config), train_config, out_dir=out,
+                     resume=resume, callbacks=callbacks, fingerprint=fingerprint)
         self.config_, self.train_config_, self.net_, self.scaler_ = config, train_config, net.cpu().eval(), scaler
         self.columns_ = {"time": stream.time_column, "values": list(stream.value_columns)}
         self.history_ = result.history

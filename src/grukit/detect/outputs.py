@@ -11,7 +11,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from grukit._io import atomic_write_text, staged_directory
+from grukit._io import atomic_write_text
 from grukit.detect.evaluation import evaluate_flags
 from grukit.detect.report import plot_scores, write_detect_report
 from grukit.evaluate import plot_loss
@@ -30,27 +30,27 @@ def detection_metrics(detector, frame, windows) -> dict:
     return metrics
 
 
-def write_run(detector, data, out: Path, windows=None, replace: bool = False) -> dict:
-    """Score ``data`` with a fitted detector and write every artifact into ``out``; returns the metrics.
+def write_run(detector, data, out: Path, windows=None) -> dict:
+    """Score ``data`` with a fitted detector and write every artifact into the folder ``out``; returns the metrics.
 
-    ``replace``: an existing ``out`` is replaced whole (see :func:`grukit._io.staged_directory`).
+    The command line calls it inside :func:`grukit._io.run_folder`, so a failed run leaves nothing.
     """
     frame = detector.score_frame(data)
     metrics = detection_metrics(detector, frame, windows)
     stream = detector.read(data)
-    with staged_directory(Path(out), replace=replace) as stage:
-        detector.save(stage)
-        atomic_write_text(stage / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-        write_table(frame, stage / "scores.csv")
-        plots = {"Anomaly scores: flagged stretches in red, label windows in green": plot_scores(
-            stage / "plots" / "scores.png", stream.time, stream.values, frame["score"].to_numpy(),
-            detector.threshold_, frame["flagged"].to_numpy(), windows,
-            title=f"{stream.stem}: {detector.config_.method} scores", alarms=frame["alarm"].to_numpy(),
-            clean_rows=detector.clean_["rows"])}
-        if detector.history_:
-            plots["Training and validation loss"] = plot_loss(stage / "plots" / "loss.png", detector.history_)
-        details = {"data": stream.name, "detect": dataclasses.asdict(detector.config_),
-                   "train": dataclasses.asdict(detector.train_config_)}
-        title = f"grukit detect: {stream.stem}, {detector.config_.method}"
-        write_detect_report(stage / "report.html", metrics, plots, title, details)
+    out = Path(out)
+    detector.save(out)
+    atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    write_table(frame, out / "scores.csv")
+    plots = {"Anomaly scores: flagged stretches in red, label windows in green": plot_scores(
+        out / "plots" / "scores.png", stream.time, stream.values, frame["score"].to_numpy(),
+        detector.threshold_, frame["flagged"].to_numpy(), windows,
+        title=f"{stream.stem}: {detector.config_.method} scores", alarms=frame["alarm"].to_numpy(),
+        clean_rows=detector.clean_["rows"])}
+    if detector.history_:
+        plots["Training and validation loss"] = plot_loss(out / "plots" / "loss.png", detector.history_)
+    details = {"data": stream.name, "detect": dataclasses.asdict(detector.config_),
+               "train": dataclasses.asdict(detector.train_config_)}
+    title = f"grukit detect: {stream.stem}, {detector.config_.method}"
+    write_detect_report(out / "report.html", metrics, plots, title, details)
     return metrics
