@@ -1,10 +1,10 @@
-"""grukit.nn.GRU (backend="fused") against torch.nn.GRU on the issue's target shapes, 1 and 2 threads.
+"""grukit.nn.GRU (backend="fused") against torch.nn.GRU on the target shapes, 1 and 2 threads.
 
 Protocol: float32, one process, every model run in turn (after a warm-up), median of --repeats
 runs; ratio = torch.nn.GRU's time / grukit's (above 1: grukit is faster). Training is forward
-plus backward of output.sum() + h_n.sum(); inference runs under no_grad. Targets of the issue:
+plus backward of output.sum() + h_n.sum(); inference runs under no_grad. Targets:
 
-    training  (800, 50, 1, 20, 2) seed 001 >= 4x   (256, 96, 7, 64, 1) ETTh1-like >= 3x
+    training  (800, 50, 1, 20, 2) sine tutorial >= 4x   (256, 96, 7, 64, 1) ETTh1-like >= 3x
               (64, 256, 64, 128, 1) >= 2x          (128, 256, 512, 512, 1) >= 1.2x
     inference at batch 1, 96 steps, hidden 64: per-step latency <= 1/5 of torch.nn.GRU's (ratio >= 5)
 

@@ -6,7 +6,7 @@ output.sum() + h_n.sum() into the parameters (the input needs no gradient), with
 step. The models run in turn in one process, after a warm-up, --repeats times; short calls
 are timed in batches of at least 20 ms. Reported: the median, the throughput in sequence steps
 per second (B * T / seconds) and MinGRU's throughput over each GRU's (above 1: MinGRU is
-faster). The issue's target: MinGRU at T = 2048, H = 128 at least 10x the GRU's throughput.
+faster). The target: MinGRU at T = 2048, H = 128 at least 10x the GRU's throughput.
 
 "MinGRU" is MinGRU's default backend (the C kernel on the CPU, backend="fused"); "MinGRU torch"
 is backend="torch", the parallel scan in torch operations. "matmuls" is the time of the torch

@@ -27,7 +27,7 @@ from grukit.data import load_dataset
 from grukit.forecast import GRUForecaster
 from grukit.forecast.presets import preset_options
 
-PUBLISHED = [  # (model, sMAPE %, training seconds or None), as reported in the issue
+PUBLISHED = [  # (model, sMAPE %, training seconds or None), as published
     ("NeuralForecast GRU", 3.26, 16.0),
     ("AutoETS", 7.45, None),
     ("Darts BlockRNNModel (GRU)", 7.5, None),

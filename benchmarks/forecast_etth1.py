@@ -28,7 +28,7 @@ from grukit.forecast import GRUForecaster
 from grukit.forecast.presets import PRESETS
 
 COLUMNS = ["HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT"]
-PUBLISHED_MSE = {  # test MSE at lookback 96, horizons 96 / 192 / 336 / 720, as cited in the issue
+PUBLISHED_MSE = {  # test MSE at lookback 96, horizons 96 / 192 / 336 / 720, as published
     "DLinear": (0.386, 0.437, 0.481, 0.519),
     "PatchTST": (0.414, 0.460, 0.501, 0.500),
     "iTransformer": (0.386, 0.441, 0.487, 0.503),

@@ -1,6 +1,6 @@
-"""Seed 001's sine, one step ahead: grukit's segment GRU against seed 001's own recipe and the naive forecast.
+"""The sine tutorial's sine wave, one step ahead: grukit's segment GRU against the tutorial's own recipe and naive.
 
-Protocol (seed 001): x = sin(linspace(0, 100, 1000)); windows of 50 values predict the next one;
+Protocol (the sine tutorial's): x = sin(linspace(0, 100, 1000)); windows of 50 values predict the next one;
 the first 800 windows train, the remaining 150 test; test MSE on the original scale. In grukit:
 split="size", test_size=150 rows, val_size=0, lookback=50, horizon=1, z-score fitted on the
 850 train rows. grukit runs through ``GRUForecaster(dataset="sine").fit()``, the bundled preset
@@ -29,11 +29,11 @@ from grukit.evaluate import mse, naive
 from grukit.forecast import GRUForecaster
 from grukit.forecast.pipeline import original_windows
 
-PUBLISHED = [  # (model, test MSE, training seconds), as reported in the issue
+PUBLISHED = [  # (model, test MSE, training seconds), as published
     ("Darts BlockRNNModel (GRU)", 1.4e-6, 41.0),
     ("Darts RNNModel (GRU)", 3.5e-6, 40.0),
     ("NeuralForecast GRU", 1.2e-5, 28.0),
-    ("seed 001 recipe, issue author's run", 6.6e-4, 13.0),
+    ("sine tutorial recipe, reported run", 6.6e-4, 13.0),
 ]
 
 
@@ -61,7 +61,7 @@ def run_grukit(args) -> tuple[list[tuple[float, float, float, float]], GRUForeca
 
 
 class SeedRecipe(torch.nn.Module):
-    """Seed 001's GRUNet: torch.nn.GRU(1, 20, 2 layers), a linear head on the last output."""
+    """The sine tutorial's GRUNet: torch.nn.GRU(1, 20, 2 layers), a linear head on the last output."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -74,7 +74,7 @@ class SeedRecipe(torch.nn.Module):
 
 
 def run_recipe(seeds: list[int], epochs: int) -> list[tuple[float, float, float, float]]:
-    """Seed 001 as written: raw values, Adam lr 1e-3, full-batch epochs, MSE; no scaling, no clipping."""
+    """The sine tutorial's recipe: raw values, Adam lr 1e-3, full-batch epochs, MSE; no scaling or clipping."""
     values = np.sin(np.linspace(0, 100, 1000))
     windows = np.lib.stride_tricks.sliding_window_view(values, 51)  # (950, 51)
     x = torch.tensor(windows[:, :50], dtype=torch.float32).unsqueeze(-1)  # (950, 50, 1)
@@ -103,8 +103,8 @@ def main() -> None:
                    help="steps per segment, 0 = step-wise GRU (default: the preset's 25)")
     p.add_argument("--batch-size", type=int, default=None, help="windows per step (default: the preset's 100)")
     p.add_argument("--lr", type=float, default=None, help="peak one-cycle learning rate (default: the preset's 5e-3)")
-    p.add_argument("--recipe-epochs", type=int, default=200, help="seed 001's full-batch epochs (default 200)")
-    p.add_argument("--no-recipe", action="store_true", help="skip seed 001's recipe")
+    p.add_argument("--recipe-epochs", type=int, default=200, help="the tutorial's full-batch epochs (default 200)")
+    p.add_argument("--no-recipe", action="store_true", help="skip the sine tutorial's recipe")
     p.add_argument("--generic", action="store_true", help="the generic defaults instead of the preset")
     args = p.parse_args()
     _common.setup(args)
@@ -113,12 +113,12 @@ def main() -> None:
     config, prepared = model.config_, model.prepared_
     windows = {part: len(index) for part, index in prepared.index.items()}
     if windows["test"] != 150 or (windows["train"] != 800 and not args.generic):
-        raise SystemExit(f"expected 800 train and 150 test windows (seed 001's split); got {windows}.")
+        raise SystemExit(f"expected 800 train and 150 test windows (the sine tutorial's split); got {windows}.")
     history, actual = original_windows(prepared, "test", config)  # (150, 50, 1), (150, 1, 1)
     naive_mse = mse(actual, naive(history, 1))
     recipe = [] if args.no_recipe else run_recipe(args.seeds, args.recipe_epochs)
     rows = _common.seed_rows(_common.gru_name(config.segment_length), args.seeds, ours)
-    rows += _common.seed_rows("seed 001 recipe (measured)", args.seeds, recipe)
+    rows += _common.seed_rows("sine tutorial recipe (measured)", args.seeds, recipe)
     rows.append(["naive (last value)", naive_mse, None, None, None])
     rows += [[f"{name} (reported)", mse, sec, None, None] for name, mse, sec in PUBLISHED]
     print(f"Sine, one step ahead, windows {windows}; GRUForecaster(dataset='sine'): hidden {config.hidden_size}, "

@@ -1,4 +1,4 @@
-"""Seed 001's exercise: predict the next value of a sine wave from the 50 before it.
+"""The sine tutorial's exercise: predict the next value of a sine wave from the 50 before it.
 
 Windows of 50 values, the first 800 windows for training, one-step test MSE on the last 150.
 

@@ -52,7 +52,7 @@ _ETT_LICENCE = "CC BY-ND 4.0 (https://creativecommons.org/licenses/by-nd/4.0/); 
 _INFO = {
     "sine": DatasetInfo(
         name="sine",
-        description="sin(linspace(0, 100, 1000)): seed 001's noiseless sine wave, integer steps",
+        description="sin(linspace(0, 100, 1000)): the classic tutorial's noiseless sine wave, integer steps",
         target=("value",),
         time_column=None,
         freq=None,
@@ -157,7 +157,7 @@ def load_dataset(name: str) -> pd.DataFrame:
     """
     info = dataset_info(name)
     if name == "sine":
-        return pd.DataFrame({"value": np.sin(np.linspace(0, 100, 1000))})  # (1000, 1), seed 001's recipe
+        return pd.DataFrame({"value": np.sin(np.linspace(0, 100, 1000))})  # (1000, 1), the tutorial's recipe
     if name == "sunspots":
         return _parse_sunspots(_bundled_text(info.file))
     with resources.as_file(_bundled(info.file)) as path:

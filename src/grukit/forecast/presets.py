@@ -16,7 +16,7 @@ HOLDOUT = dict(lookback=48, horizon=12, val_size=0.1, test_size=0.2, scaler="sta
                pad=False, ensemble=1)
 
 PRESETS: dict[str, dict] = {
-    # seed 001: windows of 50, the first 800 windows train, one step ahead on the last 150;
+    # the classic sine-wave tutorial: windows of 50, the first 800 windows train, one step ahead on the last 150;
     # two GRU steps over segments of 25 values
     "sine": dict(lookback=50, horizon=1, split="size", val_size=0, test_size=150, calendar=False,
                  hidden_size=64, segment_length=25, epochs=100, batch_size=100, lr=5e-3),

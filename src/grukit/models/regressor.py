@@ -1,4 +1,4 @@
-"""``GRURegressor``: a GRU encoder and a linear head on its last output (seed 001's GRUNet)."""
+"""``GRURegressor``: a GRU encoder and a linear head on its last output (the GRUNet of the classic sine-wave tutorial)."""
 
 from __future__ import annotations
 

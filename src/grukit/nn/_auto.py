@@ -15,7 +15,7 @@ per time step. Calibration (``grukit bench gru``, 2-core AVX-512 CPU under load,
 forward + backward): fused was faster than torch.nn.GRU in every case with T >= 8 (lowest ratio
 1.12 at B=1, T=8, H=1024, forward, one thread; typically 2-20x), and slower in most cases with
 T = 1 (ratios 0.06 to 0.99, lowest at H = 1024 in training). Against the reference loop it lost
-only at T = 1 with H >= 256. The workloads of the issue (T = 50 to 256) are all far above 8.
+only at T = 1 with H >= 256. The benchmarked workloads (T = 50 to 256) are all far above 8.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ class GRUCell(nn.Module):
         r  = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
         z  = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
         n  = tanh(W_in x + b_in + r * (W_hn h + b_hn))     reset="after" (torch, cuDNN, Keras default)
-        n  = tanh(W_in x + b_in + W_hn (r * h) + b_hn)     reset="before" (Cho et al. 2014, seed 001)
+        n  = tanh(W_in x + b_in + W_hn (r * h) + b_hn)     reset="before" (Cho et al. 2014, the textbook form)
         h' = (1 - z) * n + z * h
 
     With ``layer_norm=True`` each gate block of ``W_ih x`` and of the recurrent product is

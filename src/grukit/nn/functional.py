@@ -7,8 +7,8 @@ Gate order follows PyTorch: reset r, update z, candidate n, stacked in blocks of
 ``weight_ih`` is (3H, I), ``weight_hh`` is (3H, H) and the biases are (3H,).
 
 PyTorch's convention for the update gate is used throughout: ``h' = (1 - z) * n + z * h``, so z
-is the share of the *old* state that is kept. Seed 001 and Cho et al. (2014) write
-``h_t = (1 - z_t) * h_{t-1} + z_t * h~_t``; their z is our ``1 - z`` (the same model, with the
+is the share of the *old* state that is kept. The textbook form (Cho et al. 2014) writes
+``h_t = (1 - z_t) * h_{t-1} + z_t * h~_t``; its z is our ``1 - z`` (the same model, with the
 update gate's weights and bias negated).
 """
 
@@ -80,7 +80,7 @@ def gru_step_reset_after(
 def gru_step_reset_before(
     gi: Tensor, h: Tensor, h_rec: Tensor, weight_hh: Tensor, bias_hh: Tensor | None, ln_gain_hh: Tensor | None
 ) -> Tensor:
-    """One step of the textbook form of Cho et al. 2014 and seed 001 (Keras ``reset_after=False``).
+    """One step of the textbook form of Cho et al. 2014 (Keras ``reset_after=False``).
 
     r  = sigmoid(gi_r + W_hr h + b_hr)
     z  = sigmoid(gi_z + W_hz h + b_hz)

@@ -30,8 +30,8 @@ class GRU(nn.Module):
         h_t = (1 - z_t) * n_t + z_t * h_{t-1}
 
     ``reset="after"`` is what ``torch.nn.GRU``, cuDNN and Keras (``reset_after=True``) compute;
-    ``reset="before"`` is Cho et al. (2014) and seed 001 (Keras ``reset_after=False``). Seed 001
-    writes ``h_t = (1 - z_t) h_{t-1} + z_t h~_t``: its z is PyTorch's ``1 - z``.
+    ``reset="before"`` is the textbook form of Cho et al. (2014) (Keras ``reset_after=False``). The
+    textbook writes ``h_t = (1 - z_t) h_{t-1} + z_t h~_t``: its z is PyTorch's ``1 - z``.
 
     Args:
         input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional: as in
