@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import grukit.train.loop as loop
+import grukit.train.progress as progress
 from cli_helpers import one_line_error, run
 from test_classify_cli import _toy_rows, _ts
 from test_cli_forecast import _csv as _forecast_csv
@@ -141,7 +141,7 @@ def test_off_a_terminal_training_prints_a_line_per_epoch_and_quiet_prints_none(t
 
 
 def test_the_epoch_line_word_for_word(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(loop, "EPOCH_LINE_SECONDS", 0.0)  # a line for every epoch, however fast
+    monkeypatch.setattr(progress, "EPOCH_LINE_SECONDS", 0.0)  # a line for every epoch, however fast
     data, out = _music_file(tmp_path), tmp_path / "run"
     code, _, err = run(capsys, ["music", "train", data, "--out", out, "--epochs", "3", *MUSIC_SMALL])
     assert code == 0, err
@@ -152,8 +152,8 @@ def test_the_epoch_line_word_for_word(tmp_path, capsys, monkeypatch):
 
 def test_fast_epochs_print_the_first_line_then_at_most_one_per_interval_and_the_last(tmp_path, capsys,
                                                                                      monkeypatch):
-    assert loop.EPOCH_LINE_SECONDS == 10.0
-    monkeypatch.setattr(loop, "EPOCH_LINE_SECONDS", 1e9)  # every later epoch comes "too soon"
+    assert progress.EPOCH_LINE_SECONDS == 10.0
+    monkeypatch.setattr(progress, "EPOCH_LINE_SECONDS", 1e9)  # every later epoch comes "too soon"
     code, _, err = run(capsys, ["music", "train", _music_file(tmp_path), "--epochs", "4", *MUSIC_SMALL])
     assert code == 0
     assert [LINE.fullmatch(line).group(1) for line in _epoch_lines(err)] == ["1", "4"]
@@ -188,18 +188,18 @@ def test_the_library_stays_silent_unless_asked(capsys):
     def mse(model, batch):
         return torch.nn.functional.mse_loss(model(batch[0]), batch[1])
 
-    def train(progress, validation=True):
-        config = TrainConfig(epochs=2, batch_size=8, progress=progress, num_threads=1)
+    def train(shown, validation=True):
+        config = TrainConfig(epochs=2, batch_size=8, progress=shown, num_threads=1)
         fit(torch.nn.Linear(1, 1), mse, data, data if validation else None, config)
         return capsys.readouterr().err
 
     assert train(None) == "" and train(False) == ""
-    with loop.epoch_lines():
+    with progress.epoch_lines():
         assert [LINE.fullmatch(line).group(3) is None for line in _epoch_lines(train(None, validation=False))] \
             == [True, True]
         assert len(_epoch_lines(train(None))) == 2
         assert train(False) == ""
-        with loop.epoch_lines(False):
+        with progress.epoch_lines(False):
             assert train(None) == ""
     assert train(None) == ""
 
@@ -312,7 +312,7 @@ def test_forecast_train_on_series_too_short_to_score_still_saves_the_model(tmp_p
 
 
 def test_epoch_lines_say_which_member_and_which_cross_validation_fit(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(loop, "EPOCH_LINE_SECONDS", 1e9)  # first and last epoch of each fit
+    monkeypatch.setattr(progress, "EPOCH_LINE_SECONDS", 1e9)  # first and last epoch of each fit
     code, _, err = run(capsys, [*_train_commands(tmp_path)["forecast train"][:3], "--horizon", "4", "--lookback", "8",
                                 "--epochs", "2", "--ensemble", "2"])
     assert code == 0, err

@@ -149,13 +149,13 @@ def check_quiet(quiet: bool, **others: bool | None) -> None:
 def progress_options(command):
     """``--quiet`` for a command whose options include TrainConfig's ``progress``.
 
-    Without it the command trains inside :func:`grukit.train.loop.epoch_lines`: a bar on a
+    Without it the command trains inside :func:`grukit.train.progress.epoch_lines`: a bar on a
     terminal, one line per epoch to stderr elsewhere. ``--quiet`` sets ``progress`` to False;
     with ``--progress`` it is a usage error.
     """
     @functools.wraps(command)
     def run(*args, quiet: bool, **kwargs):
-        from grukit.train.loop import epoch_lines
+        from grukit.train.progress import epoch_lines
 
         check_quiet(quiet, progress=kwargs.get("progress"))
         if quiet:

@@ -57,7 +57,7 @@ def cross_validation(estimator, data=None, *, n_windows: int = 1, step: int | No
     """Forecasts of ``estimator``'s options at ``n_windows`` cutoffs; see the module docstring."""
     from grukit.forecast.pipeline import load
     from grukit.forecast.defaults import resolve_config
-    from grukit.train.loop import fit_label
+    from grukit.train.progress import fit_label
 
     config, _ = estimator.configs(data)
     series_set, _ = load(data, config)

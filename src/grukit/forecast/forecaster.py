@@ -186,7 +186,7 @@ class GRUForecaster:
         from grukit.models import MedianEnsemble
         from grukit.train import fit, seed_everything
         from grukit.train.checkpoint import digest
-        from grukit.train.loop import fit_label
+        from grukit.train.progress import fit_label
 
         config, train_config = self.configs(data)
         prepared = prepare(data, config)
