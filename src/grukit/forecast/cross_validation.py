@@ -29,6 +29,7 @@ import pandas as pd
 
 from grukit.data import Series, SeriesSet
 from grukit.errors import ConfigError, DataError
+from grukit.forecast.forecaster import quantile_column
 
 __all__ = ["CrossValidation", "cross_validation"]
 
@@ -114,12 +115,13 @@ def interval_coverage(frame: pd.DataFrame, quantiles: list[float], columns: list
 
     coverage = mean 1[q_low <= y <= q_high] over every window, step and target; nominal = q_high - q_low.
     """
+    from grukit.forecast.evaluation import coverage
+
     low, high = min(quantiles), max(quantiles)
     actual = frame[columns[0] if len(columns) == 1 else "y"].to_numpy()
-    lower = frame[f"{MODEL}_q{low:g}"].to_numpy() if low != 0.5 else frame[MODEL].to_numpy()
-    upper = frame[f"{MODEL}_q{high:g}"].to_numpy() if high != 0.5 else frame[MODEL].to_numpy()
+    lower, upper = (frame[quantile_column(MODEL, q)].to_numpy() for q in (low, high))
     return {"lower_quantile": low, "upper_quantile": high, "nominal": high - low,
-            "coverage": float(np.mean((actual >= lower) & (actual <= upper)))}
+            "coverage": coverage(actual, lower, upper)}
 
 
 def _head(series: Series, rows: int) -> Series:
@@ -177,7 +179,7 @@ def _window(series_set, kept, history, forecast, h, config, season) -> tuple[pd.
         part[MODEL] = arrays[MODEL][..., c].ravel()
         for q in config.quantiles:
             if q != 0.5:
-                part[f"{MODEL}_q{q:g}"] = forecast[f"{target}_q{q:g}"].to_numpy()
+                part[quantile_column(MODEL, q)] = forecast[quantile_column(target, q)].to_numpy()
         for name in ("Naive", "SeasonalNaive"):
             part[name] = arrays[name][..., c].ravel()
         parts.append(part)

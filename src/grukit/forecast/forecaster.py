@@ -64,6 +64,17 @@ def build_net(config: ForecastConfig, input_size: int, target_size: int, future_
 MIX = ("mae", "smape", "mase")  # loss="mix": the loss of ensemble member k is MIX[k % 3]
 
 
+def quantile_column(target: str, q: float | None) -> str:
+    """The column of ``predict()``'s output holding quantile q of ``target`` (the median, or no quantile:
+    the target's own name).
+
+    Example:
+        >>> quantile_column("sales", 0.9), quantile_column("sales", 0.5)
+        ('sales_q0.9', 'sales')
+    """
+    return target if q in (None, 0.5) else f"{target}_q{q:g}"
+
+
 def member_loss(loss: str, member: int, positive: bool) -> str:
     """The training loss of ensemble member ``member`` under ``loss``.
 
@@ -351,7 +362,7 @@ class GRUForecaster:
         for q_index, q in enumerate(quantiles):
             values = np.concatenate([sc.inverse_transform(y[i, ..., q_index]) for i, sc in enumerate(scalers)])
             for c, name in enumerate(schema["target_columns"]):  # values (S*h, C)
-                frame[name if q in (None, 0.5) else f"{name}_q{q:g}"] = values[:, c]
+                frame[quantile_column(name, q)] = values[:, c]
         return pd.DataFrame(frame)
 
     def cross_validation(self, data=None, n_windows: int = 1, step: int | None = None, refit: bool = False,

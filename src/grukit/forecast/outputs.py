@@ -23,6 +23,7 @@ import numpy as np
 from grukit._io import atomic_write, atomic_write_text
 from grukit.evaluate import plot_forecast, plot_loss, plot_series_grid, write_report
 from grukit.forecast.evaluation import predict_windows
+from grukit.forecast.forecaster import quantile_column
 from grukit.forecast.pipeline import original_windows, window_dataset
 
 
@@ -56,11 +57,6 @@ def _last_test_window_plot(model, path: Path) -> None:
     plot_forecast(path, history_time, history[last], future_time, actual[last], scaler.inverse_transform(
         scaled[..., median]), lower, upper, title=f"Last test window of {series.id!r}",
         channel_names=prepared.series_set.target_columns)
-
-
-def quantile_column(target: str, q: float) -> str:
-    """The column of ``predict()``'s output holding quantile q of ``target`` (the median is the target's own)."""
-    return target if q == 0.5 else f"{target}_q{q:g}"
 
 
 def _future_plot(model, forecast, path: Path) -> None:
