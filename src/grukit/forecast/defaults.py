@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import math
 
-from grukit.data import season_length as frequency_season
 from grukit.forecast.config import ForecastConfig
 
 __all__ = ["GENERIC_TRAIN", "default_horizon", "member_lookback", "resolve_config", "training_size"]
@@ -59,6 +58,7 @@ def default_horizon(freq: str | None) -> int:
 
 def resolve_config(config: ForecastConfig, lengths: list[int], freq: str | None) -> ForecastConfig:
     """``config`` with horizon, lookback and season length resolved from the data (in place, and returned)."""
+    from grukit.data import season_length as frequency_season  # pandas: imported when data are read, not at --help
     if not config.horizon:
         config.horizon = default_horizon(freq)
     season = config.season_length or frequency_season(freq) or 1
