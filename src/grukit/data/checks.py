@@ -1,7 +1,7 @@
 """Checks on loaded data; each failure is a one-line ``DataError`` that points at the offending cell.
 
 Numbers: every target and covariate cell must be a number or empty (empty = missing).
-Time: every row needs a timestamp; timestamps go forward (sorted) and never repeat.
+Time: every row needs a timestamp; the timestamps of a series (sorted by load_series) never repeat.
 Columns: a column that is missing everywhere in a series cannot be used.
 Length: a series needs at least lookback + horizon rows for one training window.
 """
@@ -132,20 +132,13 @@ def looks_like_times(column: pd.Series, name: str = "") -> bool:
 
 
 def check_time_order(times: pd.DatetimeIndex | np.ndarray, rows: Rows, column: str) -> None:
-    """Timestamps must strictly increase: first any step back (unsorted), then any repeat.
+    """The sorted timestamps of one series must strictly increase: a repeat is an error.
 
-    ``load_series`` sorts each series by time before this check, so there only repeats remain.
+    ``load_series`` sorts each series by time (with a warning) before this check.
     """
     values = np.asarray(times)
     if len(values) < 2:
         return
-    back = np.flatnonzero(values[1:] < values[:-1])
-    if back.size:
-        i = int(back[0]) + 1
-        raise DataError(
-            f"timestamps in column {column!r}{rows.label} are not sorted: {times[i]} at {rows.row(i)} "
-            f"comes after {times[i - 1]}; sort the rows by time first."
-        )
     same = np.flatnonzero(values[1:] == values[:-1])
     if same.size:
         i = int(same[0]) + 1
