@@ -43,7 +43,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 
 from grukit.audio.features import FeatureConfig, extract, fit_feature_scaler
-from grukit.audio.fsdd import _NAME, NAME_PATTERN, load_spoken_digits
+from grukit.audio.fsdd import NAME_PATTERN, is_clip_name, load_spoken_digits
 from grukit.data.scaling import StandardScaler
 from grukit.errors import ConfigError, DataError
 
@@ -89,7 +89,7 @@ def find_layout(folder: str | Path) -> Layout:
                         f"folders ({_some(d.name + '/' for d in holding)}); move every top-level .wav file into "
                         f"its label's folder, or keep a flat folder of {NAME_PATTERN} files without label folders.")
     if top:
-        if not any(_NAME.fullmatch(f.name) for f in top):
+        if not any(is_clip_name(f.name) for f in top):
             raise DataError(f"{folder}: the .wav files at the top level ({_some(f.name for f in top)}) are not "
                             f"named {NAME_PATTERN} (e.g. 7_jackson_3.wav), so their labels are unknown; put the "
                             f"clips in {_EXAMPLE}.")
@@ -195,7 +195,7 @@ def _label_files(root: Path, one_label_ok: bool = False) -> dict[str, list[Path]
     holding = [label for label, paths in files.items() if paths]
     if not holding:
         raise DataError(f"{root}: no .wav files in it or its subfolders; expected {_EXAMPLE}.")
-    if len(holding) == 1 and not one_label_ok and any(_NAME.fullmatch(p.name) for p in files[holding[0]]):
+    if len(holding) == 1 and not one_label_ok and any(is_clip_name(p.name) for p in files[holding[0]]):
         raise DataError(f"{root}: one label folder with .wav files ({holding[0]}/); a classifier needs at least "
                         f"two labels, {_EXAMPLE}; for FSDD's {NAME_PATTERN} files, pass {root / holding[0]} itself.")
     for label, paths in files.items():

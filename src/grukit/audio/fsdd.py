@@ -21,7 +21,7 @@ from grukit.data.scaling import StandardScaler
 from grukit.errors import DataError
 
 __all__ = ["OFFICIAL_TEST_INDICES", "NAME_PATTERN", "ClipName", "DigitClips", "SpokenDigits",
-           "parse_name", "official_split", "list_clips", "load_clips", "load_spoken_digits"]
+           "is_clip_name", "parse_name", "official_split", "list_clips", "load_clips", "load_spoken_digits"]
 
 OFFICIAL_TEST_INDICES = range(0, 5)  # FSDD README: "Recordings numbered 0-4 (inclusive) are in the test"
 NAME_PATTERN = "{digit}_{speaker}_{index}.wav"
@@ -80,6 +80,16 @@ def parse_name(path: str | Path) -> ClipName:
         raise DataError(f"{path}: file name does not match {NAME_PATTERN} (e.g. 7_jackson_3.wav); "
                         f"rename the file or move it out of the folder.")
     return ClipName(int(match["digit"]), match["speaker"], int(match["index"]), path)
+
+
+def is_clip_name(name: str) -> bool:
+    """True for a file name of the form ``{digit}_{speaker}_{index}.wav``.
+
+    Example:
+        >>> is_clip_name("7_jackson_3.wav"), is_clip_name("yes.wav")
+        (True, False)
+    """
+    return _NAME.fullmatch(name) is not None
 
 
 def official_split(index: int) -> Literal["train", "test"]:
