@@ -96,8 +96,9 @@ def smape(y_true: object, y_pred: object) -> float:
     return float(200.0 * np.mean(terms))
 
 
-def _seasonal_naive_scale(y_train: np.ndarray, season_length: int) -> np.ndarray:
-    """The in-sample MAE of the seasonal-naive forecast on one training series, per channel.
+def seasonal_naive_scale(y_train: np.ndarray, season_length: int) -> np.ndarray:
+    """The in-sample MAE of the seasonal-naive forecast on one training series, per channel (MASE's scale;
+    also used by :mod:`grukit.forecast.cross_validation`).
 
     scale_c = 1/(N - m) * sum_{t=m}^{N-1} |y_{t,c} - y_{t-m,c}|        y_train (N, C) -> (C,)
     """
@@ -200,7 +201,7 @@ def _train_scale(name: str, train: object, channels: int, m: int) -> np.ndarray:
             f"mase: {name} has {array.shape[0]} training steps; the seasonal-naive scale needs more than "
             f"season_length={m}. Use a longer training part or a smaller season_length."
         )
-    scale = _seasonal_naive_scale(array, m)
+    scale = seasonal_naive_scale(array, m)
     flat = np.flatnonzero(scale == 0)
     if flat.size:
         raise DataError(

@@ -257,5 +257,6 @@ def in_sample_scale(history: np.ndarray, season: int) -> np.ndarray:
         >>> in_sample_scale(np.array([[1.0], [2.0], [4.0]]), 12).tolist()
         [1.5]
     """
-    m = season if len(history) > season else 1
-    return np.abs(history[m:] - history[:-m]).mean(axis=0)
+    from grukit.evaluate.metrics import seasonal_naive_scale
+
+    return seasonal_naive_scale(history, season if len(history) > season else 1)
