@@ -30,9 +30,10 @@ def test_console_script_runs(tmp_path):
     assert result.returncode == 0 and result.stdout.strip() == f"grukit {grukit.__version__}"
 
 
-def test_main_returns_click_usage_errors_as_2(capsys):
+def test_main_returns_click_usage_errors_as_2_in_one_line(capsys):
     assert main(["forecast", "train", "--nope"]) == 2
-    assert "Error: No such option '--nope'." in capsys.readouterr().err
+    assert capsys.readouterr().err == ("grukit: error: No such option '--nope'. (Did you mean one of: '--no-pad', "
+                                       "'--no-preset', '--no-progress'?) See 'grukit forecast train --help'.\n")
 
 
 def test_import_grukit_does_not_import_torch():

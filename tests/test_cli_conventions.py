@@ -287,7 +287,8 @@ def test_out_mistakes_are_usage_errors(tmp_path, capsys):
     afile = tmp_path / "a.txt"
     afile.write_text("x")
     code, _, err = run(capsys, [*argv, "--out", afile])  # click's own check of a folder option
-    assert code == 2 and f"Error: Invalid value for '--out': Directory '{afile}' is a file." in err
+    assert code == 2 and err == (f"grukit: error: Invalid value for '--out': Directory '{afile}' is a file. "
+                                 f"See 'grukit forecast train --help'.\n")
     for extra, message in (
         (["--force"], "--force needs --out, the folder of the run to replace."),
         (["--out", tmp_path / "r", "--resume", "--force"],

@@ -22,6 +22,7 @@ import pandas as pd
 
 from grukit.classify.data import SequenceSet
 from grukit.data._source import Source, read_source
+from grukit.data.checks import is_mostly_numeric
 from grukit.errors import DataError
 
 __all__ = ["read_csv_sequences"]
@@ -46,9 +47,16 @@ def read_csv_sequences(path: str | Path, *, label_col: str = "label", id_col: st
     return _wide(frame, source, label_col, id_col)
 
 
-def _labels(frame: pd.DataFrame, label_col: str, source: Source) -> list | None:
-    """The label column's values (None when there is no such column); an empty cell names its line."""
+def _labels(frame: pd.DataFrame, label_col: str, source: Source, keys: tuple = ()) -> list | None:
+    """The label column's values (None when there is no such column); an empty cell names its line.
+
+    Without that column, a text column other than ``keys`` (id, time) is a misnamed label column.
+    """
     if label_col not in frame.columns:
+        text = [c for c in frame.columns if c not in keys and not is_mostly_numeric(frame[c])]
+        if text:
+            raise DataError(f"label column {label_col!r} not found in {source.name}, which has the text column "
+                            f"{text[0]!r}; pass the label column as label_col (--label-col {text[0]}).")
         return None
     column = frame[label_col]
     if column.isna().any():
@@ -70,7 +78,7 @@ def _numeric(frame: pd.DataFrame, columns: list[str], source: Source) -> np.ndar
 
 
 def _wide(frame: pd.DataFrame, source: Source, label_col: str, id_col: str) -> SequenceSet:
-    labels = _labels(frame, label_col, source)
+    labels = _labels(frame, label_col, source, (id_col,))
     steps = [c for c in frame.columns if c not in (label_col, id_col)]
     if not steps:
         raise DataError(f"{source.name} has no value columns besides {label_col!r}; a wide CSV has one column "
@@ -99,7 +107,7 @@ def _long(frame: pd.DataFrame, source: Source, label_col: str, id_col: str, time
     if time_col is not None and time_col not in frame.columns:
         raise DataError(f"time column {time_col!r} not found in {source.name}; the columns are: "
                         f"{', '.join(frame.columns)}.")
-    labels = _labels(frame, label_col, source)
+    labels = _labels(frame, label_col, source, (id_col, time_col))
     channels = [c for c in frame.columns if c not in (id_col, time_col, label_col)]
     if not channels:
         raise DataError(f"{source.name} has no value columns besides {id_col!r}, {time_col!r} and {label_col!r}; "

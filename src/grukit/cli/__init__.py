@@ -55,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="grukit", standalone_mode=False)
     except click.exceptions.Exit as done:
         return done.exit_code
+    except click.UsageError as err:  # click's three-line usage message, as one line that says where help is
+        where = err.ctx.command_path if err.ctx else "grukit"
+        message = " ".join(err.format_message().split())
+        click.echo(f"grukit: error: {message} See '{where} --help'.", err=True)
+        return err.exit_code
     except click.ClickException as err:
         err.show()
         return err.exit_code

@@ -16,7 +16,7 @@ from grukit.train.config import TrainConfig
 
 # What --help shows where a data file's run does not use the dataclass default (a bundled dataset
 # without a data file starts from its preset instead; `grukit forecast train --dataset NAME --help`
-# cannot show that, the README lists the presets).
+# cannot show that; docs/forecasting.md lists the presets).
 HELP_DEFAULTS = {**GENERIC_TRAIN, "epochs": "from the data: about 1,500 steps, at most 50 epochs",
                  "batch_size": "from the data: windows / 8, from 16 to 256"}
 
@@ -137,6 +137,9 @@ def predict(model_dir: Path, data: Path, out: Path | None, h: int | None, future
     from grukit.forecast import GRUForecaster
     from grukit.forecast.outputs import write_table
 
+    if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
+        raise click.BadParameter(f"the forecast is written as .csv or .parquet; got {out.name!r}.",
+                                 param_hint="'--out'")
     frame = GRUForecaster.load(model_dir).predict(data, h=h, future=future)
     if out is None:
         click.echo(frame.to_csv(index=False), nl=False)

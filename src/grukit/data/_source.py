@@ -29,6 +29,10 @@ import pandas as pd
 from grukit.errors import DataError
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
+OTHER_FORMATS = {".xlsx": "an Excel workbook", ".xls": "an Excel workbook", ".xlsm": "an Excel workbook",
+                 ".ods": "an OpenDocument spreadsheet", ".json": "a JSON file", ".pkl": "a pickle",
+                 ".pickle": "a pickle", ".npy": "a NumPy array", ".npz": "a NumPy archive", ".h5": "an HDF5 file",
+                 ".feather": "a Feather file"}  # formats a user might pass that are not read (pickles never are)
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,9 @@ def _from_path(path: Path) -> tuple[pd.DataFrame, Source]:
         raise DataError(f"data file {path} not found; pass the path of an existing CSV or Parquet file.")
     if path.is_dir():
         raise DataError(f"data path {path} is a folder; pass the path of a CSV or Parquet file.")
+    if path.suffix.lower() in OTHER_FORMATS:
+        raise DataError(f"{path} is {OTHER_FORMATS[path.suffix.lower()]} ({path.suffix}); grukit reads CSV and "
+                        f"Parquet files: save or convert it to .csv or .parquet.")
     is_parquet = path.suffix.lower() in PARQUET_SUFFIXES
     kind = "parquet" if is_parquet else "csv"
     where = Source(str(path), kind, path.stem)

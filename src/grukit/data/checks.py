@@ -1,6 +1,7 @@
 """Checks on loaded data; each failure is a one-line ``DataError`` that points at the offending cell.
 
-Numbers: every target and covariate cell must be a number or empty (empty = missing).
+Numbers: every target and covariate cell must be a number or empty (empty = missing), within the
+range of 32-bit floats (training runs in float32).
 Time: every row needs a timestamp; the timestamps of a series (sorted by load_series) never repeat.
 Columns: a column that is missing everywhere in a series cannot be used.
 Length: a series needs at least lookback + horizon rows for one training window.
@@ -25,6 +26,9 @@ def check_positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise DataError(f"{name} must be a positive integer; got {value!r}.")
     return int(value)
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def numeric_values(frame: pd.DataFrame, columns: list[str], source: Source) -> np.ndarray:
@@ -53,6 +57,14 @@ def numeric_values(frame: pd.DataFrame, columns: list[str], source: Source) -> n
             f"expected a number; fix or remove that value."
         )
     out[~np.isfinite(out)] = np.nan  # "inf" counts as missing rather than as a number
+    huge = np.argwhere(np.abs(np.nan_to_num(out)) > FLOAT32_MAX)  # (row, column) pairs, top row first
+    if huge.size:
+        position, j = (int(k) for k in huge[0])
+        raise DataError(
+            f"value {out[position, j]:.3g} in column {columns[j]!r} at {source.row(position)} is beyond the range "
+            f"of the 32-bit floats that training uses (about ±3.4e38); rescale the column (e.g. divide it by a "
+            f"power of ten) or fix the value."
+        )
     return out
 
 

@@ -10,7 +10,8 @@ Rules (``date_format`` not given):
     years      an integer column named ``year`` holding values 1000..2999 is read as 1 January of
                each year, so yearly data get a yearly frequency rather than plain steps.
     zones      cells with different UTC offsets (``+01:00`` then ``+02:00``: a daylight-saving change
-               in a local-time export) are converted to UTC, where the steps are even again.
+               in a local-time export) are converted to UTC, where the steps are even again; cells
+               with an offset beside cells without one are a ``DataError`` (their order is unknown).
 
 ``date_format`` (a ``strftime`` pattern such as ``%d.%m.%Y``) is used as given; a cell that does
 not match it is reported like any other bad timestamp.
@@ -67,6 +68,13 @@ def parse_dates(raw: pd.Series, column: str, date_format: str | None = None) -> 
         parts = text.str.strip().str.extract(_QUARTER)
         starts = pd.to_datetime(parts[0] + "-" + ((parts[1].astype(int) - 1) * 3 + 1).astype(str) + "-01")
         return starts.reindex(raw.index), None
+    zoned = text.str.extract(_OFFSET, expand=False).notna()
+    if zoned.any() and not zoned.all():
+        raise DataError(
+            f"time column {column!r} mixes timestamps with a UTC offset ({text[zoned].iloc[0]!r}) and without one "
+            f"({text[~zoned].iloc[0]!r}), so their order is unknown; write every timestamp with its offset, or all "
+            f"in one time zone without offsets."
+        )
     offsets = text.str.extract(_OFFSET, expand=False).dropna().unique()
     if len(offsets) > 1:
         shown = ", ".join(sorted(map(str, offsets))[:3])

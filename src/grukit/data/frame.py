@@ -74,6 +74,7 @@ def load_series(
     missing: str = "error",
     freq: str | None = None,
     date_format: str | None = None,
+    future_covariates: str | list[str] | None = None,
 ) -> SeriesSet:
     """Read ``source`` (CSV path, Parquet path or DataFrame) into a validated ``SeriesSet``.
 
@@ -88,6 +89,8 @@ def load_series(
         missing: "error" (default), "interpolate" (linear in time) or "ffill" (forward then back).
         freq: a pandas alias ("h", "D", "MS"); inferred when None; None for integer steps.
         date_format: a ``strftime`` pattern for the time column ("%d.%m.%Y"); detected when None.
+        future_covariates: columns known ahead (prices, holidays); read as covariates after
+            ``covariates``, and named as future covariates in messages.
 
     Returns a ``SeriesSet`` whose series hold ``target`` (N, C) and ``past_covariates`` (N, P).
 
@@ -100,7 +103,8 @@ def load_series(
     policy = check_missing_policy(missing)
     offset = None if freq is None else parse_freq(freq)
     frame, source_info = read_source(source)
-    columns = _resolve_columns(frame, source_info, time_col, target, id_col, value_col, covariates, date_format)
+    columns = _resolve_columns(frame, source_info, time_col, target, id_col, value_col, covariates, date_format,
+                               future_covariates)
     channels = columns.targets + columns.covariates
     values = numeric_values(frame, channels, source_info)  # (rows, C+P)
     notes = [*source_info.notes, *columns.notes]
@@ -201,7 +205,8 @@ def _groups(frame: pd.DataFrame, id_col: str | None, source: Source):
         yield str(name), positions
 
 
-def _resolve_columns(frame, source, time_col, target, id_col, value_col, covariates, date_format=None) -> _Columns:
+def _resolve_columns(frame, source, time_col, target, id_col, value_col, covariates, date_format=None,
+                     future_covariates=None) -> _Columns:
     names = list(frame.columns)
 
     def require(name: str, role: str, option: str) -> str:
@@ -229,7 +234,8 @@ def _resolve_columns(frame, source, time_col, target, id_col, value_col, covaria
     else:
         time_col = _detect_time(frame, exclude={id_col}, date_format=date_format)
 
-    given = {time_col, id_col, value_col, *_as_list(covariates, "covariates"), *_as_list(target, "target")}
+    future = _as_list(future_covariates, "future_covariates")
+    given = {time_col, id_col, value_col, *_as_list(covariates, "covariates"), *future, *_as_list(target, "target")}
     text = [c for c in names if c not in given and not is_mostly_numeric(frame[c])]
     notes: tuple[str, ...] = ()
     if id_col is None and time_col is not None and text and frame[time_col].duplicated().any():
@@ -247,6 +253,7 @@ def _resolve_columns(frame, source, time_col, target, id_col, value_col, covaria
                       f"pass id_col if one names the series.", stacklevel=3)
 
     covariate_list = [require(c, "covariate", "covariates") for c in _as_list(covariates, "covariates")]
+    covariate_list += [require(c, "future covariate", "future_covariates") for c in future]
     if value_col is not None and target is not None and _as_list(target, "target") != [value_col]:
         raise DataError(
             f"value_col={value_col!r} and target={target!r} disagree; give the value column once."

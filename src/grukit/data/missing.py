@@ -97,6 +97,12 @@ def raise_if_missing(parts: list[tuple[str | None, pd.DatetimeIndex | None, np.n
             break
     amount = "1 value is missing" if count == 1 else f"{count} values are missing"
     lead = "first at" if count > 3 else "at"
+    total = sum(values.size for _, _, values in parts)
+    if count > total / 2:  # most cells are gaps: the frequency is finer than the data, or the dates are misread
+        raise DataError(
+            f"{amount} in {where} ({round(100 * count / total)}% of the values), {lead} {', '.join(cells)}; check "
+            f"freq (--freq: is it finer than the data?) and the dates (--date-format)."
+        )
     raise DataError(
         f"{amount} in {where}, {lead} {', '.join(cells)}; fill the gaps, or pass --missing interpolate "
         f"or --missing ffill (missing='interpolate' or 'ffill' in Python)."

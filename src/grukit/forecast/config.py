@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from grukit.errors import ConfigError
+from grukit.errors import ConfigError, DataError
 
 SPLITS = ("fraction", "size", "ett")
 MISSING = ("error", "interpolate", "ffill")
@@ -81,6 +81,11 @@ class ForecastConfig:
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:
                 raise ConfigError(f"{name} must be in [0, 1); got {value}.")
+        if self.season_length is not None and self.season_length < 1:
+            raise ConfigError(f"season_length must be at least 1 (1: no season), or None to take it from the "
+                              f"frequency; got {self.season_length}.")
+        if self.freq is not None:
+            self._check_freq()
         self._check_segments()
         bad = [q for q in self.quantiles if not 0.0 < q < 1.0]
         if bad:
@@ -88,6 +93,14 @@ class ForecastConfig:
         if self.quantiles and 0.5 not in self.quantiles:
             self.quantiles = sorted([*self.quantiles, 0.5])
         return self
+
+    def _check_freq(self) -> None:
+        from grukit.data.frequency import parse_freq  # pandas: imported when a fit starts, not at --help
+
+        try:
+            parse_freq(self.freq)
+        except DataError as error:
+            raise ConfigError(str(error)) from None
 
     def _check_segments(self) -> None:
         w = self.segment_length

@@ -82,12 +82,12 @@ def cross_validation(estimator, data=None, *, n_windows: int = 1, step: int | No
     for i in range(n_windows):
         back = h + (n_windows - 1 - i) * step  # rows after the cutoff, from each series' end
         kept = [s for s in series_set.series if len(s) - back >= need]
-        if len(kept) < len(series_set.series):
-            warnings.warn(f"cross_validation window {i + 1}: {len(series_set) - len(kept)} series have fewer than "
-                          f"{need} rows before the cutoff and are left out of it.", stacklevel=3)
         if not kept:
             raise DataError(f"cross_validation: no series has {need} rows before the cutoff of window {i + 1} "
                             f"({back} rows from the end); use fewer windows, a smaller step or h.")
+        if len(kept) < len(series_set.series):
+            warnings.warn(f"cross_validation window {i + 1}: {len(series_set) - len(kept)} series have fewer than "
+                          f"{need} rows before the cutoff and are left out of it.", stacklevel=3)
         history = [_head(s, len(s) - back) for s in kept]
         if model is None or refit:
             with fit_label(f"cross-validation {i + 1}/{n_windows}" if refit else "cross-validation"):

@@ -29,7 +29,7 @@ from grukit.forecast.pipeline import original_windows, window_dataset
 
 def write_table(frame, path: Path) -> None:
     """A DataFrame as CSV, or Parquet when the name ends in .parquet."""
-    if Path(path).suffix == ".parquet":
+    if Path(path).suffix.lower() == ".parquet":
         atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
     else:
         atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))

@@ -78,10 +78,10 @@ def load(data, config: ForecastConfig) -> tuple[SeriesSet, str]:
     if isinstance(data, SeriesSet):
         return data, "series"
     source, name = resolve_source(data, config)
-    covariates = [*config.covariates, *config.future_covariates]  # future covariates last
     series_set = load_series(source, time_col=config.time_col, target=config.target or None, id_col=config.id_col,
-                             value_col=config.value_col, covariates=covariates or None,
-                             missing=config.missing, freq=config.freq, date_format=config.date_format)
+                             value_col=config.value_col, covariates=config.covariates or None,
+                             missing=config.missing, freq=config.freq, date_format=config.date_format,
+                             future_covariates=config.future_covariates or None)  # read after the covariates
     if data is None and series_set.layout == "wide":
         series_set.series[0].id = config.dataset or DEFAULT_DATASET  # name the bundled series after its dataset
     return series_set, name
@@ -185,7 +185,7 @@ def check_lengths(series_set: SeriesSet, config: ForecastConfig) -> tuple[list[s
     short = [s.id for s in series_set.series if len(s) < need]
     train_need = min_history(config) + config.horizon
     untrained = [s.id for s in series_set.series if len(s) < train_need]
-    if untrained:
+    if untrained and len(untrained) < len(series_set):  # when none trains, fit's "no training window" error says so
         warnings.warn(f"{len(untrained)} of {len(series_set)} series (first {untrained[0]!r}) have fewer than "
                       f"{train_need} rows: they give no training window and are only forecast.", stacklevel=3)
     return short, untrained

@@ -312,7 +312,7 @@ class GRU(nn.Module):
         Keras keeps ``kernel`` (I, 3H) and ``recurrent_kernel`` (H, 3H) inputs-by-units with gates in
         the order z, r, h; ``bias`` is (2, 3H) (input row, recurrent row) when ``reset_after`` is
         true, (3H,) otherwise, and None for ``use_bias=False``. ``reset_after=False`` gives
-        ``reset="before"``. See the README's "Keras weights" table for the mapping.
+        ``reset="before"``. See the "Keras weights" table in docs/gru.md for the mapping.
 
         Example:
             >>> gru = GRU.from_keras_weights(*keras_layer.get_weights(), reset_after=True, batch_first=True)

@@ -308,7 +308,7 @@ def _check_finite(epoch: int, train_loss: float, val_loss: float | None, lr: flo
         if value is not None and not math.isfinite(value):
             raise TrainingError(
                 f"the {name} loss became {value} in epoch {epoch}, so training stopped; the data may hold extreme "
-                f"values (such as 1e308) or missing ones read as numbers, or the learning rate ({lr:g}) is too "
+                f"values (such as 1e30) or missing ones read as numbers, or the learning rate ({lr:g}) is too "
                 f"high; check the data's range and try a lower --lr.")
 
 
