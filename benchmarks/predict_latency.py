@@ -7,7 +7,11 @@ epoch (latency does not depend on training), saved and loaded back; then ``predi
 network (``ensemble=1``) and for the default median of 3, and, side by side in the same process,
 the network's forward pass alone on the same input (the floor the API's overhead sits on).
 
-    python benchmarks/predict_latency.py --repeats 200
+Batched: ``--series`` monthly series of 72 rows in one long DataFrame (unique_id, ds, y), a 64-unit
+network with lookback 48 and horizon 12 (``ensemble=1``), ``predict(df)`` once after a warm-up on
+all torch threads (``--threads``): series per second, and the share of the time in the forward pass.
+
+    python benchmarks/predict_latency.py --repeats 200 --series 5000 --threads 2
 """
 
 from __future__ import annotations
@@ -41,11 +45,42 @@ def _times(call, repeats: int) -> np.ndarray:
     return out * 1e3  # ms
 
 
+def _panel(series: int, rows: int = 72) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    t = np.arange(rows)
+    y = 100 + t * rng.uniform(0, 1, (series, 1)) + 10 * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 6, (series, 1)))
+    return pd.DataFrame({"unique_id": np.repeat([f"s{i}" for i in range(series)], rows),
+                         "ds": np.tile(pd.date_range("2010-01-01", periods=rows, freq="MS").values, series),
+                         "y": y.ravel()})  # (series * rows) rows
+
+
+def _batched(series: int, threads: int, folder: Path) -> None:
+    from grukit.forecast import GRUForecaster
+
+    torch.set_num_threads(threads)
+    frame = _panel(series)
+    GRUForecaster(horizon=12, lookback=48, epochs=1, ensemble=1, progress=False).fit(frame[:72 * 50]).save(folder)
+    model = GRUForecaster.load(folder)
+    model.predict(frame[:72 * 10])  # warm-up
+    start = time.perf_counter()
+    model.predict(frame)
+    seconds = time.perf_counter() - start
+    x = torch.zeros(series, 48, model.net_.input_size)
+    start = time.perf_counter()
+    with torch.no_grad():
+        model.net_(x)
+    forward = time.perf_counter() - start
+    print(f"batched predict(df), {series} series, {threads} thread(s): {seconds:.3f} s, {series / seconds:,.0f} "
+          f"series/s; the forward pass alone {forward:.3f} s ({100 * forward / seconds:.0f}%)")
+
+
 def main() -> None:
     from grukit.forecast import GRUForecaster
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=200)
+    parser.add_argument("--series", type=int, default=0, help="also time a batched predict of this many series")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads of the batched predict")
     args = parser.parse_args()
     torch.set_num_threads(1)
     frame = _series()
@@ -63,6 +98,8 @@ def main() -> None:
                 forward = _times(lambda: model.net_(x), args.repeats)
             print(f"{f'ensemble={members}':<24} {np.median(api):>8.3f} {np.percentile(api, 90):>8.3f} "
                   f"{np.median(forward):>15.3f}")
+        if args.series:
+            _batched(args.series, args.threads, Path(tmp) / "batched")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from grukit.data.checks import check_positive_int
-from grukit.data.frequency import parse_freq, period_days
+from grukit.data.frequency import grid_values, parse_freq, period_days
 from grukit.errors import DataError
 
 __all__ = ["calendar_feature_names", "calendar_features", "future_times"]
@@ -61,6 +61,9 @@ def calendar_features(times: pd.DatetimeIndex, freq: str | None) -> np.ndarray:
 def future_times(last_time: pd.Timestamp | str, freq: str | None, horizon: int) -> pd.DatetimeIndex:
     """The ``horizon`` timestamps after ``last_time``: last + 1 step, ..., last + K steps.
 
+    The index carries no ``freq`` attribute where NumPy computed it (setting one makes pandas
+    rebuild the range to check it, which is what this avoids).
+
     Example:
         >>> future_times("1960-12-01", "MS", 2).strftime("%Y-%m-%d").tolist()
         ['1961-01-01', '1961-02-01']
@@ -71,8 +74,11 @@ def future_times(last_time: pd.Timestamp | str, freq: str | None, horizon: int) 
             "future_times needs a frequency but freq is None (integer-step data); count steps instead, "
             "or load the data with a date/time column."
         )
-    offset = parse_freq(freq)
-    return pd.date_range(pd.Timestamp(last_time) + offset, periods=horizon, freq=offset)
+    offset, last = parse_freq(freq), pd.Timestamp(last_time)
+    grid = grid_values(last, horizon + 1, offset)  # NumPy where it can: pandas builds months one by one
+    if grid is not None:
+        return pd.DatetimeIndex(grid[1:])
+    return pd.date_range(last + offset, periods=horizon, freq=offset)
 
 
 def _cycles(freq: str | None) -> list[str]:

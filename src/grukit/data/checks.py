@@ -40,6 +40,9 @@ def numeric_values(frame: pd.DataFrame, columns: list[str], source: Source) -> n
     first: tuple[int, int, object] | None = None
     for j, name in enumerate(columns):
         raw = frame[name]
+        if raw.dtype.kind in "fiu":  # already numbers (a DataFrame's float or integer column)
+            out[:, j] = raw.to_numpy(dtype=np.float64, na_value=np.nan)
+            continue
         if pd.api.types.is_datetime64_any_dtype(raw) or pd.api.types.is_timedelta64_dtype(raw):
             bad = np.flatnonzero(raw.notna().to_numpy())
             parsed = None
@@ -57,7 +60,7 @@ def numeric_values(frame: pd.DataFrame, columns: list[str], source: Source) -> n
             f"expected a number; fix or remove that value."
         )
     out[~np.isfinite(out)] = np.nan  # "inf" counts as missing rather than as a number
-    huge = np.argwhere(np.abs(np.nan_to_num(out)) > FLOAT32_MAX)  # (row, column) pairs, top row first
+    huge = np.argwhere(np.abs(out) > FLOAT32_MAX)  # (row, column) pairs, top row first; NaN compares False
     if huge.size:
         position, j = (int(k) for k in huge[0])
         raise DataError(
