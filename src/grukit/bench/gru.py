@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import torch
 
-from grukit.nn import GRU, _buffers
+from grukit.nn import GRU
+from grukit.nn.kernel import release_buffers
 
 BASELINE = "torch.nn.GRU"
 MODES = ("forward", "train")
@@ -138,7 +139,7 @@ def peak_rss_rise_mb(run: Callable[[], None]) -> float | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        _buffers.clear()  # the fused backend's recycled buffers would otherwise be resident already
+        release_buffers()  # the fused backend's recycled buffers would otherwise be resident already
         gc.collect()
         ctypes.CDLL("libc.so.6").malloc_trim(0)  # hand freed memory back, so reuse does not hide it
         with open("/proc/self/clear_refs", "w") as refs:

@@ -11,6 +11,7 @@ from grukit.classify.config import ClassifyConfig
 from grukit.classify.data import SequenceSet, check_sequences, from_arrays, read_sequences
 from grukit.classify.datasets import DEFAULT_DATASET, bundled_path, preset_options
 from grukit.classify.labels import encode_labels, sorted_classes
+from grukit.classify.network import build_net
 from grukit.errors import ConfigError, DataError
 
 __all__ = ["GRUClassifier", "split_options", "build_net"]
@@ -28,17 +29,6 @@ def split_options(options: dict) -> tuple[dict, dict]:
                           f"valid options: {', '.join(classify_keys + train_keys)}.")
     return ({k: v for k, v in options.items() if k in classify_keys},
             {k: v for k, v in options.items() if k in train_keys})
-
-
-def build_net(config: ClassifyConfig, input_size: int, num_classes: int):
-    from grukit.models.classifier_net import ClassifierNet
-
-    return ClassifierNet(
-        input_size, num_classes, config.hidden_size, config.num_layers, config.dropout,
-        bidirectional=config.bidirectional, pooling=config.pooling, segment_length=config.segment_length,
-        reset=config.reset, layer_norm=config.layer_norm, zoneout=config.zoneout,
-        recurrent_dropout=config.recurrent_dropout,
-    )
 
 
 class GRUClassifier:

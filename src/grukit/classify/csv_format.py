@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from grukit.classify.data import SequenceSet
-from grukit.data._source import Source, read_source
+from grukit.classify.sequences import SequenceSet
+from grukit.data.source import Source, read_source
 from grukit.data.checks import is_mostly_numeric
 from grukit.errors import DataError
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from grukit.artifacts import load_model, rebuilding_from, save_model
 from grukit.classify.config import ClassifyConfig
+from grukit.classify.network import build_net
 
 __all__ = ["KIND", "save_classifier", "load_classifier"]
 
@@ -33,7 +34,6 @@ def save_classifier(model, folder: Path) -> None:
 
 def load_classifier(cls, folder: Path):
     """Rebuild the estimator from ``folder``; a ModelFileError says what does not fit."""
-    from grukit.classify.classifier import build_net
     from grukit.data import StandardScaler
     from grukit.train import TrainConfig, config_from_dict
 

@@ -1,21 +1,21 @@
 """The classification report: a confusion-matrix PNG and one self-contained HTML page.
 
-The page follows :mod:`grukit.evaluate.report`'s style and reuses its parts (page frame and CSS,
-escaping, details table, PNGs embedded as base64 data URIs): no external resource, no JavaScript.
+The page follows :mod:`grukit.evaluate.report`'s style and is built from :mod:`grukit.evaluate.html`
+(page frame and CSS, escaping, details table, PNGs embedded as base64 data URIs): no external
+resource, no JavaScript.
 matplotlib is imported only when a plot is drawn.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from grukit._io import atomic_write
-from grukit.evaluate.plots import _figure, _save_png
-from grukit.evaluate.report import _html_details, _page, _png_data_uri
+from grukit.evaluate.html import details_table, escape, page, png_data_uri
+from grukit.evaluate.plots import figure, save_png
 
 __all__ = ["plot_confusion", "write_classification_report"]
 
@@ -36,7 +36,7 @@ def plot_confusion(path: Path, matrix, classes: Sequence, title: str = "") -> Pa
     totals = counts.sum(axis=1, keepdims=True)
     shares = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)  # (K, K) row-normalised
     size = min(12.0, 3.0 + 0.45 * k)
-    fig, (ax,) = _figure(1, width=size + 1.2, height_each=size)
+    fig, (ax,) = figure(1, width=size + 1.2, height_each=size)
     image = ax.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
     fig.colorbar(image, ax=ax, label="share of the true class")
     names = [str(c) for c in classes]
@@ -51,7 +51,7 @@ def plot_confusion(path: Path, matrix, classes: Sequence, title: str = "") -> Pa
                         color="white" if shares[i, j] > 0.5 else "black")
     if title:
         ax.set_title(title)
-    return _save_png(fig, path)
+    return save_png(fig, path)
 
 
 def write_classification_report(path: Path, metrics: Mapping, plots: Mapping[str, Path], title: str,
@@ -63,26 +63,26 @@ def write_classification_report(path: Path, metrics: Mapping, plots: Mapping[str
     caption to a PNG file; ``details`` (nested dicts flattened to "a.b") go in a key-value table.
     All text is escaped. Returns ``path``.
     """
-    images = {caption: _png_data_uri(Path(file)) for caption, file in plots.items()}
-    part = _esc(metrics.get("part", "test"))
+    images = {caption: png_data_uri(Path(file)) for caption, file in plots.items()}
+    part = escape(metrics.get("part", "test"))
     sections = [
-        f"<h1>{_esc(title)}</h1>",
+        f"<h1>{escape(title)}</h1>",
         f"<p>Scored on the {part} part: {metrics['n']} sequences, {metrics['correct']} classified correctly.</p>",
         '<table class="metrics"><tbody>',
         f'<tr class="model"><th scope="row">accuracy</th><td>{metrics["accuracy"]:.4f}</td></tr>',
         f'<tr><th scope="row">macro F1</th><td>{metrics["macro_f1"]:.4f}</td></tr>',
-        *(f'<tr><th scope="row">accuracy of {_esc(name)} (baseline)</th><td>{value:.4f}</td></tr>'
+        *(f'<tr><th scope="row">accuracy of {escape(name)} (baseline)</th><td>{value:.4f}</td></tr>'
           for name, value in metrics.get("baselines", {}).items()),
         "</tbody></table>",
     ]
     if images:  # the confusion matrix first: what a person looks at before the details
         sections.append("<h2>Plots</h2>")
-        sections.extend(f'<figure><img alt="{_esc(caption)}" src="{uri}"><figcaption>{_esc(caption)}'
+        sections.extend(f'<figure><img alt="{escape(caption)}" src="{uri}"><figcaption>{escape(caption)}'
                         f"</figcaption></figure>" for caption, uri in images.items())
     sections += ["<h2>Per class</h2>", _per_class_table(metrics["per_class"])]
     if details:
-        sections += ["<h2>Details</h2>", _html_details(details)]
-    document = _page(title, "\n".join(sections))
+        sections += ["<h2>Details</h2>", details_table(details)]
+    document = page(title, "\n".join(sections))
     path = Path(path)
     atomic_write(path, lambda tmp: Path(tmp).write_bytes(document.encode("utf-8")))
     return path
@@ -91,11 +91,7 @@ def write_classification_report(path: Path, metrics: Mapping, plots: Mapping[str
 def _per_class_table(per_class: Mapping) -> str:
     head = "".join(f"<th>{name}</th>" for name in ("precision", "recall", "F1", "support"))
     rows = "\n".join(
-        f'<tr><th scope="row">{_esc(name)}</th><td>{row["precision"]:.4f}</td><td>{row["recall"]:.4f}</td>'
+        f'<tr><th scope="row">{escape(name)}</th><td>{row["precision"]:.4f}</td><td>{row["recall"]:.4f}</td>'
         f'<td>{row["f1"]:.4f}</td><td>{row["support"]}</td></tr>'
         for name, row in per_class.items())
     return f'<table class="metrics"><thead><tr><th>class</th>{head}</tr></thead><tbody>\n{rows}\n</tbody></table>'
-
-
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)

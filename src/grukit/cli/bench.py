@@ -43,15 +43,13 @@ def gru(shapes: tuple[str, ...], backends: tuple[str, ...], mode: str, threads: 
     import torch
 
     from grukit.bench import DEFAULT_GRID, MODES, Shape, bench_shape, format_table
-    from grukit.nn import _kernel
+    from grukit.nn.kernel import kernel_info
 
     try:
         parsed = [Shape.parse(text) for text in (shapes or DEFAULT_GRID)]
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--shape")
-    kernel = _kernel.load()
-    click.echo(f"torch {torch.__version__}, {threads} thread(s), {dtype}; fused kernel: "
-               f"{kernel.describe() if kernel else 'unavailable: ' + str(_kernel.unavailable_reason())}")
+    click.echo(f"torch {torch.__version__}, {threads} thread(s), {dtype}; fused kernel: {kernel_info()}")
     modes = MODES if mode == "both" else (mode,)
     results = []
     for shape in parsed:

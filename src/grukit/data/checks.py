@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from grukit.data._source import Rows, Source
+from grukit.data.source import Rows, Source
 from grukit.data.dates import parse_dates, year_column
 from grukit.errors import DataError
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from grukit.data._source import Rows, Source, read_source
+from grukit.data.source import Rows, Source, read_source
 from grukit.data.checks import (
     check_not_all_missing,
     check_time_order,

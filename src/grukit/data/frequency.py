@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from grukit.data._source import Rows
+from grukit.data.source import Rows
 from grukit.errors import DataError
 
 __all__ = ["grid_values", "infer_offset", "parse_freq", "period_days", "regularize", "season_length"]

@@ -13,8 +13,9 @@ import numpy as np
 
 from grukit._io import atomic_write
 from grukit.detect.window_metrics import flagged_stretches
-from grukit.evaluate.plots import _figure, _save_png
-from grukit.evaluate.report import _esc, _html_details, _page, _png_data_uri, format_number
+from grukit.evaluate.html import details_table, escape, page, png_data_uri
+from grukit.evaluate.plots import figure, save_png
+from grukit.evaluate.report import format_number
 
 __all__ = ["plot_scores", "write_detect_report"]
 
@@ -51,7 +52,7 @@ def plot_scores(
     """
     values = np.asarray(values, dtype=np.float64).reshape(len(scores), -1)[:, 0]  # (N,)
     x = np.arange(len(scores)) if time is None else np.asarray(time)
-    fig, (top, bottom) = _figure(2, width=11.0, height_each=2.8)
+    fig, (top, bottom) = figure(2, width=11.0, height_each=2.8)
     top.plot(x, values, color="0.25", lw=0.6, label="value")
     bottom.plot(x, scores, color="tab:blue", lw=0.6, label="anomaly score")
     bottom.axhline(threshold, color=FLAG_COLOR, ls="--", lw=1.0, label=f"threshold {format_number(threshold)}")
@@ -77,13 +78,13 @@ def plot_scores(
         ax.legend(loc="upper left", fontsize=8)
     if title:
         fig.suptitle(title)
-    return _save_png(fig, path)
+    return save_png(fig, path)
 
 
 def write_detect_report(path: Path, metrics: Mapping, plots: Mapping[str, Path], title: str,
                         details: Mapping) -> Path:
     """One self-contained HTML file: the detection summary, window metrics and NAB scores, plots, details."""
-    sections = [f"<h1>{_esc(title)}</h1>", "<h2>Detection</h2>", _table(_summary(metrics))]
+    sections = [f"<h1>{escape(title)}</h1>", "<h2>Detection</h2>", _table(_summary(metrics))]
     if "windows" in metrics:
         w = metrics["windows"]
         sections += ["<h2>Against the label windows</h2>", _table([
@@ -100,11 +101,11 @@ def write_detect_report(path: Path, metrics: Mapping, plots: Mapping[str, Path],
         ])]
     if plots:
         sections.append("<h2>Plots</h2>")
-        sections += [f'<figure><img alt="{_esc(caption)}" src="{_png_data_uri(Path(file))}">'
-                     f"<figcaption>{_esc(caption)}</figcaption></figure>" for caption, file in plots.items()]
+        sections += [f'<figure><img alt="{escape(caption)}" src="{png_data_uri(Path(file))}">'
+                     f"<figcaption>{escape(caption)}</figcaption></figure>" for caption, file in plots.items()]
     if details:
-        sections += ["<h2>Details</h2>", _html_details(details)]
-    document = _page(title, "\n".join(sections))
+        sections += ["<h2>Details</h2>", details_table(details)]
+    document = page(title, "\n".join(sections))
     path = Path(path)
     atomic_write(path, lambda tmp: Path(tmp).write_bytes(document.encode("utf-8")))
     return path
@@ -122,5 +123,5 @@ def _summary(metrics: Mapping) -> list[tuple[str, object]]:
 
 
 def _table(rows: list[tuple[str, object]]) -> str:
-    body = "\n".join(f"<tr><th>{_esc(key)}</th><td>{_esc(value)}</td></tr>" for key, value in rows)
+    body = "\n".join(f"<tr><th>{escape(key)}</th><td>{escape(value)}</td></tr>" for key, value in rows)
     return f'<table class="details"><tbody>\n{body}\n</tbody></table>'

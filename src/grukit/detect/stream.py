@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from grukit.data._source import Source, read_source
+from grukit.data.source import Source, read_source
 from grukit.data.checks import numeric_values, parse_times
 from grukit.data.frame import TIME_COLUMN_NAMES
 from grukit.data.missing import check_missing_policy, fill_missing, raise_if_missing

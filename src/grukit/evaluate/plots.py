@@ -17,7 +17,7 @@ import numpy as np
 
 from grukit._io import atomic_write
 
-__all__ = ["plot_forecast", "plot_loss", "plot_series_grid"]
+__all__ = ["figure", "plot_forecast", "plot_loss", "plot_series_grid", "save_png"]
 
 MAX_CHANNELS = 4  # subplots in one forecast figure
 GRID_COLUMNS = 3  # panels per row of a series grid
@@ -66,7 +66,7 @@ def plot_forecast(
     names = _channel_names(channel_names, channels)
 
     shown = min(channels, MAX_CHANNELS)
-    fig, axes = _figure(shown, width=9.0, height_each=2.6)
+    fig, axes = figure(shown, width=9.0, height_each=2.6)
     for c, ax in enumerate(axes):
         ax.plot(history_time, history[:, c], color="0.35", label="history")
         if truth is not None:
@@ -81,7 +81,7 @@ def plot_forecast(
     note = f" (first {MAX_CHANNELS} of {channels} channels)" if channels > MAX_CHANNELS else ""
     if title or note:
         fig.suptitle(f"{title}{note}".strip())
-    return _save_png(fig, path)
+    return save_png(fig, path)
 
 
 def plot_series_grid(path: Path, panels: Sequence[Mapping], title: str = "") -> Path:
@@ -118,7 +118,7 @@ def plot_series_grid(path: Path, panels: Sequence[Mapping], title: str = "") -> 
         ax.set_visible(False)
     if title:
         fig.suptitle(title, fontsize=11)
-    return _save_png(fig, path)
+    return save_png(fig, path)
 
 
 def plot_loss(path: Path, history: Sequence[Mapping[str, float]]) -> Path:
@@ -142,7 +142,7 @@ def plot_loss(path: Path, history: Sequence[Mapping[str, float]]) -> Path:
         train.append(float(row["train_loss"]))
         val.append(math.nan if row.get("val_loss") is None else float(row["val_loss"]))
 
-    fig, (ax,) = _figure(1, width=7.0, height_each=4.0)
+    fig, (ax,) = figure(1, width=7.0, height_each=4.0)
     ax.plot(epochs, train, marker=".", label="train loss")
     has_val = not all(math.isnan(v) for v in val)
     if has_val:
@@ -157,7 +157,7 @@ def plot_loss(path: Path, history: Sequence[Mapping[str, float]]) -> Path:
     ax.set_ylabel("loss")
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize=8)
-    return _save_png(fig, path)
+    return save_png(fig, path)
 
 
 def _as_columns(name: str, value: object, steps: int, time_name: str, channels: int | None = None) -> np.ndarray:
@@ -183,7 +183,7 @@ def _channel_names(names: Sequence[str] | None, channels: int) -> list[str]:
     return names
 
 
-def _figure(rows: int, width: float, height_each: float):
+def figure(rows: int, width: float, height_each: float):
     """A figure on its own Agg canvas (no pyplot, no global backend) and its ``rows`` axes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -194,7 +194,8 @@ def _figure(rows: int, width: float, height_each: float):
     return fig, list(axes)
 
 
-def _save_png(fig, path: Path) -> Path:
+def save_png(fig, path: Path) -> Path:
+    """Write ``fig`` as a PNG to ``path`` (temp file and rename); returns the path."""
     path = Path(path)
     atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
     return path

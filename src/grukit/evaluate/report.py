@@ -13,20 +13,18 @@ Lower is better in every column.
 
 from __future__ import annotations
 
-import base64
-import html
 import math
 from collections.abc import Mapping
 from pathlib import Path
 
 from grukit._io import atomic_write
+from grukit.evaluate.html import details_table, escape, page, png_data_uri
 from grukit.evaluate.plots import plot_forecast, plot_loss
 
 __all__ = ["format_metrics_table", "interval_line", "write_report", "plot_forecast", "plot_loss"]
 
 # (key in the metrics dicts, column header)
 COLUMNS = (("mae", "MAE"), ("rmse", "RMSE"), ("mse", "MSE"), ("mape", "MAPE %"), ("smape", "sMAPE %"), ("mase", "MASE"))
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NUMBER_WIDTH = 9
 VERDICT_HEADER = "beats on MAE"
 
@@ -98,28 +96,28 @@ def write_report(
     ``metrics["split"]`` when details has no "split") as a key-value table after the plots.
     All text is escaped. Returns ``path``.
     """
-    images = {caption: _png_data_uri(Path(file)) for caption, file in plots.items()}
-    sections = [f"<h1>{_esc(title)}</h1>"]
+    images = {caption: png_data_uri(Path(file)) for caption, file in plots.items()}
+    sections = [f"<h1>{escape(title)}</h1>"]
     if metrics:
         sections.append(_intro(metrics))
         sections.append("<h2>Forecast accuracy (original scale)</h2>")
         sections.append(_html_table(_rows(metrics, "metrics")))
     else:
-        sections.append(f"<p>{_esc(unscored)}</p>")
+        sections.append(f"<p>{escape(unscored)}</p>")
     if "intervals" in metrics:
-        sections.append(f"<p>{_esc(interval_line(metrics['intervals']))}</p>")
+        sections.append(f"<p>{escape(interval_line(metrics['intervals']))}</p>")
     if "scaled" in metrics:
         sections.append("<h2>Forecast accuracy (scaled, as the model was trained)</h2>")
         sections.append(_html_table(_rows(metrics["scaled"], 'metrics["scaled"]')))
     for caption, frame in (tables or {}).items():
-        sections.append(f"<h2>{_esc(caption)}</h2>")
+        sections.append(f"<h2>{escape(caption)}</h2>")
         sections.append(_sortable_table(frame))
     if tables:
         sections.append(SORT_SCRIPT)
     if images:
         sections.append("<h2>Plots</h2>")
         sections.extend(
-            f'<figure><img alt="{_esc(caption)}" src="{uri}"><figcaption>{_esc(caption)}</figcaption></figure>'
+            f'<figure><img alt="{escape(caption)}" src="{uri}"><figcaption>{escape(caption)}</figcaption></figure>'
             for caption, uri in images.items()
         )
     facts = dict(details or {})
@@ -127,8 +125,8 @@ def write_report(
         facts["split"] = metrics["split"]
     if facts:
         sections.append("<h2>Details</h2>")
-        sections.append(_html_details(facts))
-    document = _page(title, "\n".join(sections))
+        sections.append(details_table(facts))
+    document = page(title, "\n".join(sections))
     path = Path(path)
     atomic_write(path, lambda tmp: Path(tmp).write_bytes(document.encode("utf-8")))
     return path
@@ -174,31 +172,31 @@ def _best(rows: list[tuple[str, Mapping]], key: str) -> float:
 
 def _html_table(rows: list[tuple[str, Mapping]]) -> str:
     best = {key: _best(rows, key) for key, _ in COLUMNS}
-    head = "".join(f"<th>{_esc(title)}</th>" for _, title in COLUMNS)
+    head = "".join(f"<th>{escape(title)}</th>" for _, title in COLUMNS)
     body = []
     for i, (name, values) in enumerate(rows):
         cells = []
         for key, _ in COLUMNS:
-            text = _esc(format_number(values[key]))
+            text = escape(format_number(values[key]))
             is_best = _as_float(values[key]) == best[key]  # NaN never equals, so it is never bold
             cells.append(f"<td><strong>{text}</strong></td>" if is_best else f"<td>{text}</td>")
         css = ' class="model"' if i == 0 else ""
-        body.append(f'<tr{css}><th scope="row">{_esc(name)}</th>{"".join(cells)}</tr>')
+        body.append(f'<tr{css}><th scope="row">{escape(name)}</th>{"".join(cells)}</tr>')
     rows_html = "\n".join(body)
     return f'<table class="metrics"><thead><tr><th></th>{head}</tr></thead><tbody>\n{rows_html}\n</tbody></table>'
 
 
 def _sortable_table(frame) -> str:
     """A DataFrame as an HTML table whose columns sort on a click (numbers as numbers)."""
-    head = "".join(f"<th>{_esc(name)}</th>" for name in frame.columns)
+    head = "".join(f"<th>{escape(name)}</th>" for name in frame.columns)
     body = []
     for row in frame.itertuples(index=False):
         cells = []
         for value in row:
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                cells.append(f'<td data-value="{_as_float(value)}">{_esc(format_number(value))}</td>')
+                cells.append(f'<td data-value="{_as_float(value)}">{escape(format_number(value))}</td>')
             else:
-                cells.append(f"<td>{_esc(value)}</td>")
+                cells.append(f"<td>{escape(value)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     rows_html = "\n".join(body)
     return f'<table class="sortable"><thead><tr>{head}</tr></thead><tbody>\n{rows_html}\n</tbody></table>'
@@ -218,66 +216,21 @@ document.querySelectorAll("table.sortable th").forEach(function (th, column) {
 </script>"""
 
 
-def _html_details(facts: Mapping) -> str:
-    rows = "\n".join(f"<tr><th>{_esc(key)}</th><td>{_esc(value)}</td></tr>" for key, value in _flatten(facts))
-    return f'<table class="details"><tbody>\n{rows}\n</tbody></table>'
 
 
-def _flatten(facts: Mapping, prefix: str = "") -> list[tuple[str, object]]:
-    """Nested dicts as ("outer.inner", value) pairs, in insertion order."""
-    pairs = []
-    for key, value in facts.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            pairs.extend(_flatten(value, f"{name}."))
-        else:
-            pairs.append((name, value))
-    return pairs
 
 
 def _intro(metrics: Mapping) -> str:
-    horizon = f"Forecast horizon: {_esc(metrics['horizon'])} steps. " if "horizon" in metrics else ""
+    horizon = f"Forecast horizon: {escape(metrics['horizon'])} steps. " if "horizon" in metrics else ""
     if "windows" in metrics:  # cross-validation: forecasts from the rows before each cutoff, a model per cutoff set
-        horizon += (f"Scored by cross-validation over {_esc(metrics['windows'])} forecast windows (each series' "
+        horizon += (f"Scored by cross-validation over {escape(metrics['windows'])} forecast windows (each series' "
                     f"last horizon, and earlier ones), models trained on the rows before each cutoff. ")
     return f"<p>{horizon}Lower is better in every column; the best value of each column is in bold.</p>"
 
 
-def _png_data_uri(file: Path) -> str:
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"write_report: the plot {str(file)!r} does not exist; write it first "
-                                f"(plot_forecast, plot_loss) or leave it out of plots.") from None
-    if not data.startswith(PNG_SIGNATURE):
-        raise ValueError(f"write_report: the plot {str(file)!r} is not a PNG file; only PNG images can be embedded.")
-    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
 
 
-CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 60rem;
-       padding: 0 1rem; color: #222; line-height: 1.4; }
-h1 { font-size: 1.6rem; margin-bottom: 0.3rem; }
-h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
-table { border-collapse: collapse; margin: 0.5rem 0; font-variant-numeric: tabular-nums; }
-th, td { padding: 0.25rem 0.7rem; border-bottom: 1px solid #eee; }
-table.metrics td, table.sortable td[data-value] { text-align: right; }
-table.sortable th { cursor: pointer; }
-table.metrics th[scope=row], table.details th { text-align: left; font-weight: normal; color: #555; }
-tr.model { background: #eef4fb; }
-tr.model th[scope=row] { font-weight: bold; color: #222; }
-figure { margin: 1rem 0; }
-figure img { max-width: 100%; border: 1px solid #eee; }
-figcaption { color: #555; font-size: 0.9rem; }
-"""
 
 
-def _page(title: str, body: str) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{_esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
-    )

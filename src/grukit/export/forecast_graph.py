@@ -30,6 +30,7 @@ from typing import List, Tuple
 import torch
 from torch import Tensor, nn
 
+from grukit.export.sequences import from_sequences, per_sequence, sequence_inputs
 from grukit.export.stateful_gru import StatefulGRU
 from grukit.models.ensemble import median_of
 from grukit.models.window_norm import denormalize, normalize, window_stats
@@ -41,31 +42,6 @@ def graph_kind(net: nn.Module) -> str:
     if hasattr(net, "members"):
         return "window"
     return "window" if net.revin is not None or net.segment_length or net.window_norm or net.reads else "stateful"
-
-
-def sequence_inputs(targets: Tensor, others: Tensor, channel_independent: bool) -> Tensor:
-    """Targets (B, T, C) and the other inputs (B, T, P+F) -> GRU input (S, T, C'+P+F)."""
-    if not channel_independent:
-        return torch.cat([targets, others], dim=-1)
-    channels = targets.shape[2]
-    per_channel = targets.transpose(1, 2).unsqueeze(-1)  # (B, C, T, 1)
-    others = others.unsqueeze(1).expand(-1, channels, -1, -1)  # (B, C, T, P+F)
-    return torch.cat([per_channel, others], dim=-1).flatten(0, 1)  # (B*C, T, 1+P+F)
-
-
-def from_sequences(y: Tensor, target_size: int, num_quantiles: int, channel_independent: bool) -> Tensor:
-    """Head output (S, K, C'*Q) -> (B, K, C, Q); explicit reshapes, as ONNX needs known ranks."""
-    if not channel_independent:
-        return y.reshape(y.shape[0], y.shape[1], target_size, num_quantiles)
-    y = y.reshape(-1, target_size, y.shape[1], num_quantiles)  # (B, C, K, Q)
-    return y.transpose(1, 2)  # (B, K, C, Q)
-
-
-def per_sequence(future: Tensor, target_size: int, channel_independent: bool) -> Tensor:
-    """Per-row future inputs (B, K, F) -> one copy per sequence (S, K, F): B*C rows with independent channels."""
-    if not channel_independent:
-        return future
-    return future.unsqueeze(1).expand(-1, target_size, -1, -1).flatten(0, 1)  # (B, C, K, F) -> (B*C, K, F)
 
 
 class WindowNorm(nn.Module):

@@ -21,7 +21,7 @@ from typing import Tuple
 import torch
 from torch import Tensor, nn
 
-from grukit.export.forecast_graph import from_sequences, per_sequence, sequence_inputs
+from grukit.export.sequences import from_sequences, per_sequence, sequence_inputs
 from grukit.export.stateful_gru import StatefulGRU
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 
 from grukit.data import Series, SeriesSet
 from grukit.errors import ConfigError, DataError
-from grukit.forecast.forecaster import quantile_column
+from grukit.forecast.columns import quantile_column
 
 __all__ = ["CrossValidation", "cross_validation"]
 

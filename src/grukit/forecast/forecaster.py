@@ -13,7 +13,9 @@ import pandas as pd
 from grukit.data import StandardScaler, future_times
 from grukit.errors import ConfigError, DataError
 from grukit.forecast.config import ForecastConfig
-from grukit.forecast.defaults import GENERIC_TRAIN, member_lookback, training_size
+from grukit.forecast.columns import quantile_column
+from grukit.forecast.defaults import GENERIC_TRAIN, training_size
+from grukit.forecast.network import build_net
 from grukit.forecast.pipeline import DEFAULT_DATASET, last_window, load, new_target_scaler, prepare, window_dataset
 from grukit.forecast.presets import preset_options
 
@@ -35,44 +37,7 @@ def split_options(options: dict) -> tuple[dict, dict]:
             {k: v for k, v in options.items() if k in train_keys})
 
 
-def build_net(config: ForecastConfig, input_size: int, target_size: int, future_size: int, member: int | None = None):
-    """The network of ``config``: one ForecastNet, or a MedianEnsemble of ``config.ensemble`` of them.
-
-    ``member=k`` builds member k alone (the ensemble trains its members one at a time); member k
-    reads the last ``member_lookback(config, k)`` rows of each window.
-    """
-    from grukit.models import ForecastNet, MedianEnsemble
-
-    def one(k: int):
-        reads = member_lookback(config, k)
-        return ForecastNet(
-            input_size, target_size, config.horizon, future_size, config.hidden_size, config.num_layers,
-            config.dropout, reset=config.reset, layer_norm=config.layer_norm, zoneout=config.zoneout,
-            recurrent_dropout=config.recurrent_dropout, strategy=config.strategy, quantiles=tuple(config.quantiles),
-            revin=config.revin, channel_independent=config.channel_independent,
-            segment_length=config.segment_length, window_norm=config.scaler == "window", observed=config.pad,
-            reads=0 if reads == config.lookback else reads,
-        )
-
-    if member is not None:
-        return one(member)
-    if config.ensemble == 1:
-        return one(0)
-    return MedianEnsemble([one(k) for k in range(config.ensemble)])
-
-
 MIX = ("mae", "smape", "mase")  # loss="mix": the loss of ensemble member k is MIX[k % 3]
-
-
-def quantile_column(target: str, q: float | None) -> str:
-    """The column of ``predict()``'s output holding quantile q of ``target`` (the median, or no quantile:
-    the target's own name).
-
-    Example:
-        >>> quantile_column("sales", 0.9), quantile_column("sales", 0.5)
-        ('sales_q0.9', 'sales')
-    """
-    return target if q in (None, 0.5) else f"{target}_q{q:g}"
 
 
 def member_loss(loss: str, member: int, positive: bool) -> str:

@@ -23,7 +23,7 @@ import numpy as np
 from grukit._io import atomic_write, atomic_write_text
 from grukit.evaluate import plot_forecast, plot_loss, plot_series_grid, write_report
 from grukit.forecast.evaluation import predict_windows
-from grukit.forecast.forecaster import quantile_column
+from grukit.forecast.columns import quantile_column
 from grukit.forecast.pipeline import original_windows, window_dataset
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from grukit.artifacts import load_model, rebuilding_from, save_model
 from grukit.data import StandardScaler, scaler_from_dict
 from grukit.forecast.config import ForecastConfig
+from grukit.forecast.network import build_net
 
 KIND = "forecast"
 
@@ -35,7 +36,6 @@ def save_forecaster(model, folder: Path) -> None:
 
 def load_forecaster(cls, folder: Path):
     """Rebuild the estimator: configs, schema, scalers, and the network with its weights."""
-    from grukit.forecast.forecaster import build_net
     from grukit.train import TrainConfig, config_from_dict
 
     state, document = load_model(folder, KIND)

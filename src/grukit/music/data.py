@@ -133,11 +133,6 @@ def notes_from_roll(roll: np.ndarray) -> list[list[int]]:
     return [[int(k) + LOWEST_NOTE for k in np.flatnonzero(frame)] for frame in roll]
 
 
-def count_steps(rolls: Sequence[np.ndarray]) -> int:
-    """The total number of time steps (frames) of the sequences."""
-    return int(sum(roll.shape[0] for roll in rolls))
-
-
 def _json_type(value: object) -> str:
     return {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number",
             type(None): "null"}.get(type(value), type(value).__name__)

@@ -82,11 +82,11 @@ def write_midi(roll, path: str | Path, bpm: float = 100.0, steps_per_beat: int =
 
 def plot_piano_roll(roll, path: str | Path, title: str = "") -> Path:
     """Draw a binary (T, 88) roll as a PNG: time steps across, MIDI notes 21-108 up; returns ``path``."""
-    from grukit.evaluate.plots import _figure, _save_png
+    from grukit.evaluate.plots import figure, save_png
 
     on = _check_roll(roll)
     steps = on.shape[0]
-    fig, (ax,) = _figure(1, width=min(14.0, 4.0 + 0.08 * steps), height_each=4.5)
+    fig, (ax,) = figure(1, width=min(14.0, 4.0 + 0.08 * steps), height_each=4.5)
     extent = (-0.5, steps - 0.5, LOWEST_NOTE - 0.5, LOWEST_NOTE + NUM_KEYS - 0.5)
     ax.imshow(on.T, origin="lower", aspect="auto", cmap="Greys", interpolation="nearest", extent=extent,
               vmin=0, vmax=1)
@@ -97,4 +97,4 @@ def plot_piano_roll(roll, path: str | Path, title: str = "") -> Path:
     ax.set_xlabel("time step")
     ax.set_ylabel("MIDI note")
     ax.set_title(title or f"piano roll: {steps} steps")
-    return _save_png(fig, path)
+    return save_png(fig, path)

@@ -10,7 +10,7 @@ import numpy as np
 from grukit.errors import ConfigError, DataError
 from grukit.music.config import MusicConfig
 
-__all__ = ["MusicModel", "split_options", "build_net", "TRAIN_DEFAULTS"]
+__all__ = ["MusicModel", "split_options", "TRAIN_DEFAULTS"]
 
 # TrainConfig values that suit piano rolls (chosen on JSB Chorales' valid split; see BENCHMARKS.md),
 # used where an option is not given: many small steps, a high peak learning rate.
@@ -29,13 +29,6 @@ def split_options(options: dict) -> tuple[dict, dict]:
                           f"valid options: {', '.join(music_keys + train_keys)}.")
     return ({k: v for k, v in options.items() if k in music_keys},
             {k: v for k, v in options.items() if k in train_keys})
-
-
-def build_net(config: MusicConfig):
-    from grukit.music.net import PianoRollNet
-
-    return PianoRollNet(config.hidden_size, config.num_layers, config.dropout, input_dropout=config.input_dropout,
-                        reset=config.reset, zoneout=config.zoneout, recurrent_dropout=config.recurrent_dropout)
 
 
 def _rolls(data, splits: tuple[str, ...], optional: tuple[str, ...] = (),
@@ -129,7 +122,7 @@ class MusicModel:
         that prints every epoch).
         """
         from grukit.music.batches import LengthGroups, collate_groups, nll_loss
-        from grukit.music.net import init_output_bias
+        from grukit.music.net import build_net, init_output_bias
         from grukit.train import fit, seed_everything
         from grukit.train.checkpoint import digest
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from grukit.music.config import MusicConfig
 from grukit.music.data import NUM_KEYS
 from grukit.nn import GRU
 
-__all__ = ["PianoRollNet", "shift_right", "step_mask", "init_output_bias"]
+__all__ = ["PianoRollNet", "build_net", "shift_right", "step_mask", "init_output_bias"]
 
 
 def shift_right(rolls: Tensor) -> Tensor:
@@ -114,3 +115,9 @@ def init_output_bias(net: PianoRollNet, rolls, floor: float = 1e-4) -> None:
 def count_parameters(net: nn.Module) -> int:
     """The number of trainable parameters."""
     return sum(p.numel() for p in net.parameters() if p.requires_grad)
+
+
+def build_net(config: MusicConfig) -> PianoRollNet:
+    """The network a ``MusicConfig`` describes (built for training and rebuilt at load)."""
+    return PianoRollNet(config.hidden_size, config.num_layers, config.dropout, input_dropout=config.input_dropout,
+                        reset=config.reset, zoneout=config.zoneout, recurrent_dropout=config.recurrent_dropout)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from grukit.artifacts import load_model, rebuilding_from, save_model
 from grukit.music.config import MusicConfig
+from grukit.music.net import build_net
 
 __all__ = ["KIND", "save_music_model", "load_music_model"]
 
@@ -21,7 +22,6 @@ def save_music_model(model, folder: Path) -> None:
 
 def load_music_model(cls, folder: Path):
     """Rebuild the estimator from ``folder``; a ModelFileError says what does not fit."""
-    from grukit.music.model import build_net
     from grukit.train import TrainConfig, config_from_dict
 
     state, document = load_model(folder, KIND)

@@ -28,6 +28,8 @@ import pandas as pd
 
 from grukit.errors import DataError
 
+__all__ = ["Rows", "Source", "read_source", "sniff_separator"]
+
 PARQUET_SUFFIXES = (".parquet", ".pq")
 OTHER_FORMATS = {".xlsx": "an Excel workbook", ".xls": "an Excel workbook", ".xlsm": "an Excel workbook",
                  ".ods": "an OpenDocument spreadsheet", ".json": "a JSON file", ".pkl": "a pickle",
