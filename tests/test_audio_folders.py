@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cli_helpers import one_line_error, run
+from helpers.cli import one_line_error, run
 from grukit.audio import FeatureConfig, extract, find_layout, load_audio_folder, load_spoken_digits
 from grukit.errors import ConfigError, DataError
 

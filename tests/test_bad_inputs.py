@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cli_helpers import run
 from grukit.cli import main
+from helpers.cli import run
+from helpers.files import TS_HEADER, music_document, toy_rows
 
 FORECAST_FAST = ["--epochs", "1", "--ensemble", "1", "--hidden-size", "8", "--horizon", "4", "--quiet",
                  "--num-threads", "1"]
@@ -27,8 +28,6 @@ DETECT_FAST = ["--lookback", "24", "--hidden-size", "8", "--epochs", "1", "--tra
 LM_FAST = ["--hidden-size", "8", "--num-layers", "1", "--batch-size", "4", "--chunk-length", "16", "--epochs", "1",
            "--quiet", "--num-threads", "1"]
 MUSIC_FAST = ["--hidden-size", "8", "--epochs", "1", "--batch-size", "4", "--quiet", "--num-threads", "1"]
-TS_HEADER = "@problemName Toy\n@classLabel true a b\n@data\n"
-CHORDS = [[60, 64, 67], [65, 69, 72], [67, 71, 74]]
 
 
 # --------------------------------------------------------------------------- the workspace
@@ -94,7 +93,7 @@ def _forecast_files(w: Path) -> None:
 
 def _classify_files(w: Path) -> None:
     up, down = "0,1,2,3,4,5", "5,4,3,2,1,0"
-    _write(w / "toy.ts", TS_HEADER + "".join(f"{up}:a\n" if i % 2 else f"{down}:b\n" for i in range(12)))
+    _write(w / "toy.ts", TS_HEADER + toy_rows())
     _write(w / "oneclass.ts", TS_HEADER + "".join(f"{up}:a\n" for _ in range(12)))
     _write(w / "malformed.ts", TS_HEADER + "0,1,2:a\n0,1,x:b\n")
     _write(w / "two_channels.ts", TS_HEADER + "".join(f"{up}:{down}:a\n" for _ in range(4)))
@@ -121,12 +120,7 @@ def _text_files(w: Path) -> None:
 
 
 def _music_files(w: Path) -> None:
-    rng = np.random.default_rng(0)
-
-    def split(n):
-        return [[CHORDS[(s + t) % 3] for t in range(length)]
-                for s, length in zip(rng.integers(0, 3, n), rng.integers(5, 10, n))]
-    _write(w / "chorales.json", json.dumps({"train": split(12), "valid": split(4), "test": split(5)}))
+    _write(w / "chorales.json", json.dumps(music_document()))
     _write(w / "notes.json", json.dumps({"train": [[[200]]], "valid": [], "test": []}))
     _write(w / "songs.json", json.dumps([1, 2, 3]))
     (w / "no_midi").mkdir()

@@ -48,7 +48,7 @@ def test_report_shows_the_baselines_and_the_confusion_matrix_before_the_details(
 
 
 def test_classify_train_prints_the_baselines(capsys):
-    from cli_helpers import run
+    from helpers.cli import run
 
     code, out, err = run(capsys, ["classify", "train", "--epochs", "1", "--quiet"])
     assert code == 0, err

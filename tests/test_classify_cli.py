@@ -10,12 +10,13 @@ import pytest
 from grukit.cli import cli, main
 from grukit.cli.classify import classify
 from grukit.classify.datasets import bundled_path
+from helpers.files import TS_HEADER, toy_rows as _toy_rows, ts_file as _ts
 
 if "classify" not in cli.commands:  # until grukit.cli registers the group itself
     cli.add_command(classify)
 
 FAST = ["--epochs", "2", "--hidden-size", "8", "--no-progress", "--num-threads", "1"]
-TS_HEADER = "@problemName Toy\n@classLabel true a b\n@data\n"
+
 
 
 def _run(capsys, argv):
@@ -31,15 +32,10 @@ def _one_line_error(err: str) -> str:
     return lines[0][len("grukit: error: "):]
 
 
-def _ts(tmp_path, rows, name="data.ts", header=TS_HEADER):
-    path = tmp_path / name
-    path.write_text(header + rows)
-    return path
 
 
-def _toy_rows(n=12):
-    up, down = "0,1,2,3,4,5", "5,4,3,2,1,0"
-    return "".join(f"{up}:a\n" if i % 2 else f"{down}:b\n" for i in range(n))
+
+
 
 
 def test_bundled_gunpoint_run_writes_every_artifact_and_predict_reads_them(tmp_path, capsys):

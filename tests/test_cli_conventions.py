@@ -14,12 +14,9 @@ import pandas as pd
 import pytest
 
 import grukit.train.progress as progress
-from cli_helpers import one_line_error, run
-from test_classify_cli import _toy_rows, _ts
-from test_cli_forecast import _csv as _forecast_csv
-from test_detect_cli import _csv as _detect_csv
-from test_lm_cli import TEXT
-from test_music_cli import LAYOUT_HINT, _file as _music_file
+from helpers.cli import one_line_error, run
+from helpers.files import LAYOUT_HINT, LM_TEXT as TEXT, detect_csv as _detect_csv, forecast_csv as _forecast_csv
+from helpers.files import music_file as _music_file, toy_rows as _toy_rows, ts_file as _ts
 
 THREADS = ["--num-threads", "1"]
 FORECAST_FIT = ["--target", "load", "--lookback", "24", "--horizon", "6", "--hidden-size", "4", "--ensemble", "1",

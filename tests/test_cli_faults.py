@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cli_helpers import one_line_error, run
+from helpers.cli import one_line_error, run
 from grukit._io import _run_lock
 
 FAST = ["--epochs", "2", "--ensemble", "1", "--horizon", "4", "--quiet"]
@@ -64,9 +64,9 @@ def test_output_folders_follow_the_umask(tmp_path, capsys):
 
 # --------------------------------------------------------------------------- kill -9, then --resume
 def _music_data(tmp_path):
-    from test_music_cli import _file
+    from helpers.files import music_file
 
-    return _file(tmp_path)
+    return music_file(tmp_path)
 
 
 def test_kill_9_then_resume_gives_the_uninterrupted_result(tmp_path):

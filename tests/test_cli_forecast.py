@@ -7,20 +7,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from cli_helpers import one_line_error as _one_line_error, run as _run
+from helpers.cli import one_line_error as _one_line_error, run as _run
+from helpers.files import forecast_csv as _csv
 
 FAST = ["--epochs", "2", "--hidden-size", "8", "--no-progress", "--num-threads", "1"]
 
 
-def _csv(tmp_path, n=120, name="data.csv", **edits):
-    frame = pd.DataFrame({"date": pd.date_range("2021-01-01", periods=n, freq="h"),
-                          "load": np.sin(np.arange(n) / 5.0) + 2.0, "temp": np.cos(np.arange(n) / 7.0)})
-    for column, (row, value) in edits.items():
-        frame[column] = frame[column].astype(object)
-        frame.loc[row, column] = value
-    path = tmp_path / name
-    frame.to_csv(path, index=False)
-    return path
+
 
 
 def test_train_writes_every_artifact_and_predict_reads_them(tmp_path, capsys):

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cli_helpers import one_line_error, run
+from helpers.cli import one_line_error, run
 from grukit.data import load_series
 from grukit.errors import DataError
 

@@ -11,7 +11,8 @@ import pytest
 import grukit.detect
 from grukit.cli import cli
 from grukit.cli.detect import detect
-from cli_helpers import one_line_error as _one_line_error, run as _run
+from helpers.cli import one_line_error as _one_line_error, run as _run
+from helpers.files import detect_csv as _csv
 
 cli.add_command(detect)  # grukit.cli registers it; adding it again here is harmless
 
@@ -19,18 +20,7 @@ FAST = ["--lookback", "24", "--hidden-size", "8", "--epochs", "3", "--train-frac
         "--num-threads", "1"]
 
 
-def _csv(tmp_path, n=300, name="data.csv", edits=None):
-    t = np.arange(n)
-    y = np.sin(2 * np.pi * t / 24) + 0.05 * np.random.default_rng(0).standard_normal(n)
-    if n > 250:
-        y[250] += 4.0
-    frame = pd.DataFrame({"timestamp": pd.date_range("2021-01-01", periods=n, freq="h"), "value": y})
-    for row, value in (edits or {}).items():
-        frame["value"] = frame["value"].astype(object)
-        frame.loc[row, "value"] = value
-    path = tmp_path / name
-    frame.to_csv(path, index=False)
-    return path
+
 
 
 def test_train_writes_every_artifact_and_score_reads_them(tmp_path, capsys):

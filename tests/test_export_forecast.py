@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from cli_helpers import one_line_error, run
+from helpers.cli import one_line_error, run
 
 from grukit.export import OnnxStream, export_forecaster
 from grukit.forecast import GRUForecaster
@@ -16,7 +16,7 @@ from grukit.forecast import GRUForecaster
 pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
-from test_export_window import _inputs  # noqa: E402  (x and future built from the sidecar alone)
+from helpers.export import inputs as _inputs  # noqa: E402  (x and future built from the sidecar alone)
 
 TOL = 1e-5
 FAST = dict(epochs=2, hidden_size=8, num_layers=2, batch_size=32, progress=False, num_threads=1,

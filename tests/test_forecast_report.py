@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cli_helpers import run
+from helpers.cli import run
 
 FAST = ["--horizon", "4", "--lookback", "8", "--epochs", "2", "--ensemble", "1", "--no-progress"]
 CHROMIUM = next((path for name in ("chromium", "chromium-browser", "google-chrome")

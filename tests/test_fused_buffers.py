@@ -7,8 +7,7 @@ import pytest
 import torch
 
 from grukit.nn import GRU, _fused, _kernel
-from test_fused_kernel import _assert_matches_torch, _train_step
-from test_fused_parity import requires_kernel
+from helpers.kernel import assert_matches_torch, requires_kernel, train_step
 
 pytestmark = requires_kernel
 BATCH = 150  # three blocks of 64 lanes in float32, the last one partial: the padded lanes are exercised
@@ -43,7 +42,7 @@ def test_three_lanes_layers_hand_their_outputs_over_and_match_torch(monkeypatch,
     x = torch.randn(6, BATCH, input_size, dtype=dtype)
     h0 = torch.randn(3 * (2 if bidirectional else 1), BATCH, 20, dtype=dtype)
     specs = _specs(monkeypatch)
-    _assert_matches_torch(theirs, ours, x, h0, threads)
+    assert_matches_torch(theirs, ours, x, h0, threads)
     assert [(s.x_lanes, s.out_lanes) for s in specs] == [(False, True), (True, True), (True, False)]
 
 
@@ -63,7 +62,7 @@ def test_two_forwards_before_their_backwards_keep_their_own_saved_values(hidden_
     gru = GRU(2, hidden_size, 2, backend="fused")
     x1, x2 = torch.randn(5, BATCH, 2), torch.randn(5, BATCH, 2)
     h0 = torch.zeros(2, BATCH, hidden_size)
-    alone = [[t.detach().clone() for t in _train_step(gru, x, h0)[4:]] for x in (x1, x2)]  # parameter gradients
+    alone = [[t.detach().clone() for t in train_step(gru, x, h0)[4:]] for x in (x1, x2)]  # parameter gradients
 
     gru.zero_grad(set_to_none=True)
     outputs = [gru(x, h0) for x in (x1, x2)]  # two graphs alive at once

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from grukit.bench import Shape, bench_shape, format_table
 from grukit.cli.bench import bench
 from grukit.nn import GRU, _auto, _fused, _kernel
-from test_fused_parity import requires_kernel
+from helpers.kernel import assert_matches_torch, requires_kernel
 
 CPU = torch.device("cpu")
 
@@ -199,34 +199,6 @@ def test_the_lanes_layout_runs_plain_layers_with_a_small_odd_hidden_size():
     assert _lanes_block(GRU(3, 20, zoneout=0.1).train(), x) == 0
 
 
-def _train_step(module: torch.nn.Module, x: torch.Tensor, h0: torch.Tensor) -> list[torch.Tensor]:
-    x, h0 = x.clone().requires_grad_(), h0.clone().requires_grad_()
-    module.zero_grad(set_to_none=True)
-    out, h_n = module(x, h0)
-    weights = torch.linspace(-1, 1, out.numel(), dtype=x.dtype).view_as(out)  # a different gradient per element
-    ((out * weights).sum() + h_n.square().sum()).backward()
-    return [out, h_n, x.grad, h0.grad, *(p.grad for p in module.parameters())]
-
-
-def _assert_matches_torch(theirs: torch.nn.Module, ours: torch.nn.Module, x: torch.Tensor, h0: torch.Tensor,
-                          threads: int) -> None:
-    """A training step of each at ``threads`` threads gives the same values and gradients; ours without
-    gradients gives the same output and state."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        expected, got = _train_step(theirs, x, h0), _train_step(ours, x, h0)
-        with torch.no_grad():
-            inference = ours(x, h0)
-    finally:
-        torch.set_num_threads(previous)
-    tol = 1e-12 if x.dtype == torch.float64 else 2e-5
-    for a, b in zip(expected, got):
-        assert (a - b).abs().max() <= tol * max(1.0, a.abs().max())
-    for a, b in zip(inference, got[:2]):  # inference skips the saved factors; same values up to rounding
-        assert (a - b).abs().max() <= tol
-
-
 @requires_kernel
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("input_size,layers,bidirectional,threads", [
@@ -241,4 +213,4 @@ def test_the_lanes_layout_matches_torch_gru(dtype, input_size, layers, bidirecti
     ours.load_state_dict(theirs.state_dict())
     x = torch.randn(7, LANES_BATCH, input_size, dtype=dtype)
     h0 = torch.randn(layers * (2 if bidirectional else 1), LANES_BATCH, 20, dtype=dtype)
-    _assert_matches_torch(theirs, ours, x, h0, threads)
+    assert_matches_torch(theirs, ours, x, h0, threads)

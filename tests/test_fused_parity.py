@@ -5,37 +5,35 @@ from __future__ import annotations
 import pytest
 import torch
 
-import test_gru_parity as parity
-from grukit.nn import _kernel
+from helpers import parity
+from helpers.kernel import requires_kernel
 
-requires_kernel = pytest.mark.skipif(
-    _kernel.load() is None, reason=f"the fused GRU kernel is unavailable: {_kernel.unavailable_reason()}")
 pytestmark = requires_kernel
 
 
 @pytest.mark.parametrize("mode", parity.MODES)
 @pytest.mark.parametrize("layers,bidirectional,batch_first,bias,with_hx", parity.GRID)
 def test_parity_float64(mode, layers, bidirectional, batch_first, bias, with_hx):
-    parity.test_parity_float64("fused", mode, layers, bidirectional, batch_first, bias, with_hx)
+    parity.check_float64("fused", mode, layers, bidirectional, batch_first, bias, with_hx)
 
 
 @pytest.mark.parametrize("mode", parity.MODES)
 @pytest.mark.parametrize("layers,bidirectional", [(1, False), (2, True), (3, False)])
 def test_parity_float32(mode, layers, bidirectional):
-    parity.test_parity_float32("fused", mode, layers, bidirectional)
+    parity.check_float32("fused", mode, layers, bidirectional)
 
 
 def test_unbatched_input_matches_torch():
-    parity.test_unbatched_input_matches_torch("fused")
+    parity.check_unbatched("fused")
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_threads_split_rows_and_directions_without_changing_results(threads):
-    theirs, ours = parity._pair(2, True, True, True, torch.float64, "fused")
+    theirs, ours = parity.pair(2, True, True, True, torch.float64, "fused")
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        diffs = parity._max_diffs(theirs, ours, torch.float64, "lengths", True, True, True, 2)
+        diffs = parity.max_diffs(theirs, ours, torch.float64, "lengths", True, True, True, 2)
     finally:
         torch.set_num_threads(previous)
     assert max(diffs.values()) <= parity.TOL[torch.float64], diffs

@@ -8,8 +8,8 @@ import torch
 
 from grukit.nn import GRU, GRUCell
 from grukit.nn import functional as GF
-from test_fused_parity import requires_kernel
-from test_gru_variants import VARIANTS, _ids
+from helpers.kernel import requires_kernel
+from helpers.variants import VARIANTS, variant_id as _ids
 
 pytestmark = requires_kernel
 

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 import torch
 
 from grukit.nn import GRU, GRUCell
 from grukit.nn import functional as GF
-from test_fused_parity import requires_kernel
+from helpers.kernel import requires_kernel
+from helpers.variants import VARIANTS, variant_id as _ids
 
-VARIANTS = [
-    dict(reset=reset, layer_norm=ln, zoneout=zo, recurrent_dropout=rd, learn_init=li)
-    for reset, ln, zo, rd, li in itertools.product(["after", "before"], [False, True], [0.0, 0.3], [0.0, 0.25], [False, True])
-]
+
 
 
 # The tests that take `backend` run on the textbook loop and on the fused C kernel alike.
 BACKENDS = ["reference", pytest.param("fused", marks=requires_kernel)]
 
 
-def _ids(v):
-    return "-".join(f"{k}={val}" for k, val in v.items())
+
 
 
 def _golden_gru(dtype=torch.float64):

@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-from cli_helpers import one_line_error, run
+from helpers.cli import one_line_error, run
+from helpers.files import LM_TEXT as TEXT
 
 FAST = ["--hidden-size", "24", "--num-layers", "1", "--batch-size", "4", "--chunk-length", "16", "--no-progress",
         "--num-threads", "1", "--dropout", "0"]
-TEXT = "abcdefgh" * 150 + "\n"  # a pattern a small GRU learns in a few epochs
+
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from cli_helpers import run
+from helpers.cli import run
 from grukit.errors import ConfigError
 from grukit.lm import LanguageModel, LMConfig, evaluate_text, lm_configs, load_lm, split_text, train_lm
 from grukit.train import TrainConfig

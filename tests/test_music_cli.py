@@ -6,26 +6,19 @@ import json
 
 import numpy as np
 import pytest
-from cli_helpers import one_line_error, run
+from helpers.cli import one_line_error, run
+from helpers.files import CHORDS, LAYOUT_HINT, music_document as _document, music_file as _file
 
-CHORDS = [[60, 64, 67], [65, 69, 72], [67, 71, 74]]
+
 FAST = ["--hidden-size", "12", "--epochs", "6", "--batch-size", "4", "--lr", "0.05", "--schedule", "constant",
         "--dropout", "0", "--no-progress", "--num-threads", "1"]
-LAYOUT_HINT = 'a piano-roll JSON file: {"train": [...], "valid": [...], "test": [...]}, each sequence a list of steps'
 
 
-def _document(seed=0):
-    rng = np.random.default_rng(seed)
-    def split(n):
-        return [[CHORDS[(s + t) % 3] for t in range(length)]
-                for s, length in zip(rng.integers(0, 3, n), rng.integers(5, 10, n))]
-    return {"train": split(12), "valid": split(4), "test": split(5)}
 
 
-def _file(tmp_path, document=None, name="chorales.json"):
-    path = tmp_path / name
-    path.write_text(json.dumps(_document() if document is None else document))
-    return path
+
+
+
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from grukit.train import TrainConfig  # noqa: E402
 from grukit.tune import Choice, Range, TuneConfig, tune  # noqa: E402
 from grukit.tune.outputs import toml_text  # noqa: E402
 from grukit.tune.space import space_from_dict  # noqa: E402
-from cli_helpers import one_line_error, run  # noqa: E402
+from helpers.cli import one_line_error, run  # noqa: E402
 from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 
 # pad=False: a lookback longer than the data is refused (the refused-trial scenario below needs one)

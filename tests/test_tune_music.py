@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cli_helpers import run
-from test_music_cli import _file
+from helpers.cli import run
+from helpers.files import music_file as _file
 
 pytest.importorskip("optuna")
 

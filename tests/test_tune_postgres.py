@@ -22,7 +22,7 @@ optuna = pytest.importorskip("optuna", reason="the tune extra is not installed: 
 
 from grukit.tune.outputs import toml_text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
-from cli_helpers import run  # noqa: E402
+from helpers.cli import run  # noqa: E402
 
 FIXED = {"horizon": 4, "epochs": 2, "batch_size": 32, "num_threads": 1}
 SPACE_TOML = "lookback = { choices = [12, 24] }\nhidden_size = { low = 4, high = 8 }\nnum_layers = { choices = [1] }\n"

@@ -1,0 +1,3 @@
+"""Helpers shared by the test modules (no test module imports another): running the CLI
+(``cli``), writing small data files (``files``), the GRU parity grid (``parity``), fused-kernel
+checks (``kernel``) and export inputs built from a sidecar (``export``)."""
