@@ -12,26 +12,13 @@ from grukit.classify.data import SequenceSet, check_sequences, from_arrays, read
 from grukit.classify.datasets import DEFAULT_DATASET, bundled_path, preset_options
 from grukit.classify.labels import encode_labels, sorted_classes
 from grukit.classify.network import build_net
-from grukit.errors import ConfigError, DataError
+from grukit.errors import DataError
+from grukit.estimator import Estimator, split_options
 
-__all__ = ["GRUClassifier", "split_options", "build_net"]
-
-
-def split_options(options: dict) -> tuple[dict, dict]:
-    """Route flat options to ClassifyConfig and TrainConfig; an unknown key lists the valid ones."""
-    from grukit.train import TrainConfig
-
-    classify_keys = [f.name for f in dataclasses.fields(ClassifyConfig)]
-    train_keys = [f.name for f in dataclasses.fields(TrainConfig)]
-    unknown = [key for key in options if key not in classify_keys and key not in train_keys]
-    if unknown:
-        raise ConfigError(f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
-                          f"valid options: {', '.join(classify_keys + train_keys)}.")
-    return ({k: v for k, v in options.items() if k in classify_keys},
-            {k: v for k, v in options.items() if k in train_keys})
+__all__ = ["GRUClassifier", "build_net"]
 
 
-class GRUClassifier:
+class GRUClassifier(Estimator):
     """Classify whole sequences with a GRU: one label per sequence.
 
     Follows scikit-learn's contract: ``__init__`` only stores its options, ``fit`` checks them,
@@ -48,18 +35,8 @@ class GRUClassifier:
         >>> model.save("runs/gunpoint"); model = GRUClassifier.load("runs/gunpoint")
     """
 
-    def __init__(self, **options) -> None:
-        self.options = options
-
-    # ----------------------------------------------------------------- scikit-learn parameters
-    def get_params(self, deep: bool = True) -> dict:
-        """The options this estimator was built with (scikit-learn's ``get_params``)."""
-        return dict(self.options)
-
-    def set_params(self, **options) -> "GRUClassifier":
-        """Change options before the next ``fit``; returns ``self``."""
-        self.options.update(options)
-        return self
+    PERSISTENCE = "grukit.classify.persistence"
+    FIT_CALL = "fit(X, y)"
 
     def configs(self, X=None):
         """The validated (ClassifyConfig, TrainConfig); without ``X`` the bundled dataset's preset fills in."""
@@ -69,7 +46,7 @@ class GRUClassifier:
         if X is None:
             name = options.get("dataset") or DEFAULT_DATASET
             options = preset_options(name, {**options, "dataset": name})
-        classify, train = split_options(options)
+        classify, train = split_options(options, ClassifyConfig, TrainConfig)
         return config_from_dict(ClassifyConfig, classify).validate(), config_from_dict(TrainConfig, train)
 
     # ----------------------------------------------------------------- training
@@ -209,23 +186,3 @@ class GRUClassifier:
             for x, lengths in torch.utils.data.DataLoader(dataset, batch_size=batch_size):
                 rows.append(torch.softmax(self.net_(x, lengths).double(), dim=1).numpy())  # (B, K)
         return np.concatenate(rows)
-
-    # ----------------------------------------------------------------- persistence
-    def save(self, folder: str | Path) -> None:
-        """Write model.safetensors and config.json (no pickle) into ``folder``."""
-        from grukit.classify.persistence import save_classifier
-
-        self._check_fitted()
-        save_classifier(self, Path(folder))
-
-    @classmethod
-    def load(cls, folder: str | Path) -> "GRUClassifier":
-        """Rebuild a fitted classifier from a folder written by :meth:`save`."""
-        from grukit.classify.persistence import load_classifier
-
-        return load_classifier(cls, Path(folder))
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "net_"):
-            raise ConfigError("this GRUClassifier is not fitted yet; call fit(X, y) or GRUClassifier.load(folder) "
-                              "first.")

@@ -11,7 +11,7 @@ from grukit.artifacts import load_model, rebuilding_from, save_model
 from grukit.classify.config import ClassifyConfig
 from grukit.classify.network import build_net
 
-__all__ = ["KIND", "save_classifier", "load_classifier"]
+__all__ = ["KIND", "save_estimator", "load_estimator"]
 
 KIND = "classify"
 
@@ -28,11 +28,11 @@ def classifier_document(model) -> dict:
     }
 
 
-def save_classifier(model, folder: Path) -> None:
+def save_estimator(model, folder: Path) -> None:
     save_model(folder, model.net_.state_dict(), classifier_document(model), KIND)
 
 
-def load_classifier(cls, folder: Path):
+def load_estimator(cls, folder: Path):
     """Rebuild the estimator from ``folder``; a ModelFileError says what does not fit."""
     from grukit.data import StandardScaler
     from grukit.train import TrainConfig, config_from_dict

@@ -15,27 +15,17 @@ from grukit.detect.config import TRAIN_DEFAULTS, DetectConfig
 from grukit.detect.scores import alarms_from_flags, causal_mean, flags_from_scores, quantile_threshold
 from grukit.detect.stream import Stream, read_stream
 from grukit.errors import ConfigError, DataError
+from grukit.estimator import Estimator, split_options
 
 __all__ = ["GRUAnomalyDetector"]
 
 DEFAULT_DATASET = "nyc_taxi"
 
 
-def split_options(options: dict) -> tuple[dict, dict]:
-    """Route flat options to DetectConfig and TrainConfig; an unknown key lists the valid ones."""
-    from grukit.train import TrainConfig
-
-    detect_keys = [f.name for f in dataclasses.fields(DetectConfig)]
-    train_keys = [f.name for f in dataclasses.fields(TrainConfig)]
-    unknown = [key for key in options if key not in detect_keys and key not in train_keys]
-    if unknown:
-        raise ConfigError(f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
-                          f"valid options: {', '.join(detect_keys + train_keys)}.")
-    return ({k: v for k, v in options.items() if k in detect_keys},
-            {**TRAIN_DEFAULTS, **{k: v for k, v in options.items() if k in train_keys}})
 
 
-class GRUAnomalyDetector:
+
+class GRUAnomalyDetector(Estimator):
     """Score every time step of a series for how anomalous it is, with a GRU trained on a clean stretch.
 
     Two methods (``method``): "forecast" scores the squared residual of a one-step GRU forecast,
@@ -59,6 +49,9 @@ class GRUAnomalyDetector:
         >>> detector.save("runs/taxi"); detector = GRUAnomalyDetector.load("runs/taxi")
     """
 
+    PERSISTENCE = "grukit.detect.persistence"
+    ARGUMENTS = ("method", "lookback")
+
     def __init__(self, method: str | None = None, lookback: int | None = None, **options) -> None:
         self.method = method
         self.lookback = lookback
@@ -71,7 +64,8 @@ class GRUAnomalyDetector:
 
         options = {k: v for k, v in (("method", self.method), ("lookback", self.lookback)) if v is not None}
         options.update(self.options)
-        detect, train = split_options(options)
+        detect, train = split_options(options, DetectConfig, TrainConfig)
+        train = {**TRAIN_DEFAULTS, **train}
         return config_from_dict(DetectConfig, detect), config_from_dict(TrainConfig, train)
 
     def read(self, data=None, config: DetectConfig | None = None) -> Stream:
@@ -172,26 +166,6 @@ class GRUAnomalyDetector:
         from grukit.detect.methods import step_errors
 
         return causal_mean(step_errors(self.net_, scaled, self.config_), self.config_.smoothing)
-
-    # ----------------------------------------------------------------- persistence
-    def save(self, folder: str | Path) -> None:
-        """Write model.safetensors and config.json (no pickle) into ``folder``."""
-        from grukit.detect.persistence import save_detector
-
-        self._check_fitted()
-        save_detector(self, Path(folder))
-
-    @classmethod
-    def load(cls, folder: str | Path) -> "GRUAnomalyDetector":
-        """Rebuild a fitted detector from a folder written by :meth:`save`."""
-        from grukit.detect.persistence import load_detector
-
-        return load_detector(cls, Path(folder))
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "net_"):
-            raise ConfigError("this GRUAnomalyDetector is not fitted yet; call fit(data) or "
-                              "GRUAnomalyDetector.load(folder) first.")
 
 
 # --------------------------------------------------------------------------- the clean stretch

@@ -27,11 +27,11 @@ def detector_document(model) -> dict:
     }
 
 
-def save_detector(model, folder: Path) -> None:
+def save_estimator(model, folder: Path) -> None:
     save_model(folder, model.net_.state_dict(), detector_document(model), KIND)
 
 
-def load_detector(cls, folder: Path):
+def load_estimator(cls, folder: Path):
     """Rebuild the estimator: configs, scaler, threshold, columns, and the network with its weights."""
     from grukit.detect.methods import build_net
     from grukit.train import TrainConfig, config_from_dict

@@ -12,6 +12,7 @@ import pandas as pd
 
 from grukit.data import StandardScaler, future_times
 from grukit.errors import ConfigError, DataError
+from grukit.estimator import Estimator, split_options
 from grukit.forecast.config import ForecastConfig
 from grukit.forecast.columns import quantile_column
 from grukit.forecast.defaults import GENERIC_TRAIN, training_size
@@ -19,24 +20,7 @@ from grukit.forecast.network import build_net
 from grukit.forecast.pipeline import DEFAULT_DATASET, last_window, load, new_target_scaler, prepare, window_dataset
 from grukit.forecast.presets import preset_options
 
-
 COLUMN_LISTS = ("target", "covariates", "future_covariates")  # options that name columns, a list or one name
-
-
-def split_options(options: dict) -> tuple[dict, dict]:
-    """Route flat options to ForecastConfig and TrainConfig; an unknown key lists the valid ones."""
-    from grukit.train import TrainConfig
-
-    forecast_keys = [f.name for f in dataclasses.fields(ForecastConfig)]
-    train_keys = [f.name for f in dataclasses.fields(TrainConfig)]
-    unknown = [key for key in options if key not in forecast_keys and key not in train_keys]
-    if unknown:
-        raise ConfigError(f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
-                          f"valid options: {', '.join(forecast_keys + train_keys)}.")
-    return ({k: v for k, v in options.items() if k in forecast_keys},
-            {k: v for k, v in options.items() if k in train_keys})
-
-
 MIX = ("mae", "smape", "mase")  # loss="mix": the loss of ensemble member k is MIX[k % 3]
 
 
@@ -86,7 +70,7 @@ def forecast_loss(model, batch, loss: str = "mse"):
     return F.mse_loss(prediction[..., 0], y)
 
 
-class GRUForecaster:
+class GRUForecaster(Estimator):
     """Forecast the next ``horizon`` steps of one or many series with a GRU.
 
     Follows scikit-learn's contract: ``__init__`` only stores its arguments, ``fit`` checks them,
@@ -100,23 +84,13 @@ class GRUForecaster:
         >>> model.save("runs/air"); model = GRUForecaster.load("runs/air")
     """
 
+    PERSISTENCE = "grukit.forecast.persistence"
+    ARGUMENTS = ("lookback", "horizon")
+
     def __init__(self, lookback: int | None = None, horizon: int | None = None, **options) -> None:
         self.lookback = lookback
         self.horizon = horizon
         self.options = options
-
-    def get_params(self, deep: bool = True) -> dict:
-        """The constructor's arguments (scikit-learn's contract): lookback, horizon and the options."""
-        return {"lookback": self.lookback, "horizon": self.horizon, **self.options}
-
-    def set_params(self, **params) -> "GRUForecaster":
-        """Set constructor arguments; returns ``self``. Takes effect at the next ``fit``."""
-        for key, value in params.items():
-            if key in ("lookback", "horizon"):
-                setattr(self, key, value)
-            else:
-                self.options[key] = value
-        return self
 
     # ----------------------------------------------------------------- training
     def configs(self, data=None):
@@ -133,7 +107,7 @@ class GRUForecaster:
         for key in COLUMN_LISTS:  # one column may be named alone: target="sst" is target=["sst"]
             if isinstance(options.get(key), str):
                 options[key] = [options[key]]
-        forecast, train = split_options(options)
+        forecast, train = split_options(options, ForecastConfig, TrainConfig)
         return config_from_dict(ForecastConfig, forecast).validate(), config_from_dict(TrainConfig, train)
 
     def _options(self, data) -> dict:
@@ -363,25 +337,6 @@ class GRUForecaster:
         if getattr(self, "stream_", None) is None:
             self.stream_ = ForecastStream(self)
         return self.stream_.forecast()
-
-    # ----------------------------------------------------------------- persistence
-    def save(self, folder: str | Path) -> None:
-        """Write model.safetensors and config.json (no pickle) into ``folder``."""
-        from grukit.forecast.persistence import save_forecaster
-
-        self._check_fitted()
-        save_forecaster(self, Path(folder))
-
-    @classmethod
-    def load(cls, folder: str | Path) -> "GRUForecaster":
-        """Rebuild a fitted forecaster from a folder written by :meth:`save`."""
-        from grukit.forecast.persistence import load_forecaster
-
-        return load_forecaster(cls, Path(folder))
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "net_"):
-            raise ConfigError("this GRUForecaster is not fitted yet; call fit(data) or GRUForecaster.load(folder) first.")
 
 
 __all__ = ["GRUForecaster"]

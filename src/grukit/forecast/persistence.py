@@ -30,11 +30,11 @@ def forecaster_document(model) -> dict:
     }
 
 
-def save_forecaster(model, folder: Path) -> None:
+def save_estimator(model, folder: Path) -> None:
     save_model(folder, model.net_.state_dict(), forecaster_document(model), KIND)
 
 
-def load_forecaster(cls, folder: Path):
+def load_estimator(cls, folder: Path):
     """Rebuild the estimator: configs, schema, scalers, and the network with its weights."""
     from grukit.train import TrainConfig, config_from_dict
 

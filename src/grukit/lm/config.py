@@ -84,17 +84,10 @@ def lm_configs(options: dict):
         >>> train_config.lr, train_config.epochs
         (0.002, 3)
     """
-    import dataclasses
-
+    from grukit.estimator import split_options
     from grukit.train.config import TrainConfig
     from grukit.train.dataclass_config import config_from_dict
 
-    lm_names = {f.name for f in dataclasses.fields(LMConfig)}
-    train_names = {f.name for f in dataclasses.fields(TrainConfig)}
-    unknown = [key for key in options if key not in lm_names | train_names]
-    if unknown:
-        raise ConfigError(f"unknown option(s) {', '.join(map(repr, unknown))}; valid options: "
-                          f"{', '.join(sorted(lm_names | train_names))}.")
-    lm_config = config_from_dict(LMConfig, {k: v for k, v in options.items() if k in lm_names}).validate()
-    train_values = {**LM_TRAIN_DEFAULTS, **{k: v for k, v in options.items() if k in train_names}}
-    return lm_config, config_from_dict(TrainConfig, train_values)
+    lm_values, train_values = split_options(options, LMConfig, TrainConfig)
+    lm_config = config_from_dict(LMConfig, lm_values).validate()
+    return lm_config, config_from_dict(TrainConfig, {**LM_TRAIN_DEFAULTS, **train_values})

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from grukit.errors import ConfigError
+from grukit.estimator import Estimator
 
 __all__ = ["LanguageModel"]
 
 
-class LanguageModel:
+class LanguageModel(Estimator):
     """Train, score, sample and save a :class:`~grukit.lm.CharLM` from flat options.
 
     Follows scikit-learn's contract: ``__init__`` only stores its options, ``fit`` checks them,
@@ -27,17 +28,8 @@ class LanguageModel:
         >>> model.save("runs/lm"); model = LanguageModel.load("runs/lm")        # doctest: +SKIP
     """
 
-    def __init__(self, **options) -> None:
-        self.options = options
-
-    def get_params(self, deep: bool = True) -> dict:
-        """The options this estimator was built with (scikit-learn's ``get_params``)."""
-        return dict(self.options)
-
-    def set_params(self, **options) -> "LanguageModel":
-        """Change options before the next ``fit``; returns ``self``."""
-        self.options.update(options)
-        return self
+    PERSISTENCE = "grukit.lm.persistence"
+    FIT_CALL = "fit(text_file)"
 
     def configs(self):
         """The validated ``(LMConfig, TrainConfig)`` of the options (see :func:`grukit.lm.lm_configs`)."""
@@ -60,11 +52,6 @@ class LanguageModel:
         self.config_, self.train_config_, self.net_, self.vocab_ = config, train_config, net.cpu().eval(), vocab
         self.history_, self.best_epoch_ = result.history, result.best_epoch
         return self
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "net_"):
-            raise ConfigError("this LanguageModel is not fitted yet; call fit(text_file) or "
-                              "LanguageModel.load(folder) first.")
 
     def score(self, data: str | Path | None = None, split: str = "val", lanes: int = 16) -> dict:
         """Nats and bits per character of ``data``'s validation part (``split="val"``) or of all of it ("all").
@@ -94,32 +81,6 @@ class LanguageModel:
         self._check_fitted()
         prompt = start_prompt(self.vocab_) if prompt is None else prompt
         return "".join(generate(self.net_, self.vocab_, prompt, length, temperature, top_k, seed))
-
-    # ----------------------------------------------------------------- files
-    def save(self, folder: str | Path) -> None:
-        """Write model.safetensors and config.json into ``folder`` (what ``grukit lm sample --model`` reads)."""
-        import dataclasses
-
-        from grukit.lm.persistence import save_lm
-
-        self._check_fitted()
-        save_lm(folder, self.net_, self.vocab_, {"train": dataclasses.asdict(self.train_config_)})
-
-    @classmethod
-    def load(cls, folder: str | Path) -> "LanguageModel":
-        """A fitted model from a folder written by :meth:`save` or ``grukit lm train --out``."""
-        import dataclasses
-
-        from grukit.lm.config import lm_configs
-        from grukit.lm.persistence import load_lm
-
-        net, vocab, document = load_lm(folder)
-        model = cls(**dataclasses.asdict(net.config), **document.get("train", {}))
-        model.config_, model.train_config_ = lm_configs(model.options)
-        model.net_, model.vocab_, model.history_, model.best_epoch_ = net, vocab, None, None
-        return model
-
-
 def _read(data: str | Path | None) -> str:
     from grukit.lm.vocab import bundled_text, read_text
 

@@ -11,7 +11,7 @@ from grukit.lm.config import LMConfig
 from grukit.lm.model import CharLM
 from grukit.lm.vocab import Vocabulary
 
-__all__ = ["save_lm", "load_lm"]
+__all__ = ["save_lm", "load_lm", "save_estimator", "load_estimator"]
 
 KIND = "lm"
 
@@ -42,3 +42,19 @@ def load_lm(folder: str | Path) -> tuple[CharLM, Vocabulary, dict]:
         raise ModelFileError(f"{Path(folder) / 'config.json'} does not match its weights ({text}); "
                              f"retrain or restore the folder.") from None
     return model.eval(), vocab, document
+
+
+def save_estimator(model, folder: Path) -> None:
+    """A fitted ``LanguageModel``'s folder (what ``grukit lm sample --model`` reads)."""
+    save_lm(folder, model.net_, model.vocab_, {"train": dataclasses.asdict(model.train_config_)})
+
+
+def load_estimator(cls, folder: Path):
+    """A fitted ``LanguageModel`` from a folder written by ``save`` or ``grukit lm train --out``."""
+    from grukit.lm.config import lm_configs
+
+    net, vocab, document = load_lm(folder)
+    model = cls(**dataclasses.asdict(net.config), **document.get("train", {}))
+    model.config_, model.train_config_ = lm_configs(model.options)
+    model.net_, model.vocab_, model.history_, model.best_epoch_ = net, vocab, None, None
+    return model

@@ -7,28 +7,15 @@ from pathlib import Path
 
 import numpy as np
 
-from grukit.errors import ConfigError, DataError
+from grukit.errors import DataError
+from grukit.estimator import Estimator, split_options
 from grukit.music.config import MusicConfig
 
-__all__ = ["MusicModel", "split_options", "TRAIN_DEFAULTS"]
+__all__ = ["MusicModel", "TRAIN_DEFAULTS"]
 
 # TrainConfig values that suit piano rolls (chosen on JSB Chorales' valid split; see BENCHMARKS.md),
 # used where an option is not given: many small steps, a high peak learning rate.
 TRAIN_DEFAULTS = {"lr": 1e-2, "batch_size": 4, "epochs": 150, "patience": 20}
-
-
-def split_options(options: dict) -> tuple[dict, dict]:
-    """Route flat options to MusicConfig and TrainConfig; an unknown key lists the valid ones."""
-    from grukit.train import TrainConfig
-
-    music_keys = [f.name for f in dataclasses.fields(MusicConfig)]
-    train_keys = [f.name for f in dataclasses.fields(TrainConfig)]
-    unknown = [key for key in options if key not in music_keys and key not in train_keys]
-    if unknown:
-        raise ConfigError(f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
-                          f"valid options: {', '.join(music_keys + train_keys)}.")
-    return ({k: v for k, v in options.items() if k in music_keys},
-            {k: v for k, v in options.items() if k in train_keys})
 
 
 def _rolls(data, splits: tuple[str, ...], optional: tuple[str, ...] = (),
@@ -72,7 +59,7 @@ def _check_roll(roll, where: str) -> np.ndarray:
     return roll.astype(np.uint8)
 
 
-class MusicModel:
+class MusicModel(Estimator):
     """Model polyphonic music as a sequence of 88-key binary frames, each predicted from the ones before.
 
     Follows scikit-learn's contract: ``__init__`` only stores its options, ``fit`` checks them,
@@ -91,23 +78,13 @@ class MusicModel:
         >>> model.save("runs/jsb"); model = MusicModel.load("runs/jsb")              # doctest: +SKIP
     """
 
-    def __init__(self, **options) -> None:
-        self.options = options
-
-    def get_params(self, deep: bool = True) -> dict:
-        """The options this estimator was built with (scikit-learn's ``get_params``)."""
-        return dict(self.options)
-
-    def set_params(self, **options) -> "MusicModel":
-        """Change options before the next ``fit``; returns ``self``."""
-        self.options.update(options)
-        return self
+    PERSISTENCE = "grukit.music.persistence"
 
     def configs(self):
         """The validated (MusicConfig, TrainConfig); ``TRAIN_DEFAULTS`` fill the training options not given."""
         from grukit.train import TrainConfig, config_from_dict
 
-        music, train = split_options({**TRAIN_DEFAULTS, **self.options})
+        music, train = split_options({**TRAIN_DEFAULTS, **self.options}, MusicConfig, TrainConfig)
         return config_from_dict(MusicConfig, music).validate(), config_from_dict(TrainConfig, train)
 
     # ----------------------------------------------------------------- training and scoring
@@ -144,10 +121,6 @@ class MusicModel:
                                        for s, r in rolls.items() if s in ("train", "valid")}}
         return self
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "net_"):
-            raise ConfigError("this MusicModel is not fitted yet; call fit(data) or MusicModel.load(folder) first.")
-
     @property
     def n_parameters_(self) -> int:
         """Trainable parameters of the fitted net."""
@@ -181,18 +154,3 @@ class MusicModel:
 
         self._check_fitted()
         return sample_roll(self.net_, steps, temperature, seed)
-
-    # ----------------------------------------------------------------- files
-    def save(self, folder: str | Path) -> None:
-        """Write model.safetensors and config.json into ``folder``."""
-        from grukit.music.persistence import save_music_model
-
-        self._check_fitted()
-        save_music_model(self, Path(folder))
-
-    @classmethod
-    def load(cls, folder: str | Path) -> "MusicModel":
-        """A fitted model from a folder written by :meth:`save`; ModelFileError says what is wrong with it."""
-        from grukit.music.persistence import load_music_model
-
-        return load_music_model(cls, Path(folder))

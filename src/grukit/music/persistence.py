@@ -9,18 +9,18 @@ from grukit.artifacts import load_model, rebuilding_from, save_model
 from grukit.music.config import MusicConfig
 from grukit.music.net import build_net
 
-__all__ = ["KIND", "save_music_model", "load_music_model"]
+__all__ = ["KIND", "save_estimator", "load_estimator"]
 
 KIND = "music"
 
 
-def save_music_model(model, folder: Path) -> None:
+def save_estimator(model, folder: Path) -> None:
     document = {"music": dataclasses.asdict(model.config_), "train": dataclasses.asdict(model.train_config_),
                 "data": model.data_, "best_epoch": model.best_epoch_, "parameters": model.n_parameters_}
     save_model(folder, model.net_.state_dict(), document, KIND)
 
 
-def load_music_model(cls, folder: Path):
+def load_estimator(cls, folder: Path):
     """Rebuild the estimator from ``folder``; a ModelFileError says what does not fit."""
     from grukit.train import TrainConfig, config_from_dict
 
