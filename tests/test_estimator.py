@@ -1,0 +1,45 @@
+"""The estimator protocol behaves the same in every task: options, the not-fitted error, unknown options."""
+
+from __future__ import annotations
+
+import pytest
+
+from grukit.classify import GRUClassifier
+from grukit.detect import GRUAnomalyDetector
+from grukit.errors import ConfigError
+from grukit.forecast import GRUForecaster
+from grukit.lm import LanguageModel
+from grukit.music import MusicModel
+
+ESTIMATORS = [GRUForecaster, GRUClassifier, GRUAnomalyDetector, LanguageModel, MusicModel]
+FIT_CALL = {GRUForecaster: "fit(data)", GRUClassifier: "fit(X, y)", GRUAnomalyDetector: "fit(data)",
+            LanguageModel: "fit(text_file)", MusicModel: "fit(data)"}
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_get_params_rebuilds_an_equal_estimator_and_set_params_changes_it(cls):
+    model = cls(hidden_size=8, epochs=2)
+    assert model.get_params()["hidden_size"] == 8 and model.get_params()["epochs"] == 2
+    twin = cls(**model.get_params())  # scikit-learn's clone
+    assert twin.get_params() == model.get_params()
+    assert model.set_params(epochs=5) is model and model.get_params()["epochs"] == 5
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_save_before_fit_says_how_to_fit(cls, tmp_path):
+    name = cls.__name__
+    with pytest.raises(ConfigError) as error:
+        cls().save(tmp_path / "run")
+    assert str(error.value) == f"this {name} is not fitted yet; call {FIT_CALL[cls]} or {name}.load(folder) first."
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_an_unknown_option_lists_the_valid_ones_in_one_form(cls):
+    with pytest.raises(ConfigError, match=r"^unknown option 'hiden_size'; valid options: .*\bhidden_size\b.*\bepochs\b"):
+        cls(hiden_size=8).configs()
+
+
+def test_named_arguments_are_parameters_too():
+    assert GRUForecaster(horizon=6).set_params(lookback=12).get_params() == {"lookback": 12, "horizon": 6}
+    assert GRUAnomalyDetector(method="autoencoder").get_params() == {"method": "autoencoder", "lookback": None}
