@@ -52,12 +52,51 @@ class GruArgs(ctypes.Structure):
         ("x_lanes", ctypes.c_int64), ("out_lanes", ctypes.c_int64)]
 
 
+class MinGruArgs(ctypes.Structure):
+    """Mirror of ``mingru_args`` in csrc/mingru_kernel.h (same field order and types)."""
+
+    _fields_ = [(name, ctypes.c_int64) for name in (
+        "T", "B", "I", "H", "threads", "block_steps", "x_stride_t", "x_stride_b", "d_out_stride_t",
+        "d_out_stride_b")] + [(name, ctypes.c_void_p) for name in (
+            "x", "h0", "weight", "bias", "out", "saved", "d_out", "d_h_n", "d_x", "d_h0", "d_weight", "d_bias")]
+
+
+class LayoutMismatch(Exception):
+    """A ctypes mirror disagrees with the compiled struct it mirrors."""
+
+
+def check_layout(library: ctypes.CDLL, prefix: str, structure: type[ctypes.Structure]) -> None:
+    """Compare ``structure`` with the library's own account of the struct: ``{prefix}_fields`` names
+    its fields, ``{prefix}_layout`` gives sizeof and each field's offset and size; raise
+    LayoutMismatch naming the first difference (a field missing, added, moved or of another type)."""
+    names_fn, layout_fn = getattr(library, f"{prefix}_fields"), getattr(library, f"{prefix}_layout")
+    names_fn.argtypes, names_fn.restype = [], ctypes.c_char_p
+    layout_fn.argtypes, layout_fn.restype = [ctypes.POINTER(ctypes.c_int64), ctypes.c_int64], ctypes.c_int64
+    compiled_names = names_fn().decode("ascii").split()
+    buffer = (ctypes.c_int64 * (2 * len(compiled_names) + 1))()
+    size, *pairs = buffer[: layout_fn(buffer, len(buffer))]  # sizeof, then (offset, size) per field
+    mirrored_names = [name for name, _ in structure._fields_]
+    if mirrored_names != compiled_names:
+        first = next(i for i, pair in enumerate(zip([*mirrored_names, None], [*compiled_names, None]))
+                     if pair[0] != pair[1])
+        raise LayoutMismatch(f"{structure.__name__} lists {mirrored_names[first:first + 1] or 'no field'} where the "
+                             f"compiled struct has {compiled_names[first:first + 1] or 'no field'} (field {first})")
+    fields = zip(compiled_names, pairs[0::2], pairs[1::2])
+    moved = [name for name, offset, width in fields
+             if (getattr(structure, name).offset, getattr(structure, name).size) != (offset, width)]
+    if moved or ctypes.sizeof(structure) != size:
+        raise LayoutMismatch(f"{structure.__name__}'s field {moved[0]!r} has another offset or size" if moved else
+                             f"{structure.__name__} is {ctypes.sizeof(structure)} bytes, the compiled struct {size}")
+
+
 class Kernel:
     """The loaded library: ``run("forward" | "backward", dtype, args)`` and ``lanes(dtype, args)``."""
 
     def __init__(self, library: ctypes.CDLL, path: Path, flags: list[str]) -> None:
         self.path, self.flags = path, flags
         self.library = library  # other entry points (grukit.nn._mingru_kernel) bind their own functions
+        check_layout(library, "gru_args", GruArgs)  # the hand-written mirrors are checked, not trusted
+        check_layout(library, "mingru_args", MinGruArgs)
         self._entry = {}
         for suffix in ("f32", "f64"):
             for kind in ("forward", "backward"):
@@ -135,6 +174,8 @@ def _build_and_load() -> tuple[Kernel | None, str | None]:
             return Kernel(ctypes.CDLL(str(path)), path, flags), None
         except (OSError, AttributeError) as err:
             errors.append(f"{' '.join(extra)}: loading {path.name} failed: {err}")
+        except LayoutMismatch as err:
+            return None, f"its argument layout is out of date: {err}; update the mirror in grukit/nn/_kernel.py"
     return None, f"compiling it with {compiler} failed ({'; '.join(errors)[-600:]})"
 
 

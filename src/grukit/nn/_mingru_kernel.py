@@ -27,19 +27,11 @@ from torch import Tensor
 from torch.autograd.function import once_differentiable
 
 from grukit.nn import _buffers, _kernel
+from grukit.nn._kernel import MinGruArgs
 from grukit.nn._fused import DTYPES, unavailable_reason  # one library: the GRU's constraints are MinGRU's
 
 __all__ = ["unavailable_reason", "warn_once", "fused_mingru_layer"]
 _warned: set[str] = set()
-
-
-class MinGruArgs(ctypes.Structure):
-    """Mirror of ``mingru_args`` in csrc/mingru_kernel.h (same field order and types)."""
-
-    _fields_ = [(name, ctypes.c_int64) for name in (
-        "T", "B", "I", "H", "threads", "block_steps", "x_stride_t", "x_stride_b", "d_out_stride_t",
-        "d_out_stride_b")] + [(name, ctypes.c_void_p) for name in (
-            "x", "h0", "weight", "bias", "out", "saved", "d_out", "d_h_n", "d_x", "d_h0", "d_weight", "d_bias")]
 
 
 def warn_once(reason: str) -> None:

@@ -32,6 +32,7 @@
  * double by including the type-generic headers twice.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,31 @@ int gru_kernel_has_openmp(void) {
     return 0;
 #endif
 }
+
+/* The argument structs' layouts, for the loader to check its ctypes mirrors against before the first
+ * call (grukit/nn/_kernel.py, check_layout). Each struct's fields are listed once (an X-macro), in
+ * declaration order; *_layout writes sizeof, then every field's offset and size, and returns how many
+ * numbers the layout has (writing at most `capacity`); *_fields names the fields, separated by spaces. */
+#define LAYOUT_OFFSET(type, field) (int64_t)offsetof(type, field), (int64_t)sizeof(((type *)0)->field),
+#define LAYOUT_NAME(field) #field " "
+static int64_t write_layout(int64_t *out, int64_t capacity, const int64_t *values, int64_t n) {
+    for (int64_t i = 0; i < n && i < capacity; i++) out[i] = values[i];
+    return n;
+}
+
+#define GRU_ARGS_FIELDS(X) X(T) X(B) X(I) X(H) X(D) X(reset_after) X(threads) X(x_stride_t) X(x_stride_b) \
+    X(d_out_stride_t) X(d_out_stride_b) X(zoneout_p) X(x) X(h0) X(weight_ih) X(weight_hh) X(bias_ih) \
+    X(bias_hh) X(ln_gain_ih) X(ln_gain_hh) X(rec_mask) X(lengths) X(zoneout_keep) X(out) X(h_n) X(gates) \
+    X(gh_n) X(xhat_ih) X(rstd_ih) X(xhat_hh) X(rstd_hh) X(d_out) X(d_h_n) X(d_x) X(d_h0) X(d_weight_ih) \
+    X(d_weight_hh) X(d_bias_ih) X(d_bias_hh) X(d_ln_gain_ih) X(d_ln_gain_hh) X(x_lanes) X(out_lanes)
+#define GRU_ARGS_OFFSET(field) LAYOUT_OFFSET(gru_args, field)
+
+int64_t gru_args_layout(int64_t *out, int64_t capacity) {
+    const int64_t values[] = {(int64_t)sizeof(gru_args), GRU_ARGS_FIELDS(GRU_ARGS_OFFSET)};
+    return write_layout(out, capacity, values, (int64_t)(sizeof(values) / sizeof(values[0])));
+}
+
+const char *gru_args_fields(void) { return GRU_ARGS_FIELDS(LAYOUT_NAME); }
 
 #define REAL float
 #define VL (VBYTES / 4)

@@ -106,3 +106,16 @@ static void *mg_scratch(int slot, size_t bytes) {
 #undef INT_OF_REAL
 #undef MG_BLOCK_ROWS
 #undef MG_MIN_ITEM_ROWS
+
+/* mingru_args' layout and field names, like gru_args_layout in fused_gru.c. */
+#define MINGRU_ARGS_FIELDS(X) X(T) X(B) X(I) X(H) X(threads) X(block_steps) X(x_stride_t) X(x_stride_b) \
+    X(d_out_stride_t) X(d_out_stride_b) X(x) X(h0) X(weight) X(bias) X(out) X(saved) X(d_out) X(d_h_n) X(d_x) \
+    X(d_h0) X(d_weight) X(d_bias)
+#define MINGRU_ARGS_OFFSET(field) LAYOUT_OFFSET(mingru_args, field)
+
+int64_t mingru_args_layout(int64_t *out, int64_t capacity) {
+    const int64_t values[] = {(int64_t)sizeof(mingru_args), MINGRU_ARGS_FIELDS(MINGRU_ARGS_OFFSET)};
+    return write_layout(out, capacity, values, (int64_t)(sizeof(values) / sizeof(values[0])));
+}
+
+const char *mingru_args_fields(void) { return MINGRU_ARGS_FIELDS(LAYOUT_NAME); }
