@@ -59,6 +59,7 @@ import numpy as np
 import _common
 
 SETS = ("ArrowHead", "ItalyPowerDemand", "OSULeaf", "BasicMotions")
+EXTRA_SETS = ("GunPoint",)  # the set grukit bundles (with a preset): here, its number with the generic defaults
 BASELINES = ("majority", "1nn_ed", "1nn_dtw")  # deterministic: run once, cacheable
 SEEDED = ("minirocket", "grukit")  # run once per seed
 MODELS = (*BASELINES, *SEEDED)
@@ -305,7 +306,8 @@ def names(text: str, allowed: tuple[str, ...], flag: str) -> list[str]:
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sets", default=",".join(SETS), help=f"comma list of {','.join(SETS)} (default all)")
+    p.add_argument("--sets", default=",".join(SETS),
+                   help=f"comma list of {','.join(SETS + EXTRA_SETS)} (default: the first four, the development sets)")
     p.add_argument("--models", default=",".join(MODELS), help=f"comma list of {','.join(MODELS)} (default all)")
     p.add_argument("--seeds", default="0,1,2", help="MiniRocket and grukit seeds, comma list (default 0,1,2)")
     p.add_argument("--cv", type=int, default=None, metavar="K",
@@ -319,7 +321,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--cache", type=Path, default=None,
                    help="folder caching the majority / 1-NN ED / 1-NN DTW results per set and mode (default: none)")
     args = p.parse_args()
-    args.sets = names(args.sets, SETS, "--sets")
+    args.sets = names(args.sets, SETS + EXTRA_SETS, "--sets")
     args.models = names(args.models, MODELS, "--models")
     args.seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     if args.cv is not None and args.cv < 2:

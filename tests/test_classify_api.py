@@ -11,6 +11,7 @@ import pytest
 
 import grukit.classify
 from grukit.classify import GRUClassifier
+from grukit.classify.defaults import default_epochs, segment_length_for
 from grukit.errors import ConfigError, DataError
 
 FAST = dict(epochs=3, hidden_size=8, batch_size=16, progress=False, num_threads=1)
@@ -30,7 +31,7 @@ def _toy(n=24, steps=12, seed=0):
 
 def test_fit_returns_self_and_learns_classes():
     X, y = _toy()
-    model = GRUClassifier(**FAST)
+    model = GRUClassifier(**FAST, val_size=0.2)  # a validation part (the default holds none out)
     assert model.fit(X, y) is model
     assert model.classes_.tolist() == ["down", "up"] and model.n_features_in_ == 1
     assert model.split_["train"] + model.split_["validation"] == 24
@@ -117,7 +118,7 @@ PUBLIC = ["GRUClassifier", "ClassifyConfig", "SequenceSet", "read_sequences", "r
           "pad_sequences", "bundled_path", "accuracy", "confusion_matrix", "per_class_scores", "macro_f1",
           "classification_metrics", "format_classification_table", "plot_confusion", "write_classification_report"]
 MODULES = ["grukit.classify.ts_format", "grukit.classify.data", "grukit.classify.labels", "grukit.classify.training", "grukit.classify.config",
-           "grukit.classify.evaluation", "grukit.classify.datasets"]
+           "grukit.classify.evaluation", "grukit.classify.datasets", "grukit.classify.defaults"]
 
 
 def test_all_is_curated():
@@ -130,3 +131,19 @@ def test_all_is_curated():
 def test_docstring_examples_run(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
+
+
+def test_default_segments_follow_the_longest_training_sequence_and_are_saved(tmp_path):
+    X, y = _toy(steps=80)  # lengths 6..80: segments of round(80 / 40) = 2 steps
+    model = GRUClassifier(epochs=1, hidden_size=4, progress=False, num_threads=1).fit(X, y)
+    longest = max(len(x) for x in X)
+    assert model.config_.segment_length == segment_length_for(longest) == round(longest / 40)
+    assert model.train_config_.epochs == 1 and model.split_["validation"] == 0  # given epochs; no hold-out
+    model.save(tmp_path / "run")
+    assert GRUClassifier.load(tmp_path / "run").config_.segment_length == model.config_.segment_length
+
+
+def test_default_epochs_keep_large_sets_within_the_step_budget():
+    assert GRUClassifier().configs(np.zeros((2, 3)))[1].epochs == 300  # TRAIN_DEFAULTS; fit applies the budget
+    assert default_epochs(24, 16) == 300 and default_epochs(10_000, 16) == 4000 // 625
+    assert default_epochs(100_000, 16) == 1  # at least one pass

@@ -80,7 +80,7 @@ def test_own_files_train_and_predict_to_stdout(tmp_path, capsys):
 def test_config_file_and_unknown_key(tmp_path, capsys):
     data = _ts(tmp_path, _toy_rows())
     config = tmp_path / "run.toml"
-    config.write_text('pooling = "mean"\nepochs = 2\nhidden_size = 4\n')
+    config.write_text('pooling = "mean"\nepochs = 2\nhidden_size = 4\nval_size = 0.2\n')
     code, stdout, _ = _run(capsys, ["classify", "train", data, "--config", config, "--no-progress"])
     assert code == 0 and "validation accuracy" in stdout
     config.write_text("poolng = 'mean'\n")

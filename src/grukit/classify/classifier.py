@@ -10,6 +10,7 @@ import numpy as np
 from grukit.classify.config import ClassifyConfig
 from grukit.classify.data import SequenceSet, check_sequences, from_arrays, read_sequences
 from grukit.classify.datasets import DEFAULT_DATASET, bundled_path, preset_options
+from grukit.classify.defaults import TRAIN_DEFAULTS, default_epochs, segment_length_for
 from grukit.classify.labels import encode_labels, sorted_classes
 from grukit.classify.network import build_net
 from grukit.errors import DataError
@@ -42,12 +43,17 @@ class GRUClassifier(Estimator):
         """The validated (ClassifyConfig, TrainConfig); without ``X`` the bundled dataset's preset fills in."""
         from grukit.train import TrainConfig, config_from_dict
 
+        classify, train = split_options(self._options(X), ClassifyConfig, TrainConfig)
+        return (config_from_dict(ClassifyConfig, classify).validate(),
+                config_from_dict(TrainConfig, {**TRAIN_DEFAULTS, **train}))
+
+    def _options(self, X) -> dict:
+        """The flat options in force: without ``X`` the bundled dataset's preset, then the user's."""
         options = dict(self.options)
         if X is None:
             name = options.get("dataset") or DEFAULT_DATASET
             options = preset_options(name, {**options, "dataset": name})
-        classify, train = split_options(options, ClassifyConfig, TrainConfig)
-        return config_from_dict(ClassifyConfig, classify).validate(), config_from_dict(TrainConfig, train)
+        return options
 
     # ----------------------------------------------------------------- training
     def fit(self, X=None, y=None, *, out: str | Path | None = None, resume: bool = False,
@@ -70,6 +76,10 @@ class GRUClassifier(Estimator):
         check_trainable(data, classes)
         train_index, val_index = stratified_split(codes, config.val_size, train_config.seed)
         train_part = data.subset(train_index)
+        if not config.segment_length:  # from the data (grukit.classify.defaults)
+            config.segment_length = segment_length_for(max(len(s) for s in train_part.sequences))
+        if "epochs" not in self._options(X):
+            train_config.epochs = default_epochs(len(train_index), train_config.batch_size)
         scaler = StandardScaler().fit(np.concatenate(train_part.sequences)) if config.normalize else None
         weights = None
         if config.class_weights == "balanced":

@@ -21,7 +21,7 @@ from pandas.tseries.frequencies import to_offset
 from grukit.data.source import Rows
 from grukit.errors import DataError
 
-__all__ = ["grid_values", "infer_offset", "parse_freq", "period_days", "regularize", "season_length"]
+__all__ = ["grid_values", "infer_offset", "on_grid", "parse_freq", "period_days", "regularize", "season_length"]
 
 # Old or short spellings that current pandas rejects, mapped to the spelling it accepts.
 _ALIASES = {"M": "ME", "Q": "QE", "Y": "YE", "A": "YE", "H": "h", "T": "min", "S": "s", "BM": "BME"}

@@ -54,7 +54,9 @@ TASKS = {
     # one network per trial (pruning reads its epochs); the best options then train the default ensemble
     "forecast": Task("forecast", "grukit.forecast:GRUForecaster", "grukit.forecast.config:ForecastConfig", True,
                      (("val_size", 0.2), ("ensemble", 1))),
-    "classify": Task("classify", "grukit.classify:GRUClassifier", "grukit.classify.config:ClassifyConfig", True),
+    # the classifier trains without a validation part by default; a search scores each trial on 20 % of it
+    "classify": Task("classify", "grukit.classify:GRUClassifier", "grukit.classify.config:ClassifyConfig", True,
+                     (("val_size", 0.2),)),
     "detect": Task("detect", "grukit.detect:GRUAnomalyDetector", "grukit.detect.config:DetectConfig", False),
     "music": Task("music", "grukit.music:MusicModel", "grukit.music.config:MusicConfig", False),
     "lm": Task("lm", "grukit.lm:LanguageModel", "grukit.lm.config:LMConfig", False),
