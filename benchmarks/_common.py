@@ -6,10 +6,13 @@ The scripts import this file as ``_common`` (Python puts the script's folder on 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
+import shlex
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -104,3 +107,23 @@ def save(args: argparse.Namespace, results: dict) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     document = {"args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}, **results}
     (args.out / "results.json").write_text(json.dumps(document, indent=2) + "\n")
+
+
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo on Linux), for the JSON results."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment(**versions: str) -> dict:
+    """What a results file records about its run: the command, date, torch, CPU, cores, Python, load,
+    and ``versions`` of other packages (e.g. sktime="1.2.0")."""
+    return {"command": shlex.join([sys.executable, *sys.argv]), "date": datetime.datetime.now().isoformat(),
+            "torch": torch.__version__, **versions, "processor": platform.processor(), "cpu_model": cpu_model(),
+            "cores": os.cpu_count(), "python": platform.python_version(),
+            "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None}

@@ -44,11 +44,7 @@ method; accuracy = correct predictions over all folds / TRAIN size). Choose sett
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import os
-import platform
-import shlex
 import statistics
 import sys
 import time
@@ -275,25 +271,11 @@ def _join(values: list) -> str:
     return "/".join("-" if v is None else str(v) for v in values)
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def environment() -> dict:
     import sklearn
     import sktime
-    import torch
 
-    return {"command": shlex.join([sys.executable, *sys.argv]), "date": datetime.datetime.now().isoformat(),
-            "torch": torch.__version__, "sktime": sktime.__version__, "sklearn": sklearn.__version__,
-            "cpu_model": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
-            "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None}
+    return _common.environment(sktime=sktime.__version__, sklearn=sklearn.__version__)
 
 
 def names(text: str, allowed: tuple[str, ...], flag: str) -> list[str]:

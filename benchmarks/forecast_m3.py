@@ -32,11 +32,7 @@ test run. The full baselines take about 2.5 minutes on 2 cores (AutoETS monthly 
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import os
-import platform
-import shlex
 import statistics
 import sys
 import time
@@ -291,22 +287,8 @@ def seconds_table(seconds: dict[str, dict], groups: list[str]) -> str:
     return _common.table(header, rows)
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def environment() -> dict:
-    import torch
-
-    return {"command": shlex.join([sys.executable, *sys.argv]), "date": datetime.datetime.now().isoformat(),
-            "torch": torch.__version__, "processor": platform.processor(), "cpu_model": cpu_model(),
-            "cores": os.cpu_count(), "python": platform.python_version()}
+    return _common.environment()
 
 
 def names(text: str, allowed: tuple[str, ...], flag: str) -> list[str]:

@@ -7,35 +7,16 @@ import json
 import pandas as pd
 import pytest
 
-from grukit.cli import cli, main
+from grukit.cli import cli
 from grukit.cli.classify import classify
 from grukit.classify.datasets import bundled_path
+from helpers.cli import one_line_error as _one_line_error, run as _run
 from helpers.files import TS_HEADER, toy_rows as _toy_rows, ts_file as _ts
 
 if "classify" not in cli.commands:  # until grukit.cli registers the group itself
     cli.add_command(classify)
 
 FAST = ["--epochs", "2", "--hidden-size", "8", "--no-progress", "--num-threads", "1"]
-
-
-
-def _run(capsys, argv):
-    code = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def _one_line_error(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    assert lines[0].startswith("grukit: error: ")
-    return lines[0][len("grukit: error: "):]
-
-
-
-
-
-
 
 
 def test_bundled_gunpoint_run_writes_every_artifact_and_predict_reads_them(tmp_path, capsys):

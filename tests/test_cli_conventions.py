@@ -15,7 +15,7 @@ import pytest
 
 import grukit.train.progress as progress
 from helpers.cli import one_line_error, run
-from helpers.files import LAYOUT_HINT, LM_TEXT as TEXT, detect_csv as _detect_csv, forecast_csv as _forecast_csv
+from helpers.files import LM_TEXT as TEXT, detect_csv as _detect_csv, forecast_csv as _forecast_csv
 from helpers.files import music_file as _music_file, toy_rows as _toy_rows, ts_file as _ts
 
 THREADS = ["--num-threads", "1"]

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 from helpers.cli import one_line_error, run
-from helpers.files import CHORDS, LAYOUT_HINT, music_document as _document, music_file as _file
+from helpers.files import music_document as _document, music_file as _file
 
 
 FAST = ["--hidden-size", "12", "--epochs", "6", "--batch-size", "4", "--lr", "0.05", "--schedule", "constant",

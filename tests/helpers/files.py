@@ -55,7 +55,6 @@ LM_TEXT = "abcdefgh" * 150 + "\n"  # a pattern a small GRU learns in a few epoch
 
 
 CHORDS = [[60, 64, 67], [65, 69, 72], [67, 71, 74]]
-LAYOUT_HINT = 'a piano-roll JSON file: {"train": [...], "valid": [...], "test": [...]}, each sequence a list of steps'
 
 
 def music_document(seed=0):
