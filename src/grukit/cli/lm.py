@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import click
 from grukit.cli._options import (
     check_out, data_argument, dataclass_options, force_option, merge_options, progress_options, read_toml)
 from grukit.cli.tune import tune_command
-from grukit.lm.config import LM_TRAIN_DEFAULTS, LMConfig, lm_configs
+from grukit.lm.config import LM_TRAIN_DEFAULTS, LMConfig
 from grukit.train.config import TrainConfig
 
 FILE = click.Path(dir_okay=False, path_type=Path)
@@ -52,45 +51,39 @@ def train(data: Path | None, out: Path | None, resume: bool, force: bool, config
     on tiny-shakespeare in about 8 CPU minutes; see BENCHMARKS.md).
     """
     from grukit._io import resume_folder, run_folder
-    from grukit.lm.evaluation import evaluate_text
-    from grukit.lm.training import train_lm
-    from grukit.lm.vocab import bundled_text, read_text, split_text
+    from grukit.lm.estimator import LanguageModel
     from grukit.train.distributed import is_main_process
 
     check_out(out, resume, force)
-    lm_config, train_config = lm_configs(merge_options(read_toml(config_file), options))
-    text = read_text(data or bundled_text())
+    model = LanguageModel(**merge_options(read_toml(config_file), options))
+    model.configs()  # bad options fail here, before any file is read or written
     if not is_main_process():  # under torchrun, process 0 alone evaluates, reports and writes the run
-        train_lm(text, lm_config, train_config, out_dir=resume_folder(out) if resume else None, resume=resume)
+        model.fit(data, out=resume_folder(out) if resume else None, resume=resume)
         return
     if out is None:
-        model, vocab, result = train_lm(text, lm_config, train_config)
-        scores = evaluate_text(model, vocab, split_text(text, lm_config.val_fraction)[1])
+        scores = model.fit(data).score(data)
     else:
         with run_folder(out, replace=force, resume=resume) as folder:  # all or nothing; --resume after a kill
-            model, vocab, result = train_lm(text, lm_config, train_config, out_dir=folder, resume=resume)
-            scores = evaluate_text(model, vocab, split_text(text, lm_config.val_fraction)[1])
-            _write_run(folder, model, vocab, train_config, result, scores)
+            scores = model.fit(data, out=folder, resume=resume).score(data)
+            _write_run(folder, model, scores)
     click.echo(f"validation: {scores['nats_per_token']:.4f} nats/char, {scores['bits_per_char']:.4f} bits/char "
-               f"({scores['chars']:,} characters, best epoch {result.best_epoch})")
+               f"({scores['chars']:,} characters, best epoch {model.best_epoch_})")
     if out is not None:
         click.echo(f"model: {out}")
 
 
-def _write_run(folder: Path, model, vocab, train_config: TrainConfig, result, scores: dict) -> None:
+def _write_run(folder: Path, model, scores: dict) -> None:
+    """The run folder of a fitted LanguageModel: its files, metrics.json, the loss plot and a sample."""
     from grukit._io import atomic_write_text
     from grukit.evaluate import plot_loss
-    from grukit.lm.persistence import save_lm
-    from grukit.lm.sampling import generate, start_prompt
 
-    save_lm(folder, model, vocab, {"train": dataclasses.asdict(train_config)})
+    model.save(folder)
     metrics = {"val_nats_per_char": scores["nats_per_token"], "val_bits_per_char": scores["bits_per_char"],
-               "val_chars": scores["chars"], "best_epoch": result.best_epoch, "history": result.history}
+               "val_chars": scores["chars"], "best_epoch": model.best_epoch_, "history": model.history_}
     atomic_write_text(folder / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     (folder / "plots").mkdir(exist_ok=True)
-    plot_loss(folder / "plots" / "loss.png", result.history)
-    sample = "".join(generate(model, vocab, start_prompt(vocab), 500, temperature=0.8, top_k=40, seed=0))
-    atomic_write_text(folder / "sample.txt", sample + "\n")
+    plot_loss(folder / "plots" / "loss.png", model.history_)
+    atomic_write_text(folder / "sample.txt", model.sample(None, 500, temperature=0.8, top_k=40, seed=0) + "\n")
 
 
 @lm.command()
