@@ -43,3 +43,13 @@ def test_an_unknown_option_lists_the_valid_ones_in_one_form(cls):
 def test_named_arguments_are_parameters_too():
     assert GRUForecaster(horizon=6).set_params(lookback=12).get_params() == {"lookback": 12, "horizon": 6}
     assert GRUAnomalyDetector(method="autoencoder").get_params() == {"method": "autoencoder", "lookback": None}
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_a_search_reads_the_estimator_s_own_spec(cls):
+    from grukit.tune.tasks import TASKS, get_task
+
+    name = next(name for name, path in TASKS.items() if path.endswith(f":{cls.__name__}"))
+    task = get_task(name)
+    assert task.estimator() is cls and "hidden_size" in task.option_fields() and "epochs" in task.option_fields()
+    assert task.configs_take_data == (cls in (GRUForecaster, GRUClassifier))  # a bundled preset without data

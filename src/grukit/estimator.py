@@ -14,8 +14,9 @@ In the manner of scikit-learn's ``BaseEstimator`` and Hugging Face's ``save_pret
                 never a pickle.
 
 A task class sets ``PERSISTENCE`` (a module with ``save_estimator(model, folder)`` and
-``load_estimator(cls, folder)``) and ``FIT_CALL`` (how its not-fitted message says to fit), and
-keeps only what differs: its ``fit``, its predict-side methods and its network.
+``load_estimator(cls, folder)``), ``FIT_CALL`` (how its not-fitted message says to fit), ``CONFIG``
+and ``TUNE_OPTIONS`` (what :mod:`grukit.tune` reads), and keeps only what differs: its ``fit``,
+its predict-side methods and its network.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class Estimator:
     PERSISTENCE: str = ""  # the module with save_estimator(model, folder) and load_estimator(cls, folder)
     FIT_CALL: str = "fit(data)"  # how to fit, for the not-fitted message
     ARGUMENTS: tuple[str, ...] = ()  # named constructor arguments kept as attributes (the rest: ``options``)
+    CONFIG: type | None = None  # the task's config dataclass: its fields and TrainConfig's are the options
+    TUNE_OPTIONS: tuple = ()  # (key, value) pairs a hyperparameter search adds under the user's options
 
     def __init__(self, **options) -> None:
         self.options = options

@@ -37,6 +37,8 @@ class GRUClassifier(Estimator):
     """
 
     PERSISTENCE = "grukit.classify.persistence"
+    CONFIG = ClassifyConfig
+    TUNE_OPTIONS = (("val_size", 0.2),)  # no hold-out by default; a search scores each trial on 20 % of TRAIN
     FIT_CALL = "fit(X, y)"
 
     def configs(self, X=None):

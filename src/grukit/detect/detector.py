@@ -50,6 +50,7 @@ class GRUAnomalyDetector(Estimator):
     """
 
     PERSISTENCE = "grukit.detect.persistence"
+    CONFIG = DetectConfig
     ARGUMENTS = ("method", "lookback")
 
     def __init__(self, method: str | None = None, lookback: int | None = None, **options) -> None:

@@ -85,6 +85,10 @@ class GRUForecaster(Estimator):
     """
 
     PERSISTENCE = "grukit.forecast.persistence"
+    CONFIG = ForecastConfig
+    # forecasts train on every row by default; a search scores each trial on the last 20 % of each series,
+    # one network per trial (pruning reads its epochs); the best options then train the default ensemble
+    TUNE_OPTIONS = (("val_size", 0.2), ("ensemble", 1))
     ARGUMENTS = ("lookback", "horizon")
 
     def __init__(self, lookback: int | None = None, horizon: int | None = None, **options) -> None:

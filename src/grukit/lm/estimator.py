@@ -6,6 +6,7 @@ from pathlib import Path
 
 from grukit.errors import ConfigError
 from grukit.estimator import Estimator
+from grukit.lm.config import LMConfig
 
 __all__ = ["LanguageModel"]
 
@@ -29,6 +30,7 @@ class LanguageModel(Estimator):
     """
 
     PERSISTENCE = "grukit.lm.persistence"
+    CONFIG = LMConfig
     FIT_CALL = "fit(text_file)"
 
     def configs(self):

@@ -79,6 +79,7 @@ class MusicModel(Estimator):
     """
 
     PERSISTENCE = "grukit.music.persistence"
+    CONFIG = MusicConfig
 
     def configs(self):
         """The validated (MusicConfig, TrainConfig); ``TRAIN_DEFAULTS`` fill the training options not given."""
