@@ -147,3 +147,15 @@ def test_default_epochs_keep_large_sets_within_the_step_budget():
     assert GRUClassifier().configs(np.zeros((2, 3)))[1].epochs == 300  # TRAIN_DEFAULTS; fit applies the budget
     assert default_epochs(24, 16) == 300 and default_epochs(10_000, 16) == 4000 // 625
     assert default_epochs(100_000, 16) == 1  # at least one pass
+
+
+def test_a_feature_config_is_saved_beside_the_model_and_loaded_back(tmp_path):
+    from grukit.audio import FeatureConfig
+
+    X, y = _toy()
+    model = GRUClassifier(**FAST).fit(X, y)
+    assert model.feature_config_ is None
+    model.feature_config_ = FeatureConfig(normalize=False, n_mfcc=13)
+    model.save(tmp_path / "run")
+    assert (tmp_path / "run" / "audio_features.json").is_file()
+    assert GRUClassifier.load(tmp_path / "run").feature_config_ == model.feature_config_

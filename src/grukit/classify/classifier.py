@@ -102,6 +102,7 @@ class GRUClassifier(Estimator):
         self.split_ = {"data": data.name, "train": int(len(train_index)), "validation": int(len(val_index)),
                        "stratified": True, "seed": train_config.seed}
         self.baseline_reference_ = (train_part.sequences, codes[train_index])  # in memory only: not saved
+        self.feature_config_ = None  # the audio front end's FeatureConfig, set by whoever made the features
         self.validation_metrics_ = self.evaluate(data.subset(val_index)) if len(val_index) else None
         return self
 

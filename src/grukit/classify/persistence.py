@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
 
+from grukit._io import atomic_write_text
 from grukit.artifacts import load_model, rebuilding_from, save_model
 from grukit.classify.config import ClassifyConfig
 from grukit.classify.network import build_net
+from grukit.errors import GrukitError, ModelFileError
 
-__all__ = ["KIND", "save_estimator", "load_estimator"]
+__all__ = ["FEATURES_FILE", "KIND", "save_estimator", "load_estimator"]
 
 KIND = "classify"
+FEATURES_FILE = "audio_features.json"  # a model trained on WAV clips: the FeatureConfig its inputs came from
 
 
 def classifier_document(model) -> dict:
@@ -30,6 +34,24 @@ def classifier_document(model) -> dict:
 
 def save_estimator(model, folder: Path) -> None:
     save_model(folder, model.net_.state_dict(), classifier_document(model), KIND)
+    features = getattr(model, "feature_config_", None)
+    if features is not None:
+        atomic_write_text(folder / FEATURES_FILE, json.dumps(dataclasses.asdict(features), indent=2) + "\n")
+
+
+def feature_config(folder: Path):
+    """The FeatureConfig in ``folder``'s audio_features.json, or None for a model not trained on audio."""
+    from grukit.audio import FeatureConfig
+    from grukit.train import config_from_dict
+
+    path = folder / FEATURES_FILE
+    if not path.is_file():
+        return None
+    try:
+        return config_from_dict(FeatureConfig, json.loads(path.read_text()))
+    except (ValueError, TypeError, GrukitError) as err:  # bad JSON, a wrong key or type
+        reason = " ".join(str(err).split())
+        raise ModelFileError(f"{path} is damaged ({reason}); retrain the model or restore the file.") from None
 
 
 def load_estimator(cls, folder: Path):
@@ -51,4 +73,5 @@ def load_estimator(cls, folder: Path):
         model.scaler_ = None if document["scaler"] is None else StandardScaler.from_dict(document["scaler"])
         model.split_ = document["split"]
         model.history_ = None
+    model.feature_config_ = feature_config(folder)
     return model

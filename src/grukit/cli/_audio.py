@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from pathlib import Path
 
-from grukit._io import atomic_write_text
-from grukit.errors import GrukitError, ModelFileError
+from grukit.classify.persistence import FEATURES_FILE
+from grukit.errors import ModelFileError
 
-FEATURES_FILE = "audio_features.json"
-# Options for spoken digits under the user's own (BENCHMARKS.md: 0.9933 test accuracy on FSDD's official split).
-# The spoken-digit settings measured in BENCHMARKS.md: the options of that run, including the ones that were
-# the defaults then (the generic defaults have changed since; see grukit.classify.defaults).
+# Options for spoken digits under the user's own: the run measured in BENCHMARKS.md (0.9933 test accuracy on
+# FSDD's official split), with the options that were the generic defaults then spelled out (they have changed
+# since; see grukit.classify.defaults).
 AUDIO_PRESET = {"epochs": 30, "segment_length": 2, "val_size": 0.2, "jitter": 0.0, "hidden_size": 64, "dropout": 0.0,
                 "pooling": "attention", "batch_size": 64, "lr": 1e-3, "patience": 10}
 
@@ -44,25 +41,14 @@ def audio_sets(folder: Path, on_read=None):
     return sets[0], sets[1], config
 
 
-def save_feature_config(folder: Path, config) -> None:
-    atomic_write_text(Path(folder) / FEATURES_FILE, json.dumps(dataclasses.asdict(config), indent=2) + "\n")
-
-
 def predict_wavs(model, model_dir: Path, files):
     """(path, label, probability) for each WAV file, with the features the model was trained on."""
-    from grukit.audio import FeatureConfig, extract
-    from grukit.train import config_from_dict
+    from grukit.audio import extract
 
-    path = Path(model_dir) / FEATURES_FILE
-    if not path.is_file():
+    if model.feature_config_ is None:
         raise ModelFileError(f"{model_dir} was not trained on audio (no {FEATURES_FILE}); train it with "
                              f"`grukit classify train --audio DIR`, or pass .ts/.csv files.")
-    try:
-        config = config_from_dict(FeatureConfig, json.loads(path.read_text()))
-    except (ValueError, TypeError, GrukitError) as err:  # bad JSON, a wrong key or type
-        reason = " ".join(str(err).split())
-        raise ModelFileError(f"{path} is damaged ({reason}); retrain the model or restore the file.") from None
-    features = [extract(file, config) for file in files]
+    features = [extract(file, model.feature_config_) for file in files]
     proba = model.predict_proba(features)  # (N, K)
     best = proba.argmax(axis=1)
     return [(file, model.classes_[k], float(proba[i, k])) for i, (file, k) in enumerate(zip(files, best))]

@@ -112,11 +112,8 @@ def _scores(model, test_set, train_set) -> dict:
 def _write(model, folder: Path, metrics: dict, feature_config=None) -> None:
     from grukit.classify.outputs import write_run
 
+    model.feature_config_ = feature_config  # saved beside the model (audio_features.json) when not None
     write_run(model, folder, metrics)
-    if feature_config is not None:
-        from grukit.cli._audio import save_feature_config
-
-        save_feature_config(folder, feature_config)
 
 
 @classify.command()
