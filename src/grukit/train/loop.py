@@ -127,14 +127,7 @@ def fit(
     scheduler = make_scheduler(optimizer, config.schedule, total_steps=config.epochs * len(train_loader),
                                warmup_fraction=config.warmup_fraction)
     objects = {"config": config, "model": model, "optimizer": optimizer, "scheduler": scheduler, "shuffle": generator}
-    state = TrainState()
-    if resume and (out_dir / CHECKPOINT_DIR / "last.safetensors").is_file():
-        state = load_checkpoint(out_dir / CHECKPOINT_DIR, **objects, fingerprint=fingerprint)
-    elif resume:  # killed before its first checkpoint, or never started: start, and say so
-        import warnings
-
-        warnings.warn(f"resume: no checkpoint in {out_dir} yet, so training starts from the first epoch.",
-                      stacklevel=2)
+    state = _start_state(out_dir, resume, objects, fingerprint)
     net = model if world is None else distributed.replicate(model, world)  # what loss_fn gets in training
     main = world is None or world.main  # the one process that writes and shows progress
     log = MetricsLog(out_dir if main else None)
@@ -144,41 +137,14 @@ def fit(
         remaining = range(0) if state.finished else range(state.epoch + 1, config.epochs + 1)
         for epoch in remaining:
             started = time.perf_counter()
-            net.train()
-            # Running sums updated in place: nothing a step allocates outlives it, so memory stays
-            # bounded by the batch however many steps an epoch has.
-            totals = torch.zeros(2, dtype=torch.float64, device=device)  # sum(loss_i * n_i), sum(n_i)
-            norms = torch.zeros(3, dtype=torch.float64, device=device)  # sum of norms, max norm, steps
-            for step, batch in enumerate(train_loader):
-                batch = _to_device(batch, device)
-                size, weight = _share(step, batch, train_data, config, world)
-                loss = _check_loss(loss_fn(net, batch))
-                optimizer.zero_grad(set_to_none=True)
-                (loss if weight == 1.0 else loss * weight).backward()  # DDP averages the processes' gradients
-                norm = _clip_gradients(trainable, config.clip, config.clip_value).double()  # the PRE-clip norm
-                norms += torch.stack([norm, torch.zeros_like(norm), torch.ones_like(norm)])
-                torch.maximum(norms[1], norm, out=norms[1])
-                lr = optimizer.param_groups[0]["lr"]  # the lr this step uses
-                optimizer.step()
-                scheduler.step()  # the schedule advances per batch
-                totals[0] += loss.detach().double() * size
-                totals[1] += size
-            train_loss = _mean(totals, world)
+            train_loss, lr, norms = _train_epoch(net, loss_fn, train_loader, train_data, optimizer, scheduler,
+                                                 trainable, config, device, world)
             val_loss = None if val_loader is None else _evaluate(model, loss_fn, val_loader, config, device, world)
             _check_finite(epoch, train_loss, val_loss, config.lr)
             metrics = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "lr": lr,
                        "grad_norm": (norms[0] / norms[2]).item(), "grad_norm_max": norms[1].item(),
                        "seconds": time.perf_counter() - started}
-            state.history.append(metrics)
-            state.epoch = epoch
-
-            watched = train_loss if val_loss is None else val_loss
-            if watched < state.best_loss - config.min_delta:
-                state.best_epoch, state.best_loss, state.bad_epochs = epoch, watched, 0
-                state.best_weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-            else:
-                state.bad_epochs += 1
-
+            _record_epoch(state, model, metrics, config.min_delta)
             log.write(state.history)
             bar.epoch_end(metrics)
             out_of_patience = val_loader is not None and config.patience > 0 and state.bad_epochs >= config.patience
@@ -208,6 +174,59 @@ def fit(
 
 
 # --------------------------------------------------------------------------- the loop's small parts
+def _start_state(out_dir: Path | None, resume: bool, objects: dict, fingerprint: dict | None) -> TrainState:
+    """A fresh TrainState, or with ``resume`` the last checkpoint's (loaded into ``objects``); without a
+    checkpoint yet (killed before the first, or never started) a resume starts, and says so."""
+    if resume and (out_dir / CHECKPOINT_DIR / "last.safetensors").is_file():
+        return load_checkpoint(out_dir / CHECKPOINT_DIR, **objects, fingerprint=fingerprint)
+    if resume:
+        import warnings
+
+        warnings.warn(f"resume: no checkpoint in {out_dir} yet, so training starts from the first epoch.",
+                      stacklevel=3)
+    return TrainState()
+
+
+def _train_epoch(net: torch.nn.Module, loss_fn: Callable, loader: DataLoader, data: Dataset, optimizer, scheduler,
+                 trainable: list[torch.Tensor], config: TrainConfig, device: torch.device,
+                 world: distributed.World | None) -> tuple[float, float, torch.Tensor]:
+    """One pass over ``loader``: (mean training loss, the last step's lr, gradient norms (sum, max, steps))."""
+    net.train()
+    # Running sums updated in place: nothing a step allocates outlives it, so memory stays
+    # bounded by the batch however many steps an epoch has.
+    totals = torch.zeros(2, dtype=torch.float64, device=device)  # sum(loss_i * n_i), sum(n_i)
+    norms = torch.zeros(3, dtype=torch.float64, device=device)  # sum of norms, max norm, steps
+    lr = optimizer.param_groups[0]["lr"]
+    for step, batch in enumerate(loader):
+        batch = _to_device(batch, device)
+        size, weight = _share(step, batch, data, config, world)
+        loss = _check_loss(loss_fn(net, batch))
+        optimizer.zero_grad(set_to_none=True)
+        (loss if weight == 1.0 else loss * weight).backward()  # DDP averages the processes' gradients
+        norm = _clip_gradients(trainable, config.clip, config.clip_value).double()  # the PRE-clip norm
+        norms += torch.stack([norm, torch.zeros_like(norm), torch.ones_like(norm)])
+        torch.maximum(norms[1], norm, out=norms[1])
+        lr = optimizer.param_groups[0]["lr"]  # the lr this step uses
+        optimizer.step()
+        scheduler.step()  # the schedule advances per batch
+        totals[0] += loss.detach().double() * size
+        totals[1] += size
+    return _mean(totals, world), lr, norms
+
+
+def _record_epoch(state: TrainState, model: torch.nn.Module, metrics: dict, min_delta: float) -> None:
+    """Append the epoch's metrics and keep the best weights: the lowest validation loss (training loss
+    without validation) that improves on the best by more than ``min_delta``."""
+    state.history.append(metrics)
+    state.epoch = metrics["epoch"]
+    watched = metrics["train_loss"] if metrics["val_loss"] is None else metrics["val_loss"]
+    if watched < state.best_loss - min_delta:
+        state.best_epoch, state.best_loss, state.bad_epochs = state.epoch, watched, 0
+        state.best_weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+    else:
+        state.bad_epochs += 1
+
+
 def _loader(data: Dataset, name: str, config: TrainConfig, collate_fn: Callable | None,
             shuffle: torch.Generator | None, world: distributed.World | None) -> DataLoader:
     """Mini-batches in the main process, shuffled with ``shuffle`` when it is given; under torchrun, this process's
