@@ -42,7 +42,7 @@ from grukit.data.checks import (
     numeric_values,
     read_times,
 )
-from grukit.data.frequency import check_integer_steps, infer_offset, parse_freq, regularize
+from grukit.data.frequency import check_integer_steps, gridded_groups, infer_offset, parse_freq, regularize
 from grukit.data.missing import check_filled_share, check_missing_policy, fill_missing, raise_if_missing
 from grukit.data.series import Series, SeriesSet
 from grukit.errors import DataError
@@ -119,12 +119,24 @@ def load_series(
         )
 
     parts, freqs, unsorted = [], {}, []
-    for series_id, positions in _groups(frame, columns.id, source_info):
-        if times is not None and not _is_sorted(times[positions]):
-            positions = positions[np.argsort(np.asarray(times[positions]), kind="stable")]
+    stamps = None if times is None else np.asarray(times)  # (rows,): NumPy indexing is much cheaper per series
+    groups = list(_groups(frame, columns.id, source_info))
+    gridded = np.zeros(len(groups), dtype=bool)  # per series: already on the grid of a given freq
+    if offset is not None and groups:  # the common case when the frequency is known (predict), in one pass
+        lengths = np.array([len(positions) for _, positions in groups])
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        grouped = pd.DatetimeIndex(stamps[np.concatenate([p for _, p in groups])])  # (rows,) series after series
+        gridded = gridded_groups(grouped.to_numpy(), starts, lengths, offset)
+    for g, ((series_id, positions), on_grid) in enumerate(zip(groups, gridded)):
+        if times is not None and not on_grid and not _is_sorted(stamps[positions]):
+            positions = positions[np.argsort(stamps[positions], kind="stable")]
             unsorted.append(series_id)
         rows = Rows(source_info, positions, series_id if columns.layout == "long" else None)
-        part_times, part_values, part_freq = _one_series(times, values[positions], rows, columns.time, offset)
+        if on_grid:  # sorted, no repeat, no gap: nothing to check or to fill in
+            part_times = grouped[starts[g]:starts[g] + lengths[g]]  # a slice: no new index to build
+            part_values, part_freq = values[positions], offset.freqstr
+        else:
+            part_times, part_values, part_freq = _one_series(times, values[positions], rows, columns.time, offset)
         check_not_all_missing(part_values, channels, rows)
         parts.append((series_id, part_times, part_values))
         if part_freq is not None:

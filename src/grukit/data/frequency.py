@@ -21,7 +21,7 @@ from pandas.tseries.frequencies import to_offset
 from grukit.data.source import Rows
 from grukit.errors import DataError
 
-__all__ = ["grid_values", "infer_offset", "on_grid", "parse_freq", "period_days", "regularize", "season_length"]
+__all__ = ["future_grid", "grid_at", "grid_values", "gridded_groups", "infer_offset", "on_grid", "parse_freq", "period_days", "regularize", "season_length"]
 
 # Old or short spellings that current pandas rejects, mapped to the spelling it accepts.
 _ALIASES = {"M": "ME", "Q": "QE", "Y": "YE", "A": "YE", "H": "h", "T": "min", "S": "s", "BM": "BME"}
@@ -159,14 +159,38 @@ def check_integer_steps(steps: np.ndarray, rows: Rows, column: str) -> None:
 _MONTHS = {"MonthBegin": 1, "MonthEnd": 1, "QuarterBegin": 3, "QuarterEnd": 3, "YearBegin": 12, "YearEnd": 12}
 
 
-def grid_values(start: pd.Timestamp, periods: int, offset: pd.DateOffset) -> np.ndarray | None:
-    """``date_range(start, periods=periods, freq=offset)`` as datetime64 values, computed with NumPy.
+def grid_at(first: np.ndarray, k: np.ndarray, offset: pd.DateOffset) -> np.ndarray | None:
+    """``first + k`` steps of ``offset``, elementwise, for datetime64 ``first`` and integer ``k`` of one shape.
 
     Fixed steps (hours, minutes, days, weeks) add multiples of the step; month-anchored offsets
-    (MS, ME, QS, QE, YS, YE and their anchors) count months. Returns None where pandas is needed
-    (a start with a time zone, off the offset or, for months, with a time of day; business days
-    and other calendars), so callers fall back to ``date_range``. pandas builds calendar ranges
-    one timestamp at a time, about 1 ms for 120 months; this takes microseconds.
+    (MS, ME, QS, QE, YS, YE and their anchors) count months and land on the first or last day of
+    the month at midnight. None for other offsets (business days, holidays: pandas' calendar rules).
+    The firsts are assumed on the offset; callers check that (:func:`grid_values`, ``load_series``).
+    """
+    first = np.asarray(first, dtype="datetime64[ns]")
+    kind = type(offset).__name__
+    if kind in _MONTHS:
+        months = first.astype("datetime64[M]") + k * (_MONTHS[kind] * offset.n)
+        if kind.endswith("Begin"):
+            return months.astype("datetime64[ns]")
+        return (months + 1).astype("datetime64[ns]") - np.timedelta64(1, "D")  # the next month's first day, less one
+    if kind == "Week":
+        step = pd.Timedelta(days=7 * offset.n)
+    else:
+        try:
+            step = pd.Timedelta(offset)  # a fixed step: hours, minutes, seconds, days
+        except (ValueError, TypeError):
+            return None
+    return first + k * step.to_timedelta64().astype("timedelta64[ns]")
+
+
+def grid_values(start: pd.Timestamp, periods: int, offset: pd.DateOffset) -> np.ndarray | None:
+    """``date_range(start, periods=periods, freq=offset)`` as datetime64[ns] values, computed with NumPy.
+
+    None where pandas is needed (a start with a time zone, off the offset or, for months, with a
+    time of day; business days and other calendars), so callers fall back to ``date_range``.
+    pandas builds calendar ranges one timestamp at a time, about 1 ms for 120 months; this takes
+    microseconds.
 
     Example:
         >>> grid_values(pd.Timestamp("2020-11-01"), 3, to_offset("MS")).astype(str).tolist()
@@ -174,24 +198,44 @@ def grid_values(start: pd.Timestamp, periods: int, offset: pd.DateOffset) -> np.
     """
     if start.tz is not None or not offset.is_on_offset(start):
         return None
-    k = np.arange(periods, dtype=np.int64)  # (periods,)
-    kind = type(offset).__name__
-    start, unit = start.as_unit("ns"), "datetime64[ns]"  # nanoseconds, as date_range gives
-    if kind in _MONTHS:
-        months = np.datetime64(start.to_datetime64(), "M") + k * (_MONTHS[kind] * offset.n)  # (periods,)
-        if kind.endswith("Begin"):
-            values = months.astype(unit)
-        else:  # the last day of each month: the next month's first day, less one day
-            values = (months + 1).astype(unit) - np.timedelta64(1, "D")
-        return values if values[0] == start.to_datetime64() else None  # a time of day: leave it to pandas
-    if kind == "Week":
-        step = pd.Timedelta(days=7 * offset.n)
-    else:
-        try:
-            step = pd.Timedelta(offset)  # a fixed step: hours, minutes, seconds, days
-        except (ValueError, TypeError):
-            return None  # business days, holidays: pandas' calendar rules
-    return start.to_datetime64() + k * step.to_timedelta64().astype("timedelta64[ns]")
+    first = start.as_unit("ns").to_datetime64()
+    values = grid_at(np.full(periods, first), np.arange(periods, dtype=np.int64), offset)
+    if values is None or values[0] != first:  # months: a start with a time of day is pandas' business
+        return None
+    return values
+
+
+def future_grid(lasts: np.ndarray, horizon: int, offset: pd.DateOffset) -> np.ndarray | None:
+    """The ``horizon`` grid points after each of ``lasts`` (S,), as (S, horizon) datetime64[ns], in one
+    vectorized pass; None when any last is off the offset or the offset needs pandas."""
+    lasts = np.asarray(lasts, dtype="datetime64[ns]")
+    same = grid_at(lasts, np.zeros(len(lasts), dtype=np.int64), offset)
+    if same is None or not np.array_equal(same, lasts):
+        return None
+    if not (isinstance(offset, pd.offsets.Tick) or type(offset).__name__ == "Day"):  # anchored: weeks, quarters
+        if not all(offset.is_on_offset(pd.Timestamp(x)) for x in lasts):
+            return None
+    k = np.tile(np.arange(1, horizon + 1, dtype=np.int64), len(lasts))  # (S * horizon,)
+    return grid_at(np.repeat(lasts, horizon), k, offset).reshape(len(lasts), horizon)
+
+
+def gridded_groups(stamps: np.ndarray, starts: np.ndarray, lengths: np.ndarray, offset: pd.DateOffset) -> np.ndarray:
+    """Per group of rows (``stamps[starts[g]:starts[g] + lengths[g]]``), whether its timestamps are exactly
+    the ``offset`` grid from its first (sorted, no repeat, no gap), in one vectorized pass; all False
+    where :func:`grid_at` cannot say (the caller then checks each group the slow way).
+    """
+    ok = np.zeros(len(starts), dtype=bool)
+    if len(stamps) == 0 or not np.issubdtype(stamps.dtype, np.datetime64):
+        return ok
+    t = stamps.astype("datetime64[ns]")
+    k = np.arange(len(t), dtype=np.int64) - np.repeat(starts, lengths)  # (rows,) the step within its group
+    expected = grid_at(np.repeat(t[starts], lengths), k, offset)
+    if expected is None:
+        return ok
+    ok = np.logical_and.reduceat(t == expected, starts) & (lengths > 0)
+    if not (isinstance(offset, pd.offsets.Tick) or type(offset).__name__ == "Day"):  # weeks on a weekday, quarters and years on a month: the first must be on it
+        ok &= np.array([offset.is_on_offset(pd.Timestamp(x)) for x in t[starts]])
+    return ok
 
 
 def on_grid(times: pd.DatetimeIndex, offset: pd.DateOffset) -> bool:

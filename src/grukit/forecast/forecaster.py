@@ -296,8 +296,7 @@ class GRUForecaster(Estimator):
         schema, h = self.schema_, y.shape[1]
         frame = {schema["id_column"] or "series": np.repeat([s.id for s in series_list], h)}
         if series_list[0].time is not None:
-            times = [future_times(s.time[-1], schema["freq"], h) for s in series_list]
-            frame[schema["time_column"] or "step"] = np.concatenate([np.asarray(t) for t in times])
+            frame[schema["time_column"] or "step"] = _future_stamps(series_list, schema["freq"], h)  # (S*h,)
         else:
             frame[schema["time_column"] or "step"] = np.concatenate([np.arange(len(s), len(s) + h)
                                                                      for s in series_list])
@@ -341,6 +340,18 @@ class GRUForecaster(Estimator):
         if getattr(self, "stream_", None) is None:
             self.stream_ = ForecastStream(self)
         return self.stream_.forecast()
+
+
+def _future_stamps(series_list, freq: str, h: int) -> np.ndarray:
+    """The h timestamps after each series' last, concatenated (S*h,): one NumPy pass on a regular grid."""
+    from grukit.data.frequency import future_grid, parse_freq
+
+    lasts = np.array([s.time.asi8[-1] for s in series_list], dtype="datetime64[ns]")
+    if all(s.time.tz is None for s in series_list):
+        grid = future_grid(lasts, h, parse_freq(freq))
+        if grid is not None:
+            return grid.ravel()
+    return np.concatenate([np.asarray(future_times(s.time[-1], freq, h)) for s in series_list])
 
 
 __all__ = ["GRUForecaster"]
