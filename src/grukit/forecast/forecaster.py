@@ -346,7 +346,7 @@ def _future_stamps(series_list, freq: str, h: int) -> np.ndarray:
     """The h timestamps after each series' last, concatenated (S*h,): one NumPy pass on a regular grid."""
     from grukit.data.frequency import future_grid, parse_freq
 
-    lasts = np.array([s.time.asi8[-1] for s in series_list], dtype="datetime64[ns]")
+    lasts = np.array([s.time.values[-1] for s in series_list]).astype("datetime64[ns]")  # any unit -> ns
     if all(s.time.tz is None for s in series_list):
         grid = future_grid(lasts, h, parse_freq(freq))
         if grid is not None:
