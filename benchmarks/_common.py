@@ -127,3 +127,12 @@ def environment(**versions: str) -> dict:
             "torch": torch.__version__, **versions, "processor": platform.processor(), "cpu_model": cpu_model(),
             "cores": os.cpu_count(), "python": platform.python_version(),
             "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None}
+
+
+def comma_list(text: str, allowed: tuple[str, ...], flag: str) -> list[str]:
+    """The names in a comma-separated option value; an unknown or empty one exits with the allowed names."""
+    chosen = [t.strip() for t in text.split(",") if t.strip()]
+    unknown = [t for t in chosen if t not in allowed]
+    if unknown or not chosen:
+        raise SystemExit(f"{flag}: unknown {unknown or 'empty list'}; choose from {','.join(allowed)}")
+    return chosen

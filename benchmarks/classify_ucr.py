@@ -278,14 +278,6 @@ def environment() -> dict:
     return _common.environment(sktime=sktime.__version__, sklearn=sklearn.__version__)
 
 
-def names(text: str, allowed: tuple[str, ...], flag: str) -> list[str]:
-    chosen = [t.strip() for t in text.split(",") if t.strip()]
-    unknown = [t for t in chosen if t not in allowed]
-    if unknown or not chosen:
-        raise SystemExit(f"{flag}: unknown {unknown or 'empty list'}; choose from {','.join(allowed)}")
-    return chosen
-
-
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sets", default=",".join(SETS),
@@ -303,8 +295,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--cache", type=Path, default=None,
                    help="folder caching the majority / 1-NN ED / 1-NN DTW results per set and mode (default: none)")
     args = p.parse_args()
-    args.sets = names(args.sets, SETS + EXTRA_SETS, "--sets")
-    args.models = names(args.models, MODELS, "--models")
+    args.sets = _common.comma_list(args.sets, SETS + EXTRA_SETS, "--sets")
+    args.models = _common.comma_list(args.models, MODELS, "--models")
     args.seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     if args.cv is not None and args.cv < 2:
         raise SystemExit("--cv: K must be at least 2")

@@ -291,14 +291,6 @@ def environment() -> dict:
     return _common.environment()
 
 
-def names(text: str, allowed: tuple[str, ...], flag: str) -> list[str]:
-    chosen = [t.strip() for t in text.split(",") if t.strip()]
-    unknown = [t for t in chosen if t not in allowed]
-    if unknown or not chosen:
-        raise SystemExit(f"{flag}: unknown {unknown or 'empty list'}; choose from {','.join(allowed)}")
-    return chosen
-
-
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--models", default=",".join(MODELS), help=f"comma list of {','.join(MODELS)} (default all)")
@@ -318,8 +310,8 @@ def parse_args() -> argparse.Namespace:
                    help="folder caching the StatsForecast forecasts per group, mode and limit (default: none)")
     args = p.parse_args()
     set_defaults(args.defaults)
-    args.models = names(args.models, MODELS, "--models")
-    args.groups = names(args.groups, GROUPS, "--groups")
+    args.models = _common.comma_list(args.models, MODELS, "--models")
+    args.groups = _common.comma_list(args.groups, GROUPS, "--groups")
     args.seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     return args
 
