@@ -80,7 +80,7 @@ class GRUClassifier(Estimator):
         train_part = data.subset(train_index)
         if not config.segment_length:  # from the data (grukit.classify.defaults)
             config.segment_length = segment_length_for(max(len(s) for s in train_part.sequences))
-        if "epochs" not in self._options(X):
+        if "epochs" not in self._options(X):  # neither the user nor a bundled dataset's preset set them
             train_config.epochs = default_epochs(len(train_index), train_config.batch_size)
         scaler = StandardScaler().fit(np.concatenate(train_part.sequences)) if config.normalize else None
         weights = None

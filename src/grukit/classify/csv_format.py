@@ -53,7 +53,8 @@ def _labels(frame: pd.DataFrame, label_col: str, source: Source, keys: tuple = (
     Without that column, a text column other than ``keys`` (id, time) is a misnamed label column.
     """
     if label_col not in frame.columns:
-        text = [c for c in frame.columns if c not in keys and not is_mostly_numeric(frame[c])]
+        text = [c for c in frame.columns  # numeric columns (most of a wide file) need no look at their cells
+                if c not in keys and frame[c].dtype.kind not in "fiu" and not is_mostly_numeric(frame[c])]
         if text:
             raise DataError(f"label column {label_col!r} not found in {source.name}, which has the text column "
                             f"{text[0]!r}; pass the label column as label_col (--label-col {text[0]}).")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from grukit.classify.config import ClassifyConfig
+from grukit.classify.defaults import MAX_STEPS, TRAIN_DEFAULTS
 from grukit.cli._options import (
     check_out, dataclass_options, force_option, merge_options, progress_options, read_toml)
 from grukit.cli.tune import tune_command
@@ -18,8 +19,8 @@ CONFIG = click.option("--config", "config_file", type=FILE, default=None,
 
 # What --help shows where the classifier's generic defaults replace TrainConfig's (grukit.classify.defaults);
 # a bundled dataset without a data file starts from its preset instead.
-HELP_DEFAULTS = {"batch_size": 16, "lr": 3e-3, "patience": 0,
-                 "epochs": "300, fewer for large sets (at most 4,000 steps)"}
+HELP_DEFAULTS = {**TRAIN_DEFAULTS,
+                 "epochs": f"{TRAIN_DEFAULTS['epochs']}, fewer for large sets (at most {MAX_STEPS:,} steps)"}
 
 
 @click.group()

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from grukit.data.checks import check_positive_int
-from grukit.data.frequency import grid_values, parse_freq, period_days
+from grukit.data.frequency import future_grid, parse_freq, period_days
 from grukit.errors import DataError
 
 __all__ = ["calendar_feature_names", "calendar_features", "future_times"]
@@ -75,9 +75,10 @@ def future_times(last_time: pd.Timestamp | str, freq: str | None, horizon: int) 
             "or load the data with a date/time column."
         )
     offset, last = parse_freq(freq), pd.Timestamp(last_time)
-    grid = grid_values(last, horizon + 1, offset)  # NumPy where it can: pandas builds months one by one
-    if grid is not None:
-        return pd.DatetimeIndex(grid[1:])
+    if last.tz is None:  # NumPy where it can: pandas builds months one by one
+        grid = future_grid(np.array([last.as_unit("ns").to_datetime64()]), horizon, offset)
+        if grid is not None:
+            return pd.DatetimeIndex(grid[0])
     return pd.date_range(last + offset, periods=horizon, freq=offset)
 
 

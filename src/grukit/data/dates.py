@@ -68,14 +68,15 @@ def parse_dates(raw: pd.Series, column: str, date_format: str | None = None) -> 
         parts = text.str.strip().str.extract(_QUARTER)
         starts = pd.to_datetime(parts[0] + "-" + ((parts[1].astype(int) - 1) * 3 + 1).astype(str) + "-01")
         return starts.reindex(raw.index), None
-    zoned = text.str.extract(_OFFSET, expand=False).notna()
+    found = text.str.extract(_OFFSET, expand=False)  # the UTC offset of each cell, NaN without one
+    zoned = found.notna()
     if zoned.any() and not zoned.all():
         raise DataError(
             f"time column {column!r} mixes timestamps with a UTC offset ({text[zoned].iloc[0]!r}) and without one "
             f"({text[~zoned].iloc[0]!r}), so their order is unknown; write every timestamp with its offset, or all "
             f"in one time zone without offsets."
         )
-    offsets = text.str.extract(_OFFSET, expand=False).dropna().unique()
+    offsets = found.dropna().unique()
     if len(offsets) > 1:
         shown = ", ".join(sorted(map(str, offsets))[:3])
         return _to_datetime(raw, utc=True), f"mixed UTC offsets ({shown}) converted to UTC"
