@@ -193,8 +193,8 @@ def grid_values(start: pd.Timestamp, periods: int, offset: pd.DateOffset) -> np.
     microseconds.
 
     Example:
-        >>> grid_values(pd.Timestamp("2020-11-01"), 3, to_offset("MS")).astype(str).tolist()
-        ['2020-11-01T00:00:00', '2020-12-01T00:00:00', '2021-01-01T00:00:00']
+        >>> grid_values(pd.Timestamp("2020-11-01"), 3, to_offset("MS")).astype("datetime64[D]").astype(str).tolist()
+        ['2020-11-01', '2020-12-01', '2021-01-01']
     """
     if start.tz is not None or not offset.is_on_offset(start):
         return None
