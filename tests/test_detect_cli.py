@@ -117,6 +117,7 @@ def test_public_api():
     assert grukit.detect.__all__ == [
         "DetectConfig", "GRUAnomalyDetector", "NAB_FILES", "PROFILES", "NabProfile", "NabScore", "load_nab",
         "nab_score", "nab_windows", "probationary_length", "published_scores", "scaled_sigmoid", "window_rows",
+        "NabCorpus", "ThresholdChoice", "best_threshold", "normalized_score",
         "WindowMetrics", "flagged_stretches", "window_metrics",
     ]
     for name in grukit.detect.__all__:

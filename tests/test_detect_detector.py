@@ -112,3 +112,34 @@ def test_too_short_to_score(fitted):
     with pytest.raises(ModelFileError, match=r"^model folder .*missing does not exist; pass the --out folder of a "
                                              r"training run\.$"):
         GRUAnomalyDetector.load("missing")
+
+
+def test_default_score_is_the_zscore_with_a_fixed_threshold(fitted):
+    from grukit.detect.config import Z_THRESHOLD
+
+    if fitted.config_.method == "forecast":
+        assert fitted.config_.score_kind() == "zscore" and fitted.threshold_ == Z_THRESHOLD
+        assert fitted.validation_["threshold_rule"] == f"{Z_THRESHOLD:g} standard deviations above the errors' history"
+    else:  # the autoencoder keeps the validation quantile
+        assert fitted.config_.score_kind() == "error"
+        assert fitted.validation_["threshold_rule"] == "quantile 0.9999 of the validation scores"
+
+
+def test_error_score_keeps_the_quantile_rule():
+    detector = GRUAnomalyDetector(score="error", **FAST).fit(series())
+    assert detector.validation_["threshold_rule"] == "quantile 0.9999 of the validation scores"
+    zscored = GRUAnomalyDetector(**FAST).fit(series())
+    errors, z = detector.score_samples(series()), zscored.score_samples(series())
+    assert np.nanargmax(errors) == np.nanargmax(z) == SPIKE and not np.array_equal(errors, z, equal_nan=True)
+
+
+def test_a_detector_saved_before_the_zscore_loads_as_an_error_scorer(tmp_path):
+    detector = GRUAnomalyDetector(score="error", **FAST).fit(series())
+    detector.save(tmp_path / "m")
+    path = tmp_path / "m" / "config.json"
+    document = json.loads(path.read_text())
+    del document["detect"]["score"], document["detect"]["history"]  # as written before the z-score existed
+    path.write_text(json.dumps(document))
+    loaded = GRUAnomalyDetector.load(tmp_path / "m")
+    assert loaded.config_.score == "error"
+    assert np.array_equal(loaded.score_samples(series()), detector.score_samples(series()), equal_nan=True)

@@ -1,4 +1,4 @@
-"""Window-level metrics, flagged stretches, and the score functions (causal mean, threshold, alarms)."""
+"""Window-level metrics, flagged stretches, and the score functions (causal mean, z-score, threshold, alarms)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from grukit.detect import flagged_stretches, window_metrics
 from grukit.detect.scores import (
     alarms_from_flags,
     causal_mean,
+    error_zscore,
     flags_from_scores,
     place_window_errors,
     quantile_threshold,
@@ -84,3 +85,30 @@ def test_bad_flags_are_rejected():
     with pytest.raises(ValueError, match=r"^flags must be a 1-D boolean array \(N,\); got dtype int64 and shape "
                                          r"\(3,\)\.$"):
         window_metrics(np.array([0, 1, 0]), [])
+
+
+def test_zscore_is_causal_and_follows_its_equation():
+    rng = np.random.default_rng(3)
+    errors = rng.exponential(size=300)
+    errors[:5] = np.nan
+    z = error_zscore(errors, history=50)
+    assert np.isnan(z[:5]).all() and z[5] == 0.0  # the first error: no spread yet
+    for t in (6, 40, 120, 299):
+        past = errors[max(0, t - 49) : t + 1]
+        past = past[np.isfinite(past)]
+        assert z[t] == pytest.approx((errors[t] - past.mean()) / past.std(), abs=1e-9)
+    changed = errors.copy()
+    changed[200:] *= 10.0
+    assert np.array_equal(error_zscore(changed, 50)[:200], z[:200], equal_nan=True)  # nothing after t reaches z_t
+    assert error_zscore(np.zeros(10), 5).tolist() == [0.0] * 10  # an error-free stretch divides by no zero
+
+
+def test_a_false_alarm_does_not_hide_a_stronger_one():
+    # The trial's case: a false alarm 40 steps before the true spike started a 48-step rest period.
+    scores = np.zeros(200)
+    scores[100], scores[140] = 13.0, 40.0
+    flags = flags_from_scores(scores, 12.0)
+    assert np.flatnonzero(alarms_from_flags(flags, 48)).tolist() == [100]  # the old rule: the spike is hidden
+    assert np.flatnonzero(alarms_from_flags(flags, 48, scores)).tolist() == [100, 140]
+    scores[141] = 39.0  # a weaker flag right after the spike stays quiet
+    assert np.flatnonzero(alarms_from_flags(flags_from_scores(scores, 12.0), 48, scores)).tolist() == [100, 140]

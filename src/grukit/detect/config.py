@@ -12,12 +12,15 @@ from typing import Literal
 
 from grukit.errors import ConfigError
 
-__all__ = ["DetectConfig", "METHODS", "TRAIN_DEFAULTS"]
+__all__ = ["DetectConfig", "METHODS", "TRAIN_DEFAULTS", "Z_THRESHOLD"]
 
 METHODS = ("forecast", "autoencoder")
 
 # TrainConfig values used for detection unless given: a few hundred windows train in seconds.
 TRAIN_DEFAULTS = {"epochs": 40, "batch_size": 32, "lr": 3e-3, "patience": 8}
+# The default threshold of score "zscore": the error this many standard deviations above its history. Chosen on
+# the whole NAB corpus (58 files), as NAB chooses one threshold per detector: benchmarks/detect_nab_corpus.py.
+Z_THRESHOLD = 12.0
 
 
 @dataclass
@@ -47,15 +50,19 @@ class DetectConfig:
     reset: Literal["after", "before"] = "after"  # GRU candidate form: after (PyTorch/cuDNN) | before (Cho 2014)
     revin: bool = True  # normalize each window by its own mean and std (RevIN), so level shifts are not errors
     # --- score and threshold
+    score: Literal["zscore", "error"] | None = None  # zscore (error in std devs of its history) | error; none: by method
+    # None: zscore for the forecast method, error for the autoencoder, whose window errors smear a spike over T steps
+    history: int = 8640  # zscore: the past errors its mean and spread come from (8640: 30 days of 5-minute steps)
     smoothing: int = 1  # steps in the causal moving mean of the per-step error (1: none)
-    threshold_quantile: float = 0.9999  # threshold = this quantile of the validation scores (tail-fitted beyond them)
-    threshold: float | None = None  # a fixed threshold instead of the quantile
+    threshold_quantile: float = 0.9999  # score "error": threshold = this quantile of the validation scores (tail-fitted)
+    threshold: float | None = None  # a fixed threshold; None: Z_THRESHOLD for "zscore", the quantile rule for "error"
     rest_period: int | None = None  # steps after an alarm in which flags raise no new alarm (None: lookback)
 
     def __post_init__(self) -> None:
         from grukit.train.dataclass_config import check_field_types  # grukit.train imports torch: only when used
 
         check_field_types(self)
+        _require(self.history >= 2, "history", "an integer >= 2", self.history)
         for name in ("lookback", "hidden_size", "num_layers", "smoothing"):
             _require(getattr(self, name) >= 1, name, "an integer >= 1", getattr(self, name))
         _require(0.0 < self.train_fraction <= 1.0, "train_fraction", "in (0, 1]", self.train_fraction)
@@ -68,6 +75,12 @@ class DetectConfig:
                  self.threshold)
         _require(self.rest_period is None or self.rest_period >= 0, "rest_period", "an integer >= 0, or None for "
                  "lookback", self.rest_period)
+
+    def score_kind(self) -> str:
+        """The score in use: ``score``, or by method when it is None (zscore for forecast, error for autoencoder)."""
+        if self.score is not None:
+            return self.score
+        return "zscore" if self.method == "forecast" else "error"
 
     def rest_steps(self) -> int:
         """The rest period in steps: ``rest_period``, or ``lookback`` when it is None."""

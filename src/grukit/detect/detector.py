@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from grukit.data import StandardScaler
-from grukit.detect.config import TRAIN_DEFAULTS, DetectConfig
-from grukit.detect.scores import alarms_from_flags, causal_mean, flags_from_scores, quantile_threshold
+from grukit.detect.config import TRAIN_DEFAULTS, Z_THRESHOLD, DetectConfig
+from grukit.detect.scores import alarms_from_flags, causal_mean, error_zscore, flags_from_scores, quantile_threshold
 from grukit.detect.stream import Stream, read_stream
 from grukit.errors import ConfigError, DataError
 from grukit.estimator import Estimator, split_options
@@ -28,12 +28,15 @@ DEFAULT_DATASET = "nyc_taxi"
 class GRUAnomalyDetector(Estimator):
     """Score every time step of a series for how anomalous it is, with a GRU trained on a clean stretch.
 
-    Two methods (``method``): "forecast" scores the squared residual of a one-step GRU forecast,
+    Two methods (``method``): "forecast" takes the squared residual of a one-step GRU forecast,
     "autoencoder" the reconstruction error of the window ending at the step (see
-    :mod:`grukit.detect.scores`). Both are causal. The model learns from the clean stretch at the
+    :mod:`grukit.detect.scores`). With ``score="zscore"`` (the forecast method's default) the
+    score is that error in standard deviations of the errors' own history (the last ``history``
+    steps) and the threshold is ``Z_THRESHOLD`` of them unless ``threshold`` is given; with
+    ``score="error"`` (the autoencoder's default) the score is the error itself and the threshold a
+    quantile of the validation scores. Both are causal. The model learns from the clean stretch at the
     start of the data (by default NAB's probationary period: the first 15% of the rows, at most
-    750); the end of that stretch is held out for early stopping and for the threshold, a quantile
-    of its scores unless ``threshold`` is given.
+    750); the end of that stretch is held out for early stopping.
 
     scikit-learn's contract: ``__init__`` only stores its arguments, ``fit`` checks them, trains and
     returns ``self``, learned state ends in ``_``. Options are the fields of :class:`DetectConfig`
@@ -112,13 +115,10 @@ class GRUAnomalyDetector(Estimator):
         self.training_ = {"best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss,
                           "epochs_run": result.epochs_run, "stopped_early": result.stopped_early}
         validation = self._scores(scaled[:clean])[fit_rows:clean]  # scores are causal: the clean rows suffice
-        self.threshold_ = (config.threshold if config.threshold is not None
-                           else quantile_threshold(validation, config.threshold_quantile))
+        self.threshold_, rule = threshold_rule(config, validation)
         finite = validation[np.isfinite(validation)]
         self.validation_ = {"steps": int(finite.size), "score_mean": float(finite.mean()) if finite.size else None,
-                            "score_max": float(finite.max()) if finite.size else None,
-                            "threshold_rule": ("given" if config.threshold is not None
-                                               else f"quantile {config.threshold_quantile:g} of the validation scores")}
+                            "score_max": float(finite.max()) if finite.size else None, "threshold_rule": rule}
         self.data_name_ = stream.name
         return self
 
@@ -139,7 +139,7 @@ class GRUAnomalyDetector(Estimator):
         """The scores CSV's content: time (or step), the value columns, score, flagged, alarm.
 
         ``alarm`` marks the flagged steps that raise an alarm: those with no alarm in the rest period
-        (``rest_period`` steps, lookback by default) before them.
+        (``rest_period`` steps, lookback by default) before them, or scoring above the last alarm.
         """
         self._check_fitted()
         stream = self.read(data)
@@ -149,7 +149,7 @@ class GRUAnomalyDetector(Estimator):
             frame[name] = stream.values[:, c]
         frame["score"] = scores
         frame["flagged"] = flags_from_scores(scores, self.threshold_)
-        frame["alarm"] = alarms_from_flags(frame["flagged"], self.config_.rest_steps())
+        frame["alarm"] = alarms_from_flags(frame["flagged"], self.config_.rest_steps(), scores)
         return pd.DataFrame(frame)
 
     def _scaled(self, stream: Stream) -> np.ndarray:
@@ -166,7 +166,18 @@ class GRUAnomalyDetector(Estimator):
     def _scores(self, scaled: np.ndarray) -> np.ndarray:
         from grukit.detect.methods import step_errors
 
-        return causal_mean(step_errors(self.net_, scaled, self.config_), self.config_.smoothing)
+        errors = causal_mean(step_errors(self.net_, scaled, self.config_), self.config_.smoothing)
+        return error_zscore(errors, self.config_.history) if self.config_.score_kind() == "zscore" else errors
+
+
+def threshold_rule(config: DetectConfig, validation: np.ndarray) -> tuple[float, str]:
+    """The threshold and how it was set: given, Z_THRESHOLD standard deviations, or a validation quantile."""
+    if config.threshold is not None:
+        return float(config.threshold), "given"
+    if config.score_kind() == "zscore":
+        return Z_THRESHOLD, f"{Z_THRESHOLD:g} standard deviations above the errors' history"
+    return quantile_threshold(validation, config.threshold_quantile), (
+        f"quantile {config.threshold_quantile:g} of the validation scores")
 
 
 # --------------------------------------------------------------------------- the clean stretch

@@ -24,14 +24,15 @@ __all__ = ["evaluate_flags"]
 
 
 def evaluate_flags(flags: np.ndarray, windows: Sequence[tuple[int, int]] | None, start: int,
-                   rest_period: int) -> dict:
+                   rest_period: int, scores: np.ndarray | None = None) -> dict:
     """Counts of flags and alarms and, with label ``windows`` (inclusive rows), window metrics and NAB scores.
 
     ``start``: rows before it (the clean stretch the model learned from) are left out of the window
     metrics; NAB's scores leave out its own probationary period, min(floor(0.15 N), 750) rows.
+    ``scores`` (N,): a flag scoring above the last alarm raises an alarm inside its rest period too.
     """
     flags = np.asarray(flags, dtype=bool)
-    alarms = alarms_from_flags(flags, rest_period)
+    alarms = alarms_from_flags(flags, rest_period, scores)
     result = {"flagged": {"steps": int(flags[start:].sum()), "stretches": len(flagged_stretches(flags[start:])),
                           "alarms": int(alarms[start:].sum()), "rest_period": int(rest_period),
                           "from_row": int(start)}}

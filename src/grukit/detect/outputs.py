@@ -26,7 +26,7 @@ def detection_metrics(detector, frame, windows) -> dict:
                "threshold": detector.threshold_, "clean_stretch": detector.clean_,
                "validation": detector.validation_, "training": detector.training_}
     metrics.update(evaluate_flags(frame["flagged"].to_numpy(), windows, start=detector.clean_["rows"],
-                                  rest_period=detector.config_.rest_steps()))
+                                  rest_period=detector.config_.rest_steps(), scores=frame["score"].to_numpy()))
     return metrics
 
 

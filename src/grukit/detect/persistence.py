@@ -38,7 +38,8 @@ def load_estimator(cls, folder: Path):
 
     state, document = load_model(folder, KIND)
     with rebuilding_from(folder):
-        config = config_from_dict(DetectConfig, document["detect"])
+        # detectors saved before the z-score existed scored the error itself
+        config = config_from_dict(DetectConfig, {"score": "error", **document["detect"]})
         train_config = config_from_dict(TrainConfig, document["train"])
         net = build_net(config, int(document["net"]["channels"]))
         net.load_state_dict(state)

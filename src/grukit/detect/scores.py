@@ -8,7 +8,10 @@ have a full window behind it) is NaN and is never flagged.
                                 ending at t, reconstructed as a whole                             (t >= T - 1)
     score                       s_t = (1/k) sum_{j=0}^{k-1} e_{t-j},   k = smoothing   (causal: no look-ahead)
     threshold                   tau = quantile_q(s_t over the validation rows);  flag_t = s_t >= tau
-    alarm                       alarm_t = flag_t and no alarm in the rest_period steps before t
+    alarm                       alarm_t = flag_t and (no alarm in the rest_period steps before t,
+                                                      or s_t above the score of the last alarm)
+    z-score (the default)       z_t = (s_t - mu_t) / sd_t, mu_t and sd_t the mean and std of s over the
+                                last `history` steps up to t; then the threshold is a number of standard deviations
 
 Both errors use only rows up to t, so a score could be computed as the stream arrives, as NAB requires.
 """
@@ -16,10 +19,12 @@ Both errors use only rows up to t, so a score could be computed as the stream ar
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from grukit.errors import DataError
 
-__all__ = ["alarms_from_flags", "causal_mean", "flags_from_scores", "place_window_errors", "quantile_threshold"]
+__all__ = ["alarms_from_flags", "causal_mean", "error_zscore", "flags_from_scores", "place_window_errors",
+           "quantile_threshold"]
 
 TAIL = 0.1  # the share of the largest validation scores a tail is fitted to
 
@@ -52,6 +57,29 @@ def causal_mean(errors: np.ndarray, k: int) -> np.ndarray:
     valid = np.convolve(np.nan_to_num(errors), kernel, mode="full")[: errors.size]  # sum of the last k / k
     complete = np.convolve(np.isfinite(errors).astype(np.float64), np.ones(k), mode="full")[: errors.size] == k
     return np.where(complete, valid, np.nan)
+
+
+def error_zscore(errors: np.ndarray, history: int) -> np.ndarray:
+    """z_t = (e_t - mu_t) / sd_t: the error in standard deviations of the last ``history`` errors up to t.
+
+    The standard score behind an anomaly likelihood (Ahmad et al. 2017, Numenta's HTM detector:
+    likelihood = Phi(z)): it rises only when an error is high *for that series at that time*, so
+    one threshold serves series whose errors differ in scale, and a stretch that stays noisy stops
+    raising it. Causal (mu_t and sd_t use e_s for s <= t); NaN where e_t is NaN, 0 at the first error;
+    sd_t is floored at 1e-12 (1 + |mu_t|), so an error-free stretch does not divide by zero.
+    Shapes: (N,) -> (N,).
+
+    Example:
+        >>> errors = np.r_[np.tile([1.0, 2.0], 50), 9.0]          # steady errors, then a jump
+        >>> error_zscore(errors, history=100)[[-2, -1]].round(2).tolist()
+        [1.0, 8.28]
+    """
+    if history < 2:
+        raise ValueError(f"error_zscore: history must be >= 2; got {history}.")
+    e = pd.Series(np.asarray(errors, dtype=np.float64))
+    past = e.rolling(history, min_periods=1)  # NaN errors are skipped
+    mu, sd = past.mean().to_numpy(), past.std(ddof=0).to_numpy()
+    return (e.to_numpy() - mu) / np.maximum(sd, 1e-12 * (1.0 + np.abs(mu)))
 
 
 def quantile_threshold(validation_scores: np.ndarray, q: float) -> float:
@@ -97,22 +125,28 @@ def quantile_threshold(validation_scores: np.ndarray, q: float) -> float:
     return float(t0 + sigma / gamma * (ratio ** (-gamma) - 1.0))
 
 
-def alarms_from_flags(flags: np.ndarray, rest_period: int) -> np.ndarray:
+def alarms_from_flags(flags: np.ndarray, rest_period: int, scores: np.ndarray | None = None) -> np.ndarray:
     """Alarms, (N,) bool: a flagged step raises one unless an alarm was raised in the ``rest_period`` steps before.
 
-    alarm_t = flag_t and no alarm at t - rest_period .. t - 1 (NAB's detectors call this a rest period).
+    alarm_t = flag_t and (no alarm at t - rest_period .. t - 1, or s_t > s of the last alarm), so a
+    weaker alarm never hides a stronger one that follows it (NAB's detectors call this a rest
+    period; the score rule needs ``scores`` (N,), without them only the rest period counts).
     rest_period 0 makes every flagged step an alarm.
 
     Example:
-        >>> alarms_from_flags(np.array([0, 1, 1, 1, 0, 1, 1], dtype=bool), 2).astype(int).tolist()
+        >>> flags = np.array([0, 1, 1, 1, 0, 1, 1], dtype=bool)
+        >>> alarms_from_flags(flags, 2).astype(int).tolist()
         [0, 1, 0, 0, 0, 1, 0]
+        >>> alarms_from_flags(flags, 2, scores=np.array([0, 5, 4, 9, 0, 6, 6])).astype(int).tolist()
+        [0, 1, 0, 1, 0, 0, 1]
     """
     flags = np.asarray(flags, dtype=bool)
     alarms = np.zeros_like(flags)
-    last = -rest_period - 1
+    last, level = -rest_period - 1, -np.inf
     for t in np.flatnonzero(flags):
-        if t - last > rest_period:
-            alarms[t], last = True, t
+        score = -np.inf if scores is None else scores[t]
+        if t - last > rest_period or score > level:
+            alarms[t], last, level = True, t, score
     return alarms
 
 
