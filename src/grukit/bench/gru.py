@@ -12,6 +12,11 @@ Reported per backend: median seconds, ratio = torch.nn.GRU's time / the backend'
 is faster), GFLOP/s of the matrix products, time per step (seconds / T) and peak memory (the
 rise of the process's peak resident size during one run, Linux only; the fused kernel's
 per-thread work buffers, O(B * 3H) values, stay resident between runs and are not counted).
+
+The fused kernel runs the instruction set ``GRUKIT_ISA`` chooses (native, avx512, avx2 or
+portable; see :mod:`grukit.nn._kernel`), so that one machine can compare vector widths, e.g.
+``GRUKIT_ISA=avx2 grukit bench gru``; :func:`grukit.nn.kernel.kernel_info`, printed first by
+``grukit bench gru``, names the ISA that ran and its vector width.
 """
 
 from __future__ import annotations

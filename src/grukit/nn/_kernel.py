@@ -1,16 +1,38 @@
 """The fused GRU's C kernel: compiled at first use, cached, loaded with ctypes.
 
 The sources in ``csrc/`` are compiled once per machine with the C compiler found in ``$CC``,
-``cc`` or ``gcc`` (``-O3 -march=native -fopenmp``, then plainer flags if those fail) into
-``$GRUKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/grukit/kernels``, else ``~/.cache/grukit/kernels``.
-A cached library is loaded only when the folder and the file belong to the user and nobody else may
-write them, and when its bytes match the SHA-256 written beside it at build time (``.sha256``;
-a changed file is rebuilt). The file name holds a hash of the sources, the flags, the compiler's
-version and the CPU, so a changed source or a new machine builds anew, and an unchanged one
-loads in milliseconds.
+``cc`` or ``gcc`` (``-O3 -march=native -fopenmp``, then plainer flags if those fail; the
+``-march`` follows ``GRUKIT_ISA``, below) into ``$GRUKIT_CACHE_DIR``, else
+``$XDG_CACHE_HOME/grukit/kernels``, else ``~/.cache/grukit/kernels``. A cached library is loaded
+only when the folder and the file belong to the user and nobody else may write them, and when
+its bytes match the SHA-256 written beside it at build time (``.sha256``; a changed file is
+rebuilt). The file name holds the ISA and a hash of the sources, the ISA and flags, the
+compiler's version and the CPU, so a changed source or a new machine builds anew, and an
+unchanged one loads in milliseconds.
 
 Without a working compiler :func:`load` returns None and :func:`unavailable_reason` says why;
 ``GRUKIT_FUSED=0`` turns the kernel off on purpose.
+
+``GRUKIT_ISA`` (in any case) chooses the instruction set the kernel is built for and runs:
+
+    native    (the default) ``-march=native``: everything this CPU has (AVX-512, AVX2, NEON ...)
+    avx512    ``-march=x86-64-v4``: AVX-512 (F, BW, CD, DQ, VL), 512-bit vectors
+    avx2      ``-march=x86-64-v3``: AVX2 and FMA without AVX-512, 256-bit vectors
+    portable  no ``-march``: the compiler's baseline (SSE2 on x86-64, NEON on aarch64), 128-bit vectors
+
+``avx512`` and ``avx2`` exist on x86-64 only, and are built only when ``/proc/cpuinfo`` lists the
+features they need (a build for features the CPU lacks would stop the process with SIGILL);
+otherwise, and for an unknown value, the kernel is unavailable and :func:`unavailable_reason`
+says which value was wrong and what to set instead. The ISA is part of the library's file name
+and build key, and :meth:`Kernel.describe` names the one that runs, e.g. "ISA avx2 (256-bit
+vectors)" (for ``native``, the widest one its vectors show). ``native`` is what users want;
+the others are for measuring what each vector width brings and for testing every code path.
+
+Processes that start together (``torchrun --nproc-per-node 4``) compile once: the check of the
+cache, the build and its digest happen under an exclusive ``fcntl.flock`` on ``NAME.lock`` in
+the cache folder (one per build key, removed by its holder when done), and a process that
+waited for the lock loads what the first one built. Without ``fcntl`` (Windows) builds are not
+locked; the atomic rename still keeps a half-written library from ever being loaded.
 """
 
 from __future__ import annotations
@@ -22,20 +44,28 @@ import platform
 import shutil
 import subprocess
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: builds are not locked
+    fcntl = None
 
 SOURCE_DIR = Path(__file__).parent / "csrc"
 SOURCES = ("fused_gru.c", "gru_vec.h", "gru_gemm.h", "gru_rows.h", "gru_forward.h", "gru_backward.h", "gru_lanes.h",
            "gru_entry.h", "mingru_kernel.h", "mingru_layer.h")
 COMPILE_TIMEOUT_S = 120
+LOCK_TIMEOUT_S = 2 * COMPILE_TIMEOUT_S + 30  # longer than any one build; then build without the lock
 _COMMON = ["-O3", "-std=gnu11", "-fPIC", "-shared", "-fno-math-errno"]
-# Tried in order until one compiles: native vector width and OpenMP threads first.
-FLAG_SETS = (
-    ["-march=native", "-fopenmp"],
-    ["-fopenmp"],
-    ["-march=native", "-fopenmp-simd"],
-    ["-fopenmp-simd"],
-)
+ISAS = ("native", "avx512", "avx2", "portable")  # the values of GRUKIT_ISA, the default first
+MARCH = {"native": "-march=native", "avx512": "-march=x86-64-v4", "avx2": "-march=x86-64-v3", "portable": None}
+_X86_64_V3 = ("avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe")  # abm: /proc/cpuinfo's name for lzcnt
+# The /proc/cpuinfo flags an x86-64 ISA's build may use: its -march level's features.
+CPU_FLAGS = {"avx2": _X86_64_V3, "avx512": _X86_64_V3 + ("avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl")}
+X86_64_MACHINES = ("x86_64", "amd64")
 
 
 class GruArgs(ctypes.Structure):
@@ -90,10 +120,13 @@ def check_layout(library: ctypes.CDLL, prefix: str, structure: type[ctypes.Struc
 
 
 class Kernel:
-    """The loaded library: ``run("forward" | "backward", dtype, args)`` and ``lanes(dtype, args)``."""
+    """The loaded library: ``run("forward" | "backward", dtype, args)`` and ``lanes(dtype, args)``.
 
-    def __init__(self, library: ctypes.CDLL, path: Path, flags: list[str]) -> None:
-        self.path, self.flags = path, flags
+    ``isa`` names the instruction set that runs (see the module doc), ``vector_bits`` its width.
+    """
+
+    def __init__(self, library: ctypes.CDLL, path: Path, flags: list[str], requested_isa: str = "native") -> None:
+        self.path, self.flags, self.requested_isa = path, flags, requested_isa
         self.library = library  # other entry points (grukit.nn._mingru_kernel) bind their own functions
         check_layout(library, "gru_args", GruArgs)  # the hand-written mirrors are checked, not trusted
         check_layout(library, "mingru_args", MinGruArgs)
@@ -107,8 +140,9 @@ class Kernel:
             fn = getattr(library, f"gru_lanes_{suffix}")
             fn.argtypes, fn.restype = [ctypes.POINTER(GruArgs)], ctypes.c_int
             self._entry["lanes", suffix] = fn
-        self.vector_bits = 8 * library.gru_kernel_vector_bytes()
+        self.vector_bits = 8 * library.gru_kernel_vector_bytes()  # VBYTES in csrc/fused_gru.c
         self.openmp = bool(library.gru_kernel_has_openmp())
+        self.isa = isa_in_use(requested_isa, flags, self.vector_bits, platform.machine(), cpu_flags())
 
     def run(self, kind: str, suffix: str, args: GruArgs) -> None:
         if self._entry[kind, suffix](ctypes.byref(args)) != 0:
@@ -120,8 +154,10 @@ class Kernel:
         return int(self._entry["lanes", suffix](ctypes.byref(args)))
 
     def describe(self) -> str:
+        """One line: the ISA and vector width that run, the threads and the library's path."""
         threads = "OpenMP threads" if self.openmp else "one thread (no OpenMP)"
-        return f"C kernel, {self.vector_bits}-bit vectors, {threads}; {self.path}"
+        native = ", -march=native" if MARCH["native"] in self.flags else ""
+        return f"C kernel, ISA {self.isa} ({self.vector_bits}-bit vectors{native}), {threads}; {self.path}"
 
 
 _state: dict = {}  # "kernel": Kernel | None, "reason": str | None
@@ -147,9 +183,67 @@ def cache_dir() -> Path:
     return Path(base) / "grukit" / "kernels"
 
 
+def requested_isa() -> str:
+    """The value of ``GRUKIT_ISA`` as given (stripped); "native" when it is unset or empty."""
+    return os.environ.get("GRUKIT_ISA", "").strip() or "native"
+
+
+def isa_problem(isa: str, machine: str, flags: frozenset[str] | None) -> str | None:
+    """Why a build for ``isa`` (a value of GRUKIT_ISA) must not be made or run on a CPU of this
+    ``machine`` (platform.machine()) with these /proc/cpuinfo ``flags`` (None: unknown); None if it may."""
+    if isa.lower() not in ISAS:
+        return f"GRUKIT_ISA={isa!r} is not one of {', '.join(ISAS)} (set one of those, or unset it for native)"
+    needed = CPU_FLAGS.get(isa.lower(), ())
+    fix = f"unset GRUKIT_ISA, or set it to {_isas_that_run(machine, flags, besides=isa.lower())}"
+    if needed and machine.lower() not in X86_64_MACHINES:
+        return f"GRUKIT_ISA={isa} is an x86-64 instruction set and this CPU is {machine} ({fix})"
+    if needed and flags is None:
+        return (f"GRUKIT_ISA={isa} cannot be checked against this CPU (/proc/cpuinfo lists no flags), so it is "
+                f"not built ({fix})")
+    missing = [flag for flag in needed if flag not in flags]
+    if missing:
+        return f"GRUKIT_ISA={isa} needs CPU features this CPU lacks ({', '.join(missing)}) ({fix})"
+    return None
+
+
+def _isas_that_run(machine: str, flags: frozenset[str] | None, besides: str) -> str:
+    """The values of GRUKIT_ISA but ``besides`` that this CPU can run, as words: "native, avx2 or portable"."""
+    x86 = machine.lower() in X86_64_MACHINES and flags is not None
+    names = [isa for isa in ISAS
+             if isa != besides and (isa not in CPU_FLAGS or (x86 and flags >= set(CPU_FLAGS[isa])))]
+    return " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
+def flag_sets(isa: str) -> list[list[str]]:
+    """The flags tried in order until one set compiles: the ISA's -march with OpenMP threads, then
+    with OpenMP's SIMD pragmas only; "native" falls back to no -march as well (an older compiler)."""
+    march = [MARCH[isa]] if MARCH[isa] else []
+    threads, simd = march + ["-fopenmp"], march + ["-fopenmp-simd"]
+    return [threads, ["-fopenmp"], simd, ["-fopenmp-simd"]] if isa == "native" else [threads, simd]
+
+
+def isa_in_use(requested: str, flags: list[str], vector_bits: int, machine: str, cpu: frozenset[str] | None) -> str:
+    """The instruction set a build runs: the requested one, or for "native" the widest one its
+    vectors (``vector_bits``, from the library) and the CPU's flags show; "portable" without -march."""
+    if requested != "native":
+        return requested
+    if MARCH["native"] not in flags:
+        return "portable"
+    if vector_bits >= 512:
+        return "avx512"
+    if vector_bits == 256:
+        return "avx2" if cpu and {"avx2", "fma"} <= cpu else "avx"
+    return {"x86_64": "sse", "amd64": "sse", "aarch64": "neon", "arm64": "neon"}.get(machine.lower(), machine)
+
+
 def _build_and_load() -> tuple[Kernel | None, str | None]:
     if os.environ.get("GRUKIT_FUSED", "1").strip().lower() in ("0", "false", "no", "off"):
         return None, "switched off by the environment variable GRUKIT_FUSED=0"
+    isa = requested_isa()
+    problem = isa_problem(isa, platform.machine(), cpu_flags())
+    if problem:
+        return None, problem
+    isa = isa.lower()
     if not all((SOURCE_DIR / name).is_file() for name in SOURCES):
         return None, f"its C sources are missing from {SOURCE_DIR} (an installation without package data)"
     compiler = _find_compiler()
@@ -157,26 +251,110 @@ def _build_and_load() -> tuple[Kernel | None, str | None]:
         return None, "no C compiler was found (set CC, or install gcc or clang)"
     identity = _compiler_identity(compiler)
     errors = []
-    for extra in FLAG_SETS:
+    for extra in flag_sets(isa):
         flags = _COMMON + extra
-        path = cache_dir() / f"fused_gru_{_build_key(identity, flags)}{_library_suffix()}"
-        if path.is_file() and _library_digest(path) != _recorded_digest(path):  # changed since it was built
-            path.unlink(missing_ok=True)
-        if not path.is_file():
-            error = _compile(compiler, flags, path)
-            if error:
-                errors.append(f"{' '.join(extra)}: {error}")
-                continue
+        path = cache_dir() / f"fused_gru_{isa}_{_build_key(identity, flags, isa)}{_library_suffix()}"
+        error = _ensure_built(compiler, flags, path)
+        if error:
+            errors.append(f"{' '.join(extra)}: {error}")
+            continue
         untrusted = _untrusted(path)
         if untrusted:
             return None, untrusted
         try:
-            return Kernel(ctypes.CDLL(str(path)), path, flags), None
+            return Kernel(ctypes.CDLL(str(path)), path, flags, isa), None
         except (OSError, AttributeError) as err:
             errors.append(f"{' '.join(extra)}: loading {path.name} failed: {err}")
         except LayoutMismatch as err:
             return None, f"its argument layout is out of date: {err}; update the mirror in grukit/nn/_kernel.py"
     return None, f"compiling it with {compiler} failed ({'; '.join(errors)[-600:]})"
+
+
+def _built(library: Path) -> bool:
+    """Whether ``library`` is there with the digest recorded when it was built."""
+    return library.is_file() and _library_digest(library) == _recorded_digest(library)
+
+
+def _ensure_built(compiler: str, flags: list[str], library: Path) -> str | None:
+    """Build ``library`` unless it is already built; an error text, or None when it is there.
+
+    The check, the build and its digest happen under the build's lock, so that of processes
+    starting together one compiles and the others find its library when they get the lock.
+    """
+    if _built(library):  # the usual case: no lock needed to load a finished build
+        return None
+    with _build_lock(library):
+        if _built(library):  # built by another process while this one waited
+            return None
+        library.unlink(missing_ok=True)  # changed since it was built (or no digest): build anew
+        return _compile(compiler, flags, library)
+
+
+def _lock_file(library: Path) -> Path:
+    """The file locked while ``library`` is built: ``NAME.lock`` beside it (one per build key)."""
+    return library.with_name(library.name + ".lock")
+
+
+@contextmanager
+def _build_lock(library: Path, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Hold an exclusive flock on the library's lock file while building; the holder removes the
+    file before it lets go, so no lock file stays in the cache.
+
+    Without fcntl (Windows), when the lock file cannot be created or locked (a file system without
+    flock), or after ``timeout_s``, the build goes ahead unlocked: at worst it compiles twice, and
+    the atomic rename in :func:`_compile` keeps either result whole.
+    """
+    lock = _lock_file(library)
+    descriptor = _locked_descriptor(lock, time.monotonic() + timeout_s) if fcntl is not None else None
+    try:
+        yield
+    finally:
+        if descriptor is not None:
+            lock.unlink(missing_ok=True)  # still held: whoever waits on this file sees it gone and retries
+            os.close(descriptor)  # closing releases the lock
+
+
+def _locked_descriptor(lock: Path, deadline: float) -> int | None:
+    """An open descriptor holding the exclusive flock of the file now at ``lock`` (created if
+    missing), or None if none could be had by ``deadline`` (time.monotonic())."""
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+    except OSError:
+        return None
+    while True:
+        try:
+            descriptor = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except OSError:
+            return None
+        locked = _flock_by(descriptor, deadline)
+        if locked and _is_file_at(descriptor, lock):
+            return descriptor
+        os.close(descriptor)
+        if not locked or time.monotonic() >= deadline:
+            return None  # else the holder we waited for removed the file when done: lock the one there now
+
+
+def _flock_by(descriptor: int, deadline: float) -> bool:
+    """Take the exclusive flock of an open file, waiting until ``deadline``; False if not had."""
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        except OSError:  # a file system without flock
+            return False
+
+
+def _is_file_at(descriptor: int, path: Path) -> bool:
+    """Whether the open file is still the one at ``path`` (not removed or replaced meanwhile)."""
+    try:
+        held, there = os.fstat(descriptor), os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    return (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino)
 
 
 def _find_compiler() -> str | None:
@@ -194,6 +372,20 @@ def _compiler_identity(compiler: str) -> str:
         return compiler
 
 
+def cpu_flags() -> frozenset[str] | None:
+    """The CPU's feature flags from /proc/cpuinfo ("flags" on x86, "Features" on ARM); None where
+    it cannot be read or lists none (not Linux)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            return frozenset(value.split())
+    return None
+
+
 def _cpu_identity() -> str:
     """The CPU model and feature flags, so that a -march=native build is never loaded elsewhere."""
     try:
@@ -204,11 +396,12 @@ def _cpu_identity() -> str:
         return platform.processor() or platform.machine()
 
 
-def _build_key(identity: str, flags: list[str]) -> str:
+def _build_key(identity: str, flags: list[str], isa: str = "native") -> str:
+    """A hash of the sources, the compiler, the flags, the ISA and the CPU: a build's identity."""
     digest = hashlib.sha256()
     for name in SOURCES:
         digest.update((SOURCE_DIR / name).read_bytes())
-    for part in (identity, " ".join(flags), platform.machine(), platform.system(), _cpu_identity()):
+    for part in (identity, " ".join(flags), isa, platform.machine(), platform.system(), _cpu_identity()):
         digest.update(part.encode())
     return digest.hexdigest()[:20]
 

@@ -10,9 +10,11 @@ __all__ = ["kernel_info", "release_buffers"]
 
 
 def kernel_info() -> str:
-    """One line on the fused GRU kernel: its build (ISA, vector width) or why it is unavailable.
+    """One line on the fused GRU kernel: its build or why it is unavailable.
 
-    Compiles the kernel on first use, like the first fused GRU call would.
+    The build's line names the instruction set that runs and its vector width, e.g. "C kernel,
+    ISA avx2 (256-bit vectors), OpenMP threads; PATH" (``GRUKIT_ISA`` chooses it; see
+    :mod:`grukit.nn._kernel`). Compiles the kernel on first use, like the first fused GRU call would.
     """
     from grukit.nn import _kernel
 

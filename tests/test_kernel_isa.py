@@ -1,0 +1,128 @@
+"""GRUKIT_ISA: every instruction set this CPU has builds, says which it is and matches torch.nn.GRU;
+a value that cannot run here is refused in one line, before anything is compiled or loaded."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+from grukit.nn import GRU, _fused, _kernel
+
+TESTS = Path(__file__).parent
+VECTOR_BITS = {"avx512": 512, "avx2": 256, "portable": 128}
+V3 = frozenset(_kernel.CPU_FLAGS["avx2"])  # an AVX2-only CPU
+V4 = frozenset(_kernel.CPU_FLAGS["avx512"])
+UNKNOWN = "GRUKIT_ISA='sse9' is not one of native, avx512, avx2, portable (set one of those, or unset it for native)"
+
+
+@pytest.fixture
+def fresh_kernel_state(monkeypatch):
+    """A process that has not loaded the kernel yet and has not warned yet."""
+    monkeypatch.setattr(_kernel, "_state", {})
+    monkeypatch.setattr(_fused, "_warned", set())
+
+
+def _cannot_build(isa: str) -> str | None:
+    if _kernel._find_compiler() is None:
+        return "no C compiler was found"
+    return _kernel.isa_problem(isa, platform.machine(), _kernel.cpu_flags())
+
+
+@pytest.mark.parametrize("isa", ["avx512", "avx2", "portable"])
+def test_each_isa_builds_reports_itself_and_matches_torch(isa, tmp_path):
+    """In a fresh process and an empty cache: forward and backward parity on a few shapes, and
+    the kernel names the ISA asked for, with that ISA's vector width."""
+    reason = _cannot_build(isa)
+    if reason:
+        pytest.skip(reason)
+    env = {**os.environ, "GRUKIT_ISA": isa, "GRUKIT_CACHE_DIR": str(tmp_path),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))}
+    env.pop("GRUKIT_FUSED", None)
+    done = subprocess.run([sys.executable, "-m", "helpers.isa_parity"], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    isa_line, described = done.stdout.splitlines()[-2:]
+    assert isa_line == f"{isa} {VECTOR_BITS[isa]}"
+    assert described.startswith(f"C kernel, ISA {isa} ({VECTOR_BITS[isa]}-bit vectors), ")
+    assert sorted(p.name.split("_")[2] for p in tmp_path.glob("*.so")) == [isa]
+
+
+def test_an_unknown_isa_is_refused_in_one_line(fresh_kernel_state, monkeypatch):
+    monkeypatch.setenv("GRUKIT_ISA", "sse9")
+    monkeypatch.setattr(_kernel, "_compile", lambda *args: pytest.fail("nothing should be compiled"))
+    assert _kernel.load() is None
+    assert _kernel.unavailable_reason() == UNKNOWN
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fused = GRU(3, 4, backend="fused")
+        assert [fused.backend_in_use for _ in range(2)] == ["torch", "torch"]  # asked twice, warned once
+    assert [str(w.message) for w in caught] == [
+        f"GRU: backend='fused' is unavailable because {UNKNOWN}; running backend='torch' instead. Set "
+        f"backend='auto' to choose silently."]
+
+
+def test_an_isa_the_cpu_lacks_is_refused_before_building(fresh_kernel_state, monkeypatch):
+    """No build for AVX-512 on an AVX2-only CPU: loading it would end the process with SIGILL."""
+    monkeypatch.setenv("GRUKIT_ISA", "avx512")
+    monkeypatch.setattr(_kernel, "cpu_flags", lambda: V3)
+    monkeypatch.setattr(_kernel, "_compile", lambda *args: pytest.fail("nothing should be compiled"))
+    assert _kernel.load() is None
+    assert _kernel.unavailable_reason() == (
+        "GRUKIT_ISA=avx512 needs CPU features this CPU lacks (avx512f, avx512bw, avx512cd, avx512dq, avx512vl) "
+        "(unset GRUKIT_ISA, or set it to native, avx2 or portable)")
+
+
+@pytest.mark.parametrize("isa, machine, flags, reason", [
+    ("avx2", "x86_64", frozenset({"avx", "avx2", "fma", "sse2"}),
+     "GRUKIT_ISA=avx2 needs CPU features this CPU lacks (bmi1, bmi2, f16c, abm, movbe) (unset GRUKIT_ISA, or set "
+     "it to native or portable)"),
+    ("avx2", "aarch64", frozenset({"fp", "asimd"}),
+     "GRUKIT_ISA=avx2 is an x86-64 instruction set and this CPU is aarch64 (unset GRUKIT_ISA, or set it to native "
+     "or portable)"),
+    ("avx512", "x86_64", None,
+     "GRUKIT_ISA=avx512 cannot be checked against this CPU (/proc/cpuinfo lists no flags), so it is not built "
+     "(unset GRUKIT_ISA, or set it to native or portable)"),
+    ("portable", "x86_64", V4, None), ("AVX2", "x86_64", V3, None), ("avx512", "AMD64", V4, None),
+    ("native", "aarch64", frozenset({"asimd"}), None), ("portable", "aarch64", None, None),
+    ("native", "ppc64le", None, None),
+])
+def test_which_isa_may_run_where(isa, machine, flags, reason):
+    assert _kernel.isa_problem(isa, machine, flags) == reason
+
+
+@pytest.mark.parametrize("requested, march, bits, machine, flags, name", [
+    ("avx2", "-march=x86-64-v3", 256, "x86_64", V4, "avx2"),
+    ("portable", None, 128, "aarch64", None, "portable"),
+    ("native", "-march=native", 512, "x86_64", V4, "avx512"),
+    ("native", "-march=native", 256, "x86_64", V3, "avx2"),
+    ("native", "-march=native", 256, "x86_64", frozenset({"avx"}), "avx"),
+    ("native", "-march=native", 128, "x86_64", frozenset({"sse2"}), "sse"),
+    ("native", "-march=native", 128, "aarch64", frozenset({"asimd"}), "neon"),
+    ("native", None, 128, "x86_64", V4, "portable"),  # -march=native failed: the baseline build runs
+])
+def test_the_isa_in_use_is_named_from_the_build(requested, march, bits, machine, flags, name):
+    build_flags = ["-O3", *([march] if march else []), "-fopenmp"]
+    assert _kernel.isa_in_use(requested, build_flags, bits, machine, flags) == name
+
+
+def test_each_isa_has_its_flags_file_name_and_build_key():
+    assert _kernel.flag_sets("native") == [["-march=native", "-fopenmp"], ["-fopenmp"],
+                                           ["-march=native", "-fopenmp-simd"], ["-fopenmp-simd"]]
+    assert _kernel.flag_sets("avx2") == [["-march=x86-64-v3", "-fopenmp"], ["-march=x86-64-v3", "-fopenmp-simd"]]
+    assert _kernel.flag_sets("portable") == [["-fopenmp"], ["-fopenmp-simd"]]
+    keys = {_kernel._build_key("gcc 12", ["-O3"], isa) for isa in _kernel.ISAS}
+    assert len(keys) == len(_kernel.ISAS)
+
+
+def test_the_kernel_in_use_names_its_isa():
+    kernel = _kernel.load()
+    if kernel is None:
+        pytest.skip(f"no kernel here: {_kernel.unavailable_reason()}")
+    assert kernel.path.name.startswith(f"fused_gru_{kernel.requested_isa}_")
+    assert f"ISA {kernel.isa} ({kernel.vector_bits}-bit vectors" in kernel.describe()
