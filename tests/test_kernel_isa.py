@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from grukit.nn import GRU, _fused, _kernel
+from grukit.nn import GRU, _fused, _isa, _kernel
 
 TESTS = Path(__file__).parent
 VECTOR_BITS = {"avx512": 512, "avx2": 256, "portable": 128}
-V3 = frozenset(_kernel.CPU_FLAGS["avx2"])  # an AVX2-only CPU
-V4 = frozenset(_kernel.CPU_FLAGS["avx512"])
+V3 = frozenset(_isa.CPU_FLAGS["avx2"])  # an AVX2-only CPU
+V4 = frozenset(_isa.CPU_FLAGS["avx512"])
 UNKNOWN = "GRUKIT_ISA='sse9' is not one of native, avx512, avx2, portable (set one of those, or unset it for native)"
 
 
@@ -31,7 +31,7 @@ def fresh_kernel_state(monkeypatch):
 def _cannot_build(isa: str) -> str | None:
     if _kernel._find_compiler() is None:
         return "no C compiler was found"
-    return _kernel.isa_problem(isa, platform.machine(), _kernel.cpu_flags())
+    return _isa.isa_problem(isa, platform.machine(), _isa.cpu_flags())
 
 
 @pytest.mark.parametrize("isa", ["avx512", "avx2", "portable"])
@@ -93,7 +93,7 @@ def test_an_isa_the_cpu_lacks_is_refused_before_building(fresh_kernel_state, mon
     ("native", "ppc64le", None, None),
 ])
 def test_which_isa_may_run_where(isa, machine, flags, reason):
-    assert _kernel.isa_problem(isa, machine, flags) == reason
+    assert _isa.isa_problem(isa, machine, flags) == reason
 
 
 @pytest.mark.parametrize("requested, march, bits, machine, flags, name", [
@@ -108,16 +108,16 @@ def test_which_isa_may_run_where(isa, machine, flags, reason):
 ])
 def test_the_isa_in_use_is_named_from_the_build(requested, march, bits, machine, flags, name):
     build_flags = ["-O3", *([march] if march else []), "-fopenmp"]
-    assert _kernel.isa_in_use(requested, build_flags, bits, machine, flags) == name
+    assert _isa.isa_in_use(requested, build_flags, bits, machine, flags) == name
 
 
 def test_each_isa_has_its_flags_file_name_and_build_key():
-    assert _kernel.flag_sets("native") == [["-march=native", "-fopenmp"], ["-fopenmp"],
+    assert _isa.flag_sets("native") == [["-march=native", "-fopenmp"], ["-fopenmp"],
                                            ["-march=native", "-fopenmp-simd"], ["-fopenmp-simd"]]
-    assert _kernel.flag_sets("avx2") == [["-march=x86-64-v3", "-fopenmp"], ["-march=x86-64-v3", "-fopenmp-simd"]]
-    assert _kernel.flag_sets("portable") == [["-fopenmp"], ["-fopenmp-simd"]]
-    keys = {_kernel._build_key("gcc 12", ["-O3"], isa) for isa in _kernel.ISAS}
-    assert len(keys) == len(_kernel.ISAS)
+    assert _isa.flag_sets("avx2") == [["-march=x86-64-v3", "-fopenmp"], ["-march=x86-64-v3", "-fopenmp-simd"]]
+    assert _isa.flag_sets("portable") == [["-fopenmp"], ["-fopenmp-simd"]]
+    keys = {_kernel._build_key("gcc 12", ["-O3"], isa) for isa in _isa.ISAS}
+    assert len(keys) == len(_isa.ISAS)
 
 
 def test_the_kernel_in_use_names_its_isa():

@@ -161,10 +161,7 @@ def nab_score(
     if flags.ndim != 1 or (flags.size and flags.dtype != bool):
         raise ValueError(f"nab_score: detections must be a 1-D boolean array (N,); got dtype {flags.dtype} "
                          f"and shape {flags.shape}. Compare the anomaly scores with the threshold first.")
-    profile = PROFILES[profile] if isinstance(profile, str) and profile in PROFILES else profile
-    if not isinstance(profile, NabProfile):
-        raise ValueError(f"nab_score: unknown profile {profile!r}; expected one of {', '.join(PROFILES)} "
-                         f"or a NabProfile.")
+    profile = as_profile(profile, unknown="nab_score: unknown profile")
     n = flags.size
     windows = check_windows(n, windows)
     start = probationary_length(n, probationary_percent)
@@ -196,6 +193,15 @@ def nab_score(
         probationary_rows=start,
         counts=counts,
     )
+
+
+def as_profile(profile: NabProfile | str, unknown: str = "unknown NAB profile") -> NabProfile:
+    """A NabProfile, or the name of one of PROFILES; anything else is a ValueError that starts with ``unknown``."""
+    if isinstance(profile, NabProfile):
+        return profile
+    if isinstance(profile, str) and profile in PROFILES:
+        return PROFILES[profile]
+    raise ValueError(f"{unknown} {profile!r}; expected one of {', '.join(PROFILES)} or a NabProfile.")
 
 
 def check_windows(n_rows: int, windows: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -35,8 +35,8 @@ import numpy as np
 
 from grukit.detect.nab_score import (
     PROBATIONARY_PERCENT,
-    PROFILES,
     NabProfile,
+    as_profile,
     check_windows,
     detection_weights,
     probationary_length,
@@ -53,14 +53,6 @@ class ThresholdChoice:
     score: float  # S(tau), the raw score summed over the files
     windows: int  # W, the scored windows of the corpus
     normalized: float  # 100 (S - S_null) / (S_perfect - S_null)
-
-
-def _profile(profile: NabProfile | str) -> NabProfile:
-    if isinstance(profile, NabProfile):
-        return profile
-    if profile in PROFILES:
-        return PROFILES[profile]
-    raise ValueError(f"unknown NAB profile {profile!r}; expected one of {', '.join(PROFILES)} or a NabProfile.")
 
 
 def scored_windows(n_rows: int, windows: Sequence[tuple[int, int]],
@@ -89,7 +81,7 @@ def threshold_events(
         >>> v.tolist(), d.round(3).tolist()     # row 20: a false positive; the window's records: rows 21 and 22
         ([0.9, 0.5, 0.95], [-0.11, 0.14, 1.86])
     """
-    profile = _profile(profile)
+    profile = as_profile(profile)
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim != 1:
         raise ValueError(f"threshold_events: scores must be one anomaly score per row, shape (N,); got shape "
@@ -135,7 +127,7 @@ def best_threshold(
         >>> choice.threshold, round(choice.score, 3), choice.windows
         (0.8, 1.75, 2)
     """
-    profile = _profile(profile)
+    profile = as_profile(profile)
     events = [threshold_events(scores, windows, profile, probationary_percent) for scores, windows in files]
     windows = sum(scored_windows(len(scores), w, probationary_percent) for scores, w in files)
     base = -profile.fn * windows  # every window missed: nothing reaches the threshold
@@ -159,7 +151,7 @@ def normalized_score(raw: float, windows: int, profile: NabProfile | str = "stan
         >>> round(normalized_score(46.6344501971, 116, "standard"), 4)     # numenta (HTM) on NAB v1.1
         70.1011
     """
-    profile = _profile(profile)
+    profile = as_profile(profile)
     if windows < 1:
         raise ValueError(f"normalized_score: the corpus must have at least one scored window; got {windows}.")
     null, perfect = -profile.fn * windows, profile.tp * windows

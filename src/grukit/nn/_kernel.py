@@ -13,20 +13,11 @@ unchanged one loads in milliseconds.
 Without a working compiler :func:`load` returns None and :func:`unavailable_reason` says why;
 ``GRUKIT_FUSED=0`` turns the kernel off on purpose.
 
-``GRUKIT_ISA`` (in any case) chooses the instruction set the kernel is built for and runs:
-
-    native    (the default) ``-march=native``: everything this CPU has (AVX-512, AVX2, NEON ...)
-    avx512    ``-march=x86-64-v4``: AVX-512 (F, BW, CD, DQ, VL), 512-bit vectors
-    avx2      ``-march=x86-64-v3``: AVX2 and FMA without AVX-512, 256-bit vectors
-    portable  no ``-march``: the compiler's baseline (SSE2 on x86-64, NEON on aarch64), 128-bit vectors
-
-``avx512`` and ``avx2`` exist on x86-64 only, and are built only when ``/proc/cpuinfo`` lists the
-features they need (a build for features the CPU lacks would stop the process with SIGILL);
-otherwise, and for an unknown value, the kernel is unavailable and :func:`unavailable_reason`
-says which value was wrong and what to set instead. The ISA is part of the library's file name
-and build key, and :meth:`Kernel.describe` names the one that runs, e.g. "ISA avx2 (256-bit
-vectors)" (for ``native``, the widest one its vectors show). ``native`` is what users want;
-the others are for measuring what each vector width brings and for testing every code path.
+``GRUKIT_ISA`` (native, the default, avx512, avx2 or portable; any case) chooses the instruction
+set the kernel is built for and runs (:mod:`grukit.nn._isa`). An ISA this CPU cannot run, or an
+unknown value, leaves the kernel unavailable, and :func:`unavailable_reason` says which value was
+wrong and what to set instead. The ISA is part of the library's file name and build key, and
+:meth:`Kernel.describe` names the one that runs, e.g. "ISA avx2 (256-bit vectors)".
 
 Processes that start together (``torchrun --nproc-per-node 4``) compile once: the check of the
 cache, the build and its digest happen under an exclusive ``fcntl.flock`` on ``NAME.lock`` in
@@ -49,6 +40,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from grukit.nn._isa import (
+    MARCH,
+    cpu_flags,
+    cpu_identity,
+    flag_sets,
+    isa_in_use,
+    isa_problem,
+    requested_isa,
+)
+
 try:
     import fcntl
 except ImportError:  # Windows: builds are not locked
@@ -60,12 +61,6 @@ SOURCES = ("fused_gru.c", "gru_vec.h", "gru_gemm.h", "gru_rows.h", "gru_forward.
 COMPILE_TIMEOUT_S = 120
 LOCK_TIMEOUT_S = 2 * COMPILE_TIMEOUT_S + 30  # longer than any one build; then build without the lock
 _COMMON = ["-O3", "-std=gnu11", "-fPIC", "-shared", "-fno-math-errno"]
-ISAS = ("native", "avx512", "avx2", "portable")  # the values of GRUKIT_ISA, the default first
-MARCH = {"native": "-march=native", "avx512": "-march=x86-64-v4", "avx2": "-march=x86-64-v3", "portable": None}
-_X86_64_V3 = ("avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe")  # abm: /proc/cpuinfo's name for lzcnt
-# The /proc/cpuinfo flags an x86-64 ISA's build may use: its -march level's features.
-CPU_FLAGS = {"avx2": _X86_64_V3, "avx512": _X86_64_V3 + ("avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl")}
-X86_64_MACHINES = ("x86_64", "amd64")
 
 
 class GruArgs(ctypes.Structure):
@@ -181,59 +176,6 @@ def cache_dir() -> Path:
         return Path(os.environ["GRUKIT_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "grukit" / "kernels"
-
-
-def requested_isa() -> str:
-    """The value of ``GRUKIT_ISA`` as given (stripped); "native" when it is unset or empty."""
-    return os.environ.get("GRUKIT_ISA", "").strip() or "native"
-
-
-def isa_problem(isa: str, machine: str, flags: frozenset[str] | None) -> str | None:
-    """Why a build for ``isa`` (a value of GRUKIT_ISA) must not be made or run on a CPU of this
-    ``machine`` (platform.machine()) with these /proc/cpuinfo ``flags`` (None: unknown); None if it may."""
-    if isa.lower() not in ISAS:
-        return f"GRUKIT_ISA={isa!r} is not one of {', '.join(ISAS)} (set one of those, or unset it for native)"
-    needed = CPU_FLAGS.get(isa.lower(), ())
-    fix = f"unset GRUKIT_ISA, or set it to {_isas_that_run(machine, flags, besides=isa.lower())}"
-    if needed and machine.lower() not in X86_64_MACHINES:
-        return f"GRUKIT_ISA={isa} is an x86-64 instruction set and this CPU is {machine} ({fix})"
-    if needed and flags is None:
-        return (f"GRUKIT_ISA={isa} cannot be checked against this CPU (/proc/cpuinfo lists no flags), so it is "
-                f"not built ({fix})")
-    missing = [flag for flag in needed if flag not in flags]
-    if missing:
-        return f"GRUKIT_ISA={isa} needs CPU features this CPU lacks ({', '.join(missing)}) ({fix})"
-    return None
-
-
-def _isas_that_run(machine: str, flags: frozenset[str] | None, besides: str) -> str:
-    """The values of GRUKIT_ISA but ``besides`` that this CPU can run, as words: "native, avx2 or portable"."""
-    x86 = machine.lower() in X86_64_MACHINES and flags is not None
-    names = [isa for isa in ISAS
-             if isa != besides and (isa not in CPU_FLAGS or (x86 and flags >= set(CPU_FLAGS[isa])))]
-    return " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-
-
-def flag_sets(isa: str) -> list[list[str]]:
-    """The flags tried in order until one set compiles: the ISA's -march with OpenMP threads, then
-    with OpenMP's SIMD pragmas only; "native" falls back to no -march as well (an older compiler)."""
-    march = [MARCH[isa]] if MARCH[isa] else []
-    threads, simd = march + ["-fopenmp"], march + ["-fopenmp-simd"]
-    return [threads, ["-fopenmp"], simd, ["-fopenmp-simd"]] if isa == "native" else [threads, simd]
-
-
-def isa_in_use(requested: str, flags: list[str], vector_bits: int, machine: str, cpu: frozenset[str] | None) -> str:
-    """The instruction set a build runs: the requested one, or for "native" the widest one its
-    vectors (``vector_bits``, from the library) and the CPU's flags show; "portable" without -march."""
-    if requested != "native":
-        return requested
-    if MARCH["native"] not in flags:
-        return "portable"
-    if vector_bits >= 512:
-        return "avx512"
-    if vector_bits == 256:
-        return "avx2" if cpu and {"avx2", "fma"} <= cpu else "avx"
-    return {"x86_64": "sse", "amd64": "sse", "aarch64": "neon", "arm64": "neon"}.get(machine.lower(), machine)
 
 
 def _build_and_load() -> tuple[Kernel | None, str | None]:
@@ -372,36 +314,12 @@ def _compiler_identity(compiler: str) -> str:
         return compiler
 
 
-def cpu_flags() -> frozenset[str] | None:
-    """The CPU's feature flags from /proc/cpuinfo ("flags" on x86, "Features" on ARM); None where
-    it cannot be read or lists none (not Linux)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return None
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() in ("flags", "Features"):
-            return frozenset(value.split())
-    return None
-
-
-def _cpu_identity() -> str:
-    """The CPU model and feature flags, so that a -march=native build is never loaded elsewhere."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-        wanted = [line for line in text.splitlines() if line.startswith(("model name", "flags", "Features"))]
-        return "\n".join(sorted(set(wanted)))
-    except OSError:
-        return platform.processor() or platform.machine()
-
-
 def _build_key(identity: str, flags: list[str], isa: str = "native") -> str:
     """A hash of the sources, the compiler, the flags, the ISA and the CPU: a build's identity."""
     digest = hashlib.sha256()
     for name in SOURCES:
         digest.update((SOURCE_DIR / name).read_bytes())
-    for part in (identity, " ".join(flags), isa, platform.machine(), platform.system(), _cpu_identity()):
+    for part in (identity, " ".join(flags), isa, platform.machine(), platform.system(), cpu_identity()):
         digest.update(part.encode())
     return digest.hexdigest()[:20]
 
