@@ -306,6 +306,9 @@ def parse_args() -> argparse.Namespace:
                    help="JSON object of grukit.forecast.defaults constants to change, for the selection protocol "
                         "only (e.g. '{\"TRAIN_STEPS\": 3000, \"LOOKBACK_HORIZONS\": 2}'; GENERIC_TRAIN is a dict)")
     p.add_argument("--json", type=Path, default=None, help="write every number here (default: nothing)")
+    p.add_argument("--forecasts", type=Path, default=None,
+                   help="folder for grukit's forecasts, {group}_{mode}_seed{s}.csv (unique_id, step, grukit), "
+                        "which benchmarks/m3_combinations.py reads (default: not written)")
     p.add_argument("--cache", type=Path, default=None,
                    help="folder caching the StatsForecast forecasts per group, mode and limit (default: none)")
     args = p.parse_args()
@@ -348,6 +351,9 @@ def main() -> None:
                     traceback.print_exc()
                     failures.append(f"{group}, seed {seed}")
                     continue
+                if args.forecasts:
+                    args.forecasts.mkdir(parents=True, exist_ok=True)
+                    out.to_csv(args.forecasts / f"{group}_{mode}_seed{seed}.csv", index=False)
                 scores.setdefault(label, {})[group] = per_series(train, target, aligned(target, out, "grukit"), m)
                 seconds.setdefault(label, {})[group] = {"fit": out.attrs["fit_seconds"],
                                                         "predict": out.attrs["predict_seconds"]}

@@ -16,7 +16,7 @@ from grukit.forecast import GRUForecaster
 pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
-from helpers.export import inputs as _inputs  # noqa: E402  (x and future built from the sidecar alone)
+from helpers.export import as_predicted, inputs as _inputs, without_last  # noqa: E402  (from the sidecar alone)
 
 TOL = 1e-5
 FAST = dict(epochs=2, hidden_size=8, num_layers=2, batch_size=32, progress=False, num_threads=1,
@@ -69,11 +69,18 @@ def test_onnx_forecast_equals_pytorch_and_predict_whole_and_streamed(tmp_path, n
 
     median = sidecar["quantiles"].index(0.5)
     predicted = model.predict()
+    scalers = sidecar["scalers"]["target"]
+
+    def unscaled(y):  # (S, K, C, 1): the point forecast in data units
+        return np.stack([y[b, :, :, median] * s["scale"] + np.asarray(s["mean"]) for b, s in enumerate(scalers)])[..., None]
+
+    x_back, future_back = _inputs(sidecar, without_last(frame, 5), model)  # each window 5 rows (K) earlier
+    y_back, _ = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        ["y", "h_next"], {**feeds, "x": x_back, **({"future": future_back} if "future" in feeds else {})})
+    want = as_predicted(unscaled(y), unscaled(y_back), sidecar, frame)[..., 0]  # (S, K, C)
     for b, sid in enumerate(sidecar["series_ids"]):
-        scaler = sidecar["scalers"]["target"][b]
-        unscaled = y[b, :, :, median] * scaler["scale"] + np.asarray(scaler["mean"])  # (K, C)
         rows = predicted[predicted.iloc[:, 0] == sid]
-        np.testing.assert_allclose(unscaled, rows[sidecar["target_columns"]].to_numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(want[b], rows[sidecar["target_columns"]].to_numpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_cli_exports_a_trained_model_dir_in_both_formats(tmp_path, capsys):
@@ -117,6 +124,16 @@ def test_cli_errors_are_one_line(tmp_path, capsys, case):
     assert not out.exists() and not (tmp_path / "out.onnx.json").exists()
 
 
+def _raw_windows(sidecar, frame) -> np.ndarray:
+    """Each series' last lookback values and an observed column, left-padded with zero rows: (S, L, 2)."""
+    lookback, xs = sidecar["lookback"], []
+    for sid in sidecar["series_ids"]:
+        y = frame.loc[frame["unique_id"] == sid, "y"].to_numpy()[-lookback:]
+        rows = np.stack([y, np.ones_like(y)], axis=1)  # (n, 2): value, observed
+        xs.append(np.concatenate([np.zeros((lookback - len(y), 2)), rows]))  # left-padded to the lookback
+    return np.stack(xs).astype(np.float32)
+
+
 @pytest.mark.parametrize("ensemble", [1, 3])
 def test_a_default_model_with_a_padded_short_series_exports_and_equals_predict(tmp_path, ensemble):
     """Window scaling, the observed mask and the ensemble's median run inside the graph: raw values in."""
@@ -128,15 +145,14 @@ def test_a_default_model_with_a_padded_short_series_exports_and_equals_predict(t
     sidecar = json.loads((tmp_path / "f.onnx.json").read_text())
     assert sidecar["graph"] == "window" and sidecar["window_scaling"] and sidecar["input_columns"] == ["y", "observed"]
     assert sidecar["ensemble"] == ensemble and sidecar["state"]["layers"] == 2 * ensemble
-    xs = []
-    for sid in sidecar["series_ids"]:
-        y = frame.loc[frame["unique_id"] == sid, "y"].to_numpy()[-16:]
-        rows = np.stack([y, np.ones_like(y)], axis=1)  # (n, 2): value, observed
-        xs.append(np.concatenate([np.zeros((16 - len(y), 2)), rows]))  # left-padded to the lookback
-    x = np.stack(xs).astype(np.float32)
-    y, _ = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
-        ["y", "h_next"], {"x": x, "h": np.zeros((2 * ensemble, 2, 8), np.float32)})
-    np.testing.assert_allclose(y[..., 0, 0].ravel(), model.predict()["y"], rtol=1e-5, atol=1e-5)
+    x = _raw_windows(sidecar, frame)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    y, _ = session.run(["y", "h_next"], {"x": x, "h": np.zeros((2 * ensemble, 2, 8), np.float32)})
+    assert sidecar["combine"] == "theta"  # the generic default: predict weighs the graph's y with Theta
+    y_back, _ = session.run(["y", "h_next"], {"x": _raw_windows(sidecar, without_last(frame, 5)),
+                                              "h": np.zeros((2 * ensemble, 2, 8), np.float32)})
+    want = as_predicted(y.astype(np.float64), y_back.astype(np.float64), sidecar, frame.drop(columns="x"))
+    np.testing.assert_allclose(want.ravel(), model.predict()["y"], rtol=1e-5, atol=1e-5)
     scripted = torch.jit.load(str(export_forecaster(model, tmp_path / "f.pt", format="torchscript")))
     with torch.no_grad():
         y_ts, _ = scripted(torch.tensor(x), torch.zeros(2 * ensemble, 2, 8))

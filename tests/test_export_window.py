@@ -14,7 +14,7 @@ from helpers.cli import run
 from grukit.errors import ConfigError
 from grukit.export import OnnxGraph, OnnxStream, export_forecaster
 from grukit.forecast import GRUForecaster
-from helpers.export import inputs as _inputs, scale_targets as _scale_targets
+from helpers.export import as_predicted, inputs as _inputs, scale_targets as _scale_targets, without_last
 
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
@@ -73,15 +73,24 @@ def _encoder_state(net, x: torch.Tensor) -> torch.Tensor:
     return net.segment.gru(net.segment.embed(segments))[1]
 
 
-def _check_against_predict(y, sidecar, model):
-    """Every quantile of the unscaled graph forecast equals predict()'s column for it."""
+def _check_against_predict(path, y, sidecar, model, frame):
+    """Every quantile of the unscaled graph forecast, moved as the sidecar's combine says, equals
+    predict()'s column for it."""
     predicted = model.predict()
+    quantiles, scalers = sidecar["quantiles"], sidecar["scalers"]["target"]
+
+    def unscaled(y):  # (S, K, C, Q) in data units
+        return np.stack([np.stack([_unscale(y[b, :, :, q], scaler, sidecar["transform"]) for q in range(len(quantiles))],
+                                  axis=-1) for b, scaler in enumerate(scalers)]).astype(np.float64)
+
+    x_back, future_back = _inputs(sidecar, without_last(frame, sidecar["horizon"]), model)
+    y_back, _ = OnnxGraph(path)(x_back, future_back if "future" in sidecar["inputs"] else None)
+    want = as_predicted(unscaled(y), unscaled(y_back), sidecar, frame, point=quantiles.index(0.5))
     for b, sid in enumerate(sidecar["series_ids"]):
         rows = predicted[predicted.iloc[:, 0] == sid]
-        for q_index, q in enumerate(sidecar["quantiles"]):
-            unscaled = _unscale(y[b, :, :, q_index], sidecar["scalers"]["target"][b], sidecar["transform"])
+        for q_index, q in enumerate(quantiles):
             columns = [name if q == 0.5 else f"{name}_q{q:g}" for name in sidecar["target_columns"]]
-            np.testing.assert_allclose(unscaled, rows[columns].to_numpy(), rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(want[b, :, :, q_index], rows[columns].to_numpy(), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -101,7 +110,7 @@ def test_window_graphs_equal_pytorch_and_predict_in_onnx_and_torchscript(tmp_pat
         want_h = _encoder_state(model.net_, torch.tensor(x)).numpy()
     assert y.shape == want.shape and np.abs(y - want).max() <= TOL
     assert h_next.shape == want_h.shape and np.abs(h_next - want_h).max() <= TOL
-    _check_against_predict(y, sidecar, model)
+    _check_against_predict(path, y, sidecar, model, frame)
 
     scripted = torch.jit.load(str(export_forecaster(model, tmp_path / "f.pt", "torchscript")))
     inputs = (torch.tensor(x), torch.zeros(h_next.shape)) + ((torch.tensor(future),) if has_future else ())

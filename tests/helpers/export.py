@@ -33,3 +33,39 @@ def inputs(sidecar, frame, model):
         futures.append(calendar_features(future_times(times[-1], freq, sidecar["horizon"]), freq))
         xs.append(np.concatenate(parts, axis=1))
     return np.stack(xs).astype(np.float32), np.stack(futures).astype(np.float32)
+
+
+def as_predicted(values: np.ndarray, back: np.ndarray, sidecar, frame, point: int = 0) -> np.ndarray:
+    """What ``predict`` gives from the graph's unscaled forecasts (S, K, C, Q), by the sidecar's usage.
+
+    ``back``: the same (S, K, C, Q) from each series' window ending K rows before its end. With
+    combine 'theta', every quantile moves by (1 - w) (Theta - the point forecast), Theta from each
+    series' last 2 x lookback rows, w from both methods' errors on the last K rows.
+    """
+    if sidecar["combine"] != "theta":
+        return values
+    from grukit.evaluate.theta import theta
+
+    groups = dict(list(frame.groupby("unique_id"))) if "unique_id" in frame else {sidecar["series_ids"][0]: frame}
+    k, rows, season = sidecar["horizon"], 2 * sidecar["lookback"], sidecar["season_length"]
+    targets = [groups[sid][sidecar["target_columns"]].to_numpy(dtype=np.float64) for sid in sidecar["series_ids"]]
+
+    def last(arrays):  # (S, rows, C), NaN before a short series' start
+        out = np.full((len(arrays), rows, arrays[0].shape[1]), np.nan)
+        for i, a in enumerate(arrays):
+            out[i, rows - len(a[-rows:]) :] = a[-rows:]
+        return out
+
+    actual = np.stack([t[-k:] for t in targets])  # (S, K, C); every series here is long enough to backtest
+    e_net = np.abs(back[..., point] - actual).mean(axis=1)
+    e_theta = np.abs(theta(last([t[:-k] for t in targets]), k, season) - actual).mean(axis=1)
+    w = e_theta / (e_net + e_theta)  # (S, C)
+    shift = (1 - w[:, None, :]) * (theta(last(targets), k, season) - values[..., point])  # (S, K, C)
+    return values + shift[..., None]
+
+
+def without_last(frame: pd.DataFrame, rows: int) -> pd.DataFrame:
+    """Each series of ``frame`` without its last ``rows`` rows (long frames by unique_id, else one series)."""
+    if "unique_id" in frame:
+        return frame[frame.groupby("unique_id").cumcount(ascending=False) >= rows]
+    return frame.iloc[:-rows]

@@ -66,6 +66,11 @@ class Series:
     def __len__(self) -> int:
         return self.target.shape[0]
 
+    def head(self, rows: int) -> "Series":
+        """The series' first ``rows`` rows (views, not copies), as at a cutoff ``rows`` steps in."""
+        time = None if self.time is None else self.time[:rows]
+        return Series(self.id, time, self.target[:rows], self.past_covariates[:rows])
+
 
 @dataclass
 class SeriesSet:

@@ -21,6 +21,12 @@ _WINDOW_USAGE = ("feed the last lookback rows of a series in one call from h = 0
                  "segment model needs a multiple of segment_length rows), so chunks carrying h are not "
                  "equivalent. With an 'observed' column, a series shorter than lookback is left-padded with "
                  "zero rows whose observed value is 0.")
+_THETA_USAGE = (" combine is 'theta': predict's forecast is y + (1 - w) * (Theta - y_point) on every quantile (y "
+                "unscaled, y_point its 0.5 quantile), where Theta = grukit.evaluate.theta.theta(the series' last "
+                "2 x lookback rows in original units, horizon, season_length) and w = e_theta / (e_net + e_theta): "
+                "e_net and e_theta are the mean absolute errors on the series' last horizon rows of y_point and "
+                "Theta made the same way horizon rows before its end (w = 1/2 when both are 0, or when fewer than "
+                "lookback rows, 2 with an 'observed' column, come before that cutoff).")
 
 
 def export_gru(gru: nn.Module, path: str | Path, format: str = "onnx", *, batch_first: bool | None = None) -> Path:
@@ -79,6 +85,10 @@ def export_forecaster(model, path: str | Path, format: str = "onnx") -> Path:
     "stateful" (step-wise GRU without RevIN) also takes the window in chunks carrying h;
     "window" (``revin=True`` or ``segment_length > 0``) needs the whole window in one call, with
     a multiple of ``segment_length`` rows for a segment model (:class:`OnnxGraph` checks it).
+    A model fitted with ``combine="theta"`` forecasts a weighted mean of this graph's y (unscaled)
+    and the Theta method's forecast (:func:`grukit.evaluate.theta.theta`), weighted by a backtest on
+    each series' last horizon (:mod:`grukit.forecast.combine`); the sidecar's ``combine`` says so,
+    and ``usage`` spells it out.
 
     Example:
         >>> export_forecaster(GRUForecaster.load("runs/air"), "air.onnx")
@@ -107,7 +117,7 @@ def export_forecaster(model, path: str | Path, format: str = "onnx") -> Path:
     sidecar = {
         "kind": "forecast",
         "graph": graph.kind,
-        "usage": _WINDOW_USAGE if window else _STATEFUL_USAGE,
+        "usage": (_WINDOW_USAGE if window else _STATEFUL_USAGE) + (_THETA_USAGE if config.combine == "theta" else ""),
         "shapes": {"x": "(B, T, C+P+F)", "h": "(L, S, H)", "future": "(B, K, F)", "y": "(B, K, C, Q)",
                    "h_next": "(L, S, H)", "S": "B * sequences_per_row"},
         "input_columns": [*schema["target_columns"], *(["observed"] if net.observed else []), *past_columns,
@@ -120,6 +130,8 @@ def export_forecaster(model, path: str | Path, format: str = "onnx") -> Path:
         "transform": config.transform,
         "state": _state_description(graph.state_shape(1)[0], per_row, encoder.hidden_size, None),
         "ensemble": getattr(graph, "count", 1),
+        "combine": config.combine,
+        "season_length": model.season_length_,
         "streamable": not window,
         "scaled": ("x and y are in the model's scaled space: scale each row of a series with its scaler below "
                    "(targets: (v - mean) / scale, after log when transform is 'log'; covariates likewise), and "

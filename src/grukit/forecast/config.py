@@ -16,6 +16,7 @@ SCALERS = ("window", "standard", "none")
 STRATEGIES = ("direct", "recursive")
 TRANSFORMS = ("none", "log")
 LOSSES = ("mse", "mae", "mix")
+COMBINES = ("theta", "none")
 
 
 @dataclass
@@ -31,7 +32,7 @@ class ForecastConfig:
     missing: str = "error"  # missing values: error | interpolate | ffill
     freq: str | None = None  # pandas frequency alias (inferred when None)
     date_format: str | None = None  # strftime pattern of the time column, e.g. %d.%m.%Y (detected when None)
-    season_length: int | None = None  # seasonal period for MASE and seasonal naive (from freq when None)
+    season_length: int | None = None  # seasonal period of MASE, seasonal naive and Theta (None: from freq, or the data)
     # --- windows and split
     lookback: int = 0  # past steps the model sees; 0: chosen from the frequency and horizon (forecast.defaults)
     horizon: int = 0  # future steps it forecasts; 0: from the frequency (yearly 6, quarterly 8, monthly 18, ...)
@@ -60,12 +61,14 @@ class ForecastConfig:
     segment_length: int = 0  # w > 0: the GRU reads the lookback as segments of w steps (SegRNN); 0: step by step
     loss: str = "mix"  # point-forecast loss: mae | mse on the scaled data | mix: members in turn MAE, sMAPE, MASE-scaled MAE
     ensemble: int = 3  # members (seeds seed, seed+1, ...; reading 1, 1/2, 1/4 of the lookback); forecast = their median
+    combine: str = "theta"  # theta: network and Theta method, weighted by their errors on each series' end | none
 
     def validate(self) -> "ForecastConfig":
         """Check the choices and ranges; raise ConfigError with the fix."""
         for name, allowed in (("split", SPLITS), ("missing", MISSING), ("scaler", SCALERS),
                               ("strategy", STRATEGIES), ("reset", ("after", "before")),
-                              ("transform", TRANSFORMS), ("loss", LOSSES)):
+                              ("transform", TRANSFORMS), ("loss", LOSSES),
+                              ("combine", COMBINES)):
             value = getattr(self, name)
             if value not in allowed:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got {value!r}.")

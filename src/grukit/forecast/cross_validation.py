@@ -88,7 +88,7 @@ def cross_validation(estimator, data=None, *, n_windows: int = 1, step: int | No
         if len(kept) < len(series_set.series):
             warnings.warn(f"cross_validation window {i + 1}: {len(series_set) - len(kept)} series have fewer than "
                           f"{need} rows before the cutoff and are left out of it.", stacklevel=3)
-        history = [_head(s, len(s) - back) for s in kept]
+        history = [s.head(len(s) - back) for s in kept]
         if model is None or refit:
             with fit_label(f"cross-validation {i + 1}/{n_windows}" if refit else "cross-validation"):
                 model = type(estimator)(**options).fit(_like(series_set, history))
@@ -122,11 +122,6 @@ def interval_coverage(frame: pd.DataFrame, quantiles: list[float], columns: list
     lower, upper = (frame[quantile_column(MODEL, q)].to_numpy() for q in (low, high))
     return {"lower_quantile": low, "upper_quantile": high, "nominal": high - low,
             "coverage": coverage(actual, lower, upper)}
-
-
-def _head(series: Series, rows: int) -> Series:
-    time = None if series.time is None else series.time[:rows]
-    return Series(series.id, time, series.target[:rows], series.past_covariates[:rows])
 
 
 def _like(series_set: SeriesSet, series: list[Series]) -> SeriesSet:

@@ -20,6 +20,12 @@ numbers are in BENCHMARKS.md ("Forecasting on data the defaults never saw: M3") 
                the loss MAE, sMAPE or MASE-scaled MAE in turn (``loss="mix"``; sMAPE only on
                positive data, else MAE), so the members differ in how far they look back, in what
                they minimise and in their start; the forecast is their median.
+    combine    ``combine="theta"``: the forecast is a weighted mean of the network's (the members'
+               median) and the Theta method's (:func:`grukit.evaluate.theta.theta`), fitted per
+               series on its last THETA_LOOKBACKS * lookback rows at the season length; each weight
+               comes from both methods' errors on the series' last horizon (:mod:`grukit.forecast.combine`);
+               quantiles move with the point forecast. A panel without a frequency (integer steps)
+               takes its season length from the data (:func:`grukit.data.season.detect_season`).
     training   batches of min(256, max(16, windows // 8)) windows and about TRAIN_STEPS optimizer
                steps (epochs = steps / batches per epoch, between 1 and MAX_EPOCHS, so that small
                data is not overfitted); AdamW at GENERIC_TRAIN's lr, no weight decay.
@@ -31,7 +37,8 @@ import math
 
 from grukit.forecast.config import ForecastConfig
 
-__all__ = ["GENERIC_TRAIN", "default_horizon", "member_lookback", "resolve_config", "training_size"]
+__all__ = ["GENERIC_TRAIN", "default_horizon", "history_rows", "member_lookback", "resolve_config", "theta_rows",
+           "training_size"]
 
 HORIZONS = {"Y": 6, "A": 6, "Q": 8, "M": 18, "W": 13, "D": 14, "B": 14, "h": 48, "H": 48}
 OTHER_HORIZON = 8
@@ -41,6 +48,7 @@ MAX_EPOCHS = 50  # at most this many passes over small data
 MAX_BATCH, MIN_BATCH = 256, 16
 GENERIC_TRAIN = dict(lr=3e-3, weight_decay=0.0)  # TrainConfig options of the generic defaults
 MEMBER_LOOKBACKS = (1.0, 1 / 2, 1 / 4)  # the share of the window each ensemble member reads, in turn
+THETA_LOOKBACKS = 2  # combine="theta": the Theta method reads this many lookbacks of each series' last rows
 
 
 def default_horizon(freq: str | None) -> int:
@@ -83,6 +91,26 @@ def member_lookback(config: ForecastConfig, k: int) -> int:
     if config.segment_length:  # segment models read whole segments: every member reads the window
         return config.lookback
     return max(1, round(config.lookback * MEMBER_LOOKBACKS[k % len(MEMBER_LOOKBACKS)]))
+
+
+def theta_rows(config: ForecastConfig) -> int:
+    """The rows of each series the Theta method reads: THETA_LOOKBACKS lookbacks.
+
+    Example:
+        >>> theta_rows(ForecastConfig(lookback=24))
+        48
+    """
+    return THETA_LOOKBACKS * config.lookback
+
+
+def history_rows(config: ForecastConfig) -> int:
+    """The rows of each series a forecast reads: the lookback; with Theta, its rows and the backtest's horizon.
+
+    Example:
+        >>> history_rows(ForecastConfig(lookback=24, horizon=6)), history_rows(ForecastConfig(lookback=24, combine="none"))
+        (54, 24)
+    """
+    return theta_rows(config) + config.horizon if config.combine == "theta" else config.lookback
 
 
 def training_size(windows: int, given: dict) -> dict:

@@ -56,11 +56,13 @@ def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
 def evaluate_test(net, prepared: PreparedData, config: ForecastConfig, part: str = "test") -> dict:
     """metrics.json's content: the model and the baselines on the original and the scaled scale."""
     scaled_pred = predict_windows(net, window_dataset(prepared, part, config))  # (M, K, C, Q)
-    median = scaled_pred[..., _median_index(config)]  # (M, K, C)
+    median = scaled_pred[..., median_index(config)]  # (M, K, C)
     # the baselines see at least one season of history, so seasonal naive repeats a real season
     length = max(config.lookback, prepared.season_length)
     history, actual = original_windows(prepared, part, config, length)  # (M, H, C), (M, K, C)
     prediction = _per_series(prepared, part, median, inverse=True)
+    shift = _theta_shift(net, prepared, part, config, prediction)  # (M, K, C): moves the forecast and quantiles
+    prediction = prediction + shift
     series_index = prepared.index[part][:, 0]
     train = prepared.train_targets()
     metrics = compare_with_baselines(history, actual, prediction, train, prepared.season_length,
@@ -73,15 +75,45 @@ def evaluate_test(net, prepared: PreparedData, config: ForecastConfig, part: str
     metrics["scaled"] = {"model": scaled["model"], "baselines": scaled["baselines"]}
     if len(config.quantiles) > 1:
         low, high = min(config.quantiles), max(config.quantiles)
-        lower = _per_series(prepared, part, scaled_pred[..., config.quantiles.index(low)], inverse=True)
-        upper = _per_series(prepared, part, scaled_pred[..., config.quantiles.index(high)], inverse=True)
+        lower = _per_series(prepared, part, scaled_pred[..., config.quantiles.index(low)], inverse=True) + shift
+        upper = _per_series(prepared, part, scaled_pred[..., config.quantiles.index(high)], inverse=True) + shift
         metrics["intervals"] = {"lower_quantile": low, "upper_quantile": high, "nominal": high - low,
                                 "coverage": coverage(actual, lower, upper)}
     metrics["split"] = split_summary(prepared, config)
     return metrics
 
 
-def _median_index(config: ForecastConfig) -> int:
+def _theta_shift(net, prepared: PreparedData, part: str, config: ForecastConfig, prediction: np.ndarray
+                 ) -> np.ndarray:
+    """What ``combine="theta"`` adds to each window's point forecast (M, K, C); zeros with ``combine="none"``.
+
+    As :func:`grukit.forecast.combine.theta_combined` does after a series' end, for every window:
+    the backtest is the same window one horizon earlier, scored on the K rows before the forecast.
+    """
+    if config.combine != "theta":
+        return np.zeros_like(prediction)
+    from grukit.data import WindowDataset
+    from grukit.evaluate.theta import theta
+    from grukit.forecast.combine import network_weight
+    from grukit.forecast.defaults import theta_rows
+
+    k, rows, a = config.horizon, theta_rows(config), prepared.arrays
+    index = prepared.index[part]
+    back = index.copy()
+    back[:, 1] -= k
+    need = 2 if config.pad else config.lookback
+    usable = (back[:, 1] >= 0) & (back[:, 1] + config.lookback - prepared.pad >= need)  # (M,)
+    back[~usable] = index[~usable]  # scored, then weighted 1/2
+    dataset = WindowDataset(a.inputs, a.targets, back, config.lookback, k, known_future=a.known_future)
+    net_back = _per_series(prepared, part, predict_windows(net, dataset)[..., median_index(config)], inverse=True)
+    history_back, actual_back = original_windows(prepared, part, config, rows, fill=np.nan, index=back)
+    weight = network_weight(net_back, theta(history_back, k, prepared.season_length), actual_back, usable)  # (M, C)
+    history, _ = original_windows(prepared, part, config, rows, fill=np.nan)  # (M, R, C)
+    return (1.0 - weight[:, None, :]) * (theta(history, k, prepared.season_length) - prediction)
+
+
+def median_index(config: ForecastConfig) -> int:
+    """The index along Q of the point forecast: the quantile nearest 0.5, or 0 without quantiles."""
     if not config.quantiles:
         return 0
     return int(np.argmin(np.abs(np.asarray(config.quantiles) - 0.5)))

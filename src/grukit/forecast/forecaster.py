@@ -15,6 +15,7 @@ from grukit.errors import ConfigError, DataError
 from grukit.estimator import Estimator, split_options
 from grukit.forecast.config import ForecastConfig
 from grukit.forecast.columns import quantile_column
+from grukit.forecast.combine import theta_combined
 from grukit.forecast.defaults import GENERIC_TRAIN, training_size
 from grukit.forecast.network import build_net
 from grukit.forecast.pipeline import DEFAULT_DATASET, last_window, load, new_target_scaler, prepare, window_dataset
@@ -263,9 +264,7 @@ class GRUForecaster(Estimator):
 
         ``futures``: per series its future covariates (K, F_cov), for a model that has them.
         """
-        import torch
-
-        config, freq, h = self.config_, self.schema_["freq"], h or self.config_.horizon
+        config, h = self.config_, h or self.config_.horizon
         need = 2 if config.pad else config.lookback
         short = [s for s in series_list if len(s) < need]
         if short:
@@ -273,6 +272,17 @@ class GRUForecaster(Estimator):
                             f"{'2 rows' if config.pad else f'the last lookback={need} rows'} of each series.")
         if config.future_covariates and futures is None:
             futures = self._future_values(series_list, None)  # raises: the values are needed
+        network = functools.partial(self._network_values, batch_size=batch_size)
+        values = network(series_list, futures)  # (S, K, C, Q), original units
+        if config.combine == "theta":
+            values = theta_combined(values, series_list, futures, network, config, self.season_length_)
+        return self._frame(series_list, values[:, :h])
+
+    def _network_values(self, series_list, futures: list | None, batch_size: int = 4096) -> np.ndarray:
+        """The network's forecasts after the end of each series, in original units: (S, K, C, Q)."""
+        import torch
+
+        config, freq = self.config_, self.schema_["freq"]
         positions = {sid: i for i, sid in enumerate(self.schema_["series_ids"])}
         scalers, xs, knowns = [], [], []
         for i, series in enumerate(series_list):
@@ -288,12 +298,13 @@ class GRUForecaster(Estimator):
         with torch.no_grad():
             y = torch.cat([self.net_(x[i : i + batch_size], None if future is None else future[i : i + batch_size])
                            for i in range(0, len(x), batch_size)])
-        y = y[:, :h].double().numpy()  # (S, h, C, Q)
-        return self._frame(series_list, scalers, y)
+        y = y.double().numpy()  # (S, K, C, Q), scaled
+        return np.stack([np.stack([sc.inverse_transform(y[i, ..., q]) for q in range(y.shape[-1])], axis=-1)
+                         for i, sc in enumerate(scalers)])
 
-    def _frame(self, series_list, scalers, y: np.ndarray) -> pd.DataFrame:
-        """Long frame of forecasts y (S, h, C, Q) in original units: id, time, targets, quantile columns."""
-        schema, h = self.schema_, y.shape[1]
+    def _frame(self, series_list, values: np.ndarray) -> pd.DataFrame:
+        """Long frame of forecasts (S, h, C, Q) in original units: id, time, targets, quantile columns."""
+        schema, h = self.schema_, values.shape[1]
         frame = {schema["id_column"] or "series": np.repeat([s.id for s in series_list], h)}
         if series_list[0].time is not None:
             frame[schema["time_column"] or "step"] = _future_stamps(series_list, schema["freq"], h)  # (S*h,)
@@ -302,9 +313,8 @@ class GRUForecaster(Estimator):
                                                                      for s in series_list])
         quantiles = self.config_.quantiles or [None]
         for q_index, q in enumerate(quantiles):
-            values = np.concatenate([sc.inverse_transform(y[i, ..., q_index]) for i, sc in enumerate(scalers)])
-            for c, name in enumerate(schema["target_columns"]):  # values (S*h, C)
-                frame[quantile_column(name, q)] = values[:, c]
+            for c, name in enumerate(schema["target_columns"]):
+                frame[quantile_column(name, q)] = values[:, :, c, q_index].ravel()  # (S*h,)
         return pd.DataFrame(frame)
 
     def cross_validation(self, data=None, n_windows: int = 1, step: int | None = None, refit: bool = False,

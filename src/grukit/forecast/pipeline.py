@@ -47,7 +47,7 @@ class PreparedData:
     arrays: ModelArrays
     ranges: list[dict]  # per series {"train": (a, b), "val": (a, b) | None, "test": (a, b)}
     index: dict[str, np.ndarray]  # "train" | "val" | "test" -> (M, 2) (series, start) window pairs
-    season_length: int  # for MASE and seasonal naive; 1 when unknown
+    season_length: int  # for MASE, seasonal naive and Theta: the config, the frequency or the train rows; 1: none
     source_name: str  # the file, the bundled dataset or "DataFrame"
     pad: int = 0  # rows of left padding before each series in ``arrays`` (ranges and index count them)
     short: list[str] | None = None  # ids of the series shorter than lookback + horizon (padded)
@@ -157,9 +157,27 @@ def prepare(data, config: ForecastConfig) -> PreparedData:
         raise DataError(f"no training window: a series needs at least {need} training rows (history "
                         f"{min_history(config)} + horizon {config.horizon}) and none has; use a shorter horizon "
                         f"or longer series.")
-    period = config.season_length or season_length(series_set.freq) or 1
-    return PreparedData(series_set, target_scalers, covariate_scalers, arrays, ranges, index, period, name,
-                        pad, short, untrained)
+    prepared = PreparedData(series_set, target_scalers, covariate_scalers, arrays, ranges, index, 1, name,
+                            pad, short, untrained)
+    prepared.season_length = config.season_length or season_length(series_set.freq) or _detected_season(prepared)
+    return prepared
+
+
+def _detected_season(prepared: PreparedData) -> int:
+    """Without a frequency (integer steps), the season length the train rows show (1: none); with one, 1.
+
+    Every target column of every series is one row of :func:`grukit.data.season.detect_season`.
+    """
+    if prepared.series_set.freq is not None:
+        return 1
+    from grukit.data.season import detect_season
+
+    columns = [target[:, c] for target in prepared.train_targets() for c in range(target.shape[1])]
+    length = max(map(len, columns))
+    rows = np.full((len(columns), length), np.nan)  # (N, T), left-padded with NaN
+    for i, column in enumerate(columns):
+        rows[i, length - len(column) :] = column
+    return detect_season(rows)
 
 
 def check_lengths(series_set: SeriesSet, config: ForecastConfig) -> tuple[list[str], list[str]]:
@@ -212,21 +230,26 @@ def window_dataset(prepared: PreparedData, part: str, config: ForecastConfig):
     return WindowDataset(a.inputs, a.targets, index, config.lookback, config.horizon, known_future=a.known_future)
 
 
-def original_windows(prepared: PreparedData, part: str, config: ForecastConfig,
-                     length: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def original_windows(prepared: PreparedData, part: str, config: ForecastConfig, length: int | None = None,
+                     fill: float | None = None, index: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The original-scale target history (M, H, C) and actuals (M, K, C) of a part's windows.
 
     ``length`` H: rows of history before each window's forecast, the lookback by default (the
-    baselines ask for at least one season); rows before the series' start repeat its first value.
+    baselines ask for at least one season); rows before the series' start repeat its first
+    value, or are ``fill`` when given (NaN for the Theta method). ``index``: other (series,
+    start) windows (M, 2) than the part's, such as the part's shifted one horizon back.
     """
     length = length or config.lookback
     history, actual = [], []
-    for series, start in prepared.index[part]:
+    for series, start in (prepared.index[part] if index is None else index):
         target = prepared.series_set.series[series].target  # (N, C)
         start -= prepared.pad  # in the series' own rows; negative: the history starts in the padding
         end = start + config.lookback  # the first forecast row
         past = target[max(0, end - length) : end]  # (<= H, C)
-        history.append(np.concatenate([np.repeat(past[:1], length - len(past), axis=0), past]))
+        before = np.repeat(past[:1], length - len(past), axis=0)  # (H - len(past), C)
+        if fill is not None:
+            before = np.full_like(before, fill)
+        history.append(np.concatenate([before, past]))
         actual.append(target[start + config.lookback : start + config.lookback + config.horizon])
     return np.stack(history), np.stack(actual)
 

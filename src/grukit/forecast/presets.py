@@ -4,8 +4,8 @@ Each preset follows the dataset's usual evaluation protocol (see BENCHMARKS.md f
 they reach); any option given on the command line, in a TOML file or in Python wins. The presets
 were tuned before the generic defaults of :mod:`grukit.forecast.defaults` existed, so each one
 starts from the options of that time (``HOLDOUT``: a held-out test part, a z-score per series,
-calendar features, MSE, no padding, one network). ``preset=False`` runs a bundled dataset with the generic
-defaults instead; BENCHMARKS.md reports both.
+calendar features, MSE, no padding, one network, no Theta combination). ``preset=False`` runs a
+bundled dataset with the generic defaults instead; BENCHMARKS.md reports both.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 ETT_COLUMNS = ["HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT"]
 
 HOLDOUT = dict(lookback=48, horizon=12, val_size=0.1, test_size=0.2, scaler="standard", calendar=True, loss="mse",
-               pad=False, ensemble=1)
+               pad=False, ensemble=1, combine="none")
 
 PRESETS: dict[str, dict] = {
     # the classic sine-wave tutorial: windows of 50, the first 800 windows train, one step ahead on the last 150;

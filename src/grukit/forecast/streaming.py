@@ -2,8 +2,9 @@
 
 The model was trained on windows of ``lookback`` rows, each encoded from a zero GRU state and
 scaled with its series' training scaler. A forecast after new rows therefore needs exactly the
-last ``lookback`` rows of each series, so that is all a stream keeps (memory bounded by
-``lookback`` rows per series, whatever the history's length): ``update(rows)`` checks the rows
+last ``lookback`` rows of each series (two lookbacks and a horizon with ``combine="theta"``, what
+Theta and its backtest read; :func:`grukit.forecast.defaults.history_rows`), so that is all a stream keeps (memory
+bounded by that many rows per series, whatever the history's length): ``update(rows)`` checks the rows
 and appends them, ``forecast()`` encodes each window once. ``forecast()`` after ``update(rows)``
 equals ``predict(history + rows)``.
 
@@ -23,13 +24,14 @@ import pandas as pd
 from grukit.data import Series
 from grukit.data.frequency import parse_freq
 from grukit.errors import ConfigError, DataError
+from grukit.forecast.defaults import history_rows
 
 
 @dataclasses.dataclass
 class _Window:
     """The last rows of one series and how many rows it has had in all."""
 
-    series: Series  # at most lookback rows: times, targets, covariates (original units)
+    series: Series  # at most history_rows rows: times, targets, covariates (original units)
     rows_seen: int  # rows since the series began, so integer steps keep counting
 
 
@@ -46,11 +48,12 @@ class ForecastStream:
         model._check_fitted()
         self.model = model
         self.lookback = model.config_.lookback
+        self.keep = history_rows(model.config_)  # rows kept per series
         self.windows: dict[str, _Window] = {}
         prepared = getattr(model, "prepared_", None)
         if prepared is not None:
             for series in prepared.series_set.series:
-                self.windows[series.id] = _Window(_tail(series, self.lookback), len(series))
+                self.windows[series.id] = _Window(_tail(series, self.keep), len(series))
 
     def update(self, data) -> None:
         """Append the rows in ``data`` (same columns as training) after the rows already seen."""
@@ -95,12 +98,12 @@ class ForecastStream:
             if len(rows) < need:
                 raise DataError(f"series {sid!r} starts its stream with {len(rows)} row{'' if len(rows) == 1 else 's'} "
                                 f"but the model needs {need}; pass at least the last {need} rows of it first.")
-            return _Window(_tail(rows, self.lookback), len(rows))
+            return _Window(_tail(rows, self.keep), len(rows))
         self._check_continues(sid, window.series, rows)
         joined = Series(sid, None if rows.time is None else window.series.time.append(rows.time),
                         np.concatenate([window.series.target, rows.target]),
                         np.concatenate([window.series.past_covariates, rows.past_covariates]))
-        return _Window(_tail(joined, self.lookback), window.rows_seen + len(rows))
+        return _Window(_tail(joined, self.keep), window.rows_seen + len(rows))
 
     def _check_continues(self, sid: str, kept: Series, rows: Series) -> None:
         """The first new timestamp must be one step after the last one kept."""

@@ -1,0 +1,144 @@
+"""The Theta method (Assimakopoulos & Nikolopoulos 2000), in the form of Hyndman & Billah (2003).
+
+Shape legend: B series (windows), T history steps, K horizon steps, C channels.
+
+Per series and channel, with y_1 .. y_n its real values:
+
+    1. seasonal adjustment: if the series is seasonal with period m (:func:`seasonal_test`),
+       divide it by the seasonal indices of a classical multiplicative decomposition (subtract
+       them, additively, when a value is <= 0);
+    2. simple exponential smoothing of the adjusted series, l_t = l_{t-1} + alpha (y_t - l_{t-1}),
+       l_1 = y_1, alpha on a grid of 0.01 .. 0.99 minimising the one-step squared error;
+    3. half the slope b of the least-squares line through the adjusted series added as a drift:
+
+           yhat_{n+h} = l_n + b / 2 * (h - 1 + (1 - (1 - alpha)^n) / alpha)      h = 1 .. K
+
+    4. the seasonal indices put back.
+
+Everything runs on all B x C series at once; histories of different lengths are left-padded
+with NaN (rows before a series' start).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grukit.data.season import seasonal_test
+
+__all__ = ["theta"]
+
+ALPHAS = np.linspace(0.01, 0.99, 99)  # the smoothing weights tried
+
+
+def theta(history: np.ndarray, horizon: int, season_length: int = 1) -> np.ndarray:
+    """Theta forecasts (B, K, C) from histories (B, T, C) in original units, NaN before each start.
+
+    Each series needs at least one real value. See the module docstring for the method.
+
+    Example:
+        >>> theta(np.array([[[1.0], [2.0], [3.0], [4.0]]]), 2)[0, :, 0].round(2)   # a line: level 3.99, drift 1/2
+        array([4.49, 4.99])
+    """
+    x = np.asarray(history, dtype=np.float64)
+    b, t, c = x.shape
+    rows = x.transpose(0, 2, 1).reshape(b * c, t)  # (B*C, T)
+    if np.isnan(rows[:, -1]).any():
+        raise ValueError("theta: every series needs its last value; got a history that ends in NaN.")
+    additive = _additive(rows)  # (B*C,)
+    index = seasonal_indices(rows, season_length, additive)  # (B*C, m) or None
+    m = 1 if index is None else index.shape[1]
+    adjusted = rows if index is None else _seasonal(rows, index[:, np.arange(t) % m], additive, remove=True)
+    level, alpha = ses(adjusted)  # (B*C,), (B*C,)
+    slope = linear_slope(adjusted)  # (B*C,)
+    n = (~np.isnan(rows)).sum(axis=1)  # (B*C,)
+    steps = np.arange(horizon, dtype=np.float64)  # h - 1 = 0 .. K-1
+    drift = (1 - (1 - alpha) ** n) / alpha  # (B*C,)
+    forecast = level[:, None] + slope[:, None] / 2 * (steps[None, :] + drift[:, None])  # (B*C, K)
+    if index is not None:
+        forecast = _seasonal(forecast, index[:, (t + np.arange(horizon)) % m], additive, remove=False)
+    return forecast.reshape(b, c, horizon).transpose(0, 2, 1)  # (B, K, C)
+
+
+def ses(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The last level l_n of simple exponential smoothing and its alpha, per row of x (N, T): (N,), (N,).
+
+        l_1 = y_1,   l_t = l_{t-1} + alpha (y_t - l_{t-1}),   alpha = argmin_alpha sum_t (y_t - l_{t-1})^2
+
+    over the grid ALPHAS; NaN values before a row's first value are skipped (filled with the first
+    value, they add no error and leave the level at y_1).
+    """
+    real = ~np.isnan(x)  # (N, T)
+    first = x[np.arange(len(x)), real.argmax(axis=1)]  # (N,)
+    x = np.where(real, x, first[:, None])  # (N, T)
+    level = np.repeat(first[:, None], len(ALPHAS), axis=1)  # (N, A)
+    sse, error = np.zeros_like(level), np.empty_like(level)
+    for step in range(1, x.shape[1]):
+        np.subtract(x[:, step : step + 1], level, out=error)  # (N, A)
+        sse += error * error
+        level += ALPHAS * error
+    best = sse.argmin(axis=1)  # ties: the smallest alpha
+    rows = np.arange(len(x))
+    return level[rows, best], ALPHAS[best]
+
+
+def linear_slope(x: np.ndarray) -> np.ndarray:
+    """The least-squares slope of each row's real values against time, (N,); 0 with one value.
+
+        b = sum_t (t - tbar)(y_t - ybar) / sum_t (t - tbar)^2
+    """
+    real = ~np.isnan(x)  # (N, T)
+    n = np.maximum(real.sum(axis=1), 1)
+    time = np.broadcast_to(np.arange(x.shape[1], dtype=np.float64), x.shape)
+    t_bar = np.where(real, time, 0.0).sum(axis=1) / n
+    y_bar = np.where(real, x, 0.0).sum(axis=1) / n
+    dt = np.where(real, time - t_bar[:, None], 0.0)
+    dy = np.where(real, x - y_bar[:, None], 0.0)
+    denominator = (dt**2).sum(axis=1)
+    return np.divide((dt * dy).sum(axis=1), denominator, out=np.zeros(len(x)), where=denominator > 0)
+
+
+def seasonal_indices(x: np.ndarray, season_length: int, additive: np.ndarray) -> np.ndarray | None:
+    """Classical decomposition's seasonal indices (N, m) for the rows that pass :func:`seasonal_test`;
+    the other rows get the neutral index (1, or 0 for additive rows). None when no row is seasonal.
+
+    The trend is the centred moving average of m values (2 x m when m is even); a row's index of
+    phase j is the mean of y_t / trend_t (y_t - trend_t for a row with a value <= 0) over t = j
+    mod m, normalised to mean 1 (0); ``additive`` (N,) marks those rows. Phases count in the
+    padded time axis, so every row of x shares the phase of its last step.
+    """
+    m = int(season_length)
+    seasonal = seasonal_test(x, m)
+    if m < 2 or not seasonal.any():
+        return None
+    weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    half = (len(weights) - 1) // 2
+    windows = np.lib.stride_tricks.sliding_window_view(x, len(weights), axis=1)  # (N, T-2*half, len(weights))
+    trend = np.full(x.shape, np.nan)
+    trend[:, half : x.shape[1] - half] = windows @ weights  # NaN wherever a window touches padding
+    additive = additive[:, None]  # (N, 1)
+    ratio = np.where(additive, x - trend, x / trend)  # (N, T)
+    index = np.stack([_nanmean(ratio[:, j::m]) for j in range(m)], axis=1)  # (N, m)
+    mean = index.mean(axis=1, keepdims=True)  # (N, 1)
+    index = np.where(additive, index - mean, index / np.where(additive | (mean == 0), 1.0, mean))
+    neutral = np.where(additive, 0.0, 1.0)
+    return np.where(seasonal[:, None], index, neutral)
+
+
+def _seasonal(values: np.ndarray, index: np.ndarray, additive: np.ndarray, remove: bool) -> np.ndarray:
+    """values (N, S) with the seasonal index of each step (N, S) removed (``remove``) or put back:
+    y / s and y * s, or y - s and y + s for the ``additive`` rows (N,)."""
+    add = additive[:, None]
+    if remove:
+        return np.where(add, values - index, values / np.where(add, 1.0, index))
+    return np.where(add, values + index, values * index)
+
+
+def _additive(x: np.ndarray) -> np.ndarray:
+    """Rows with a real value <= 0, which the seasonal adjustment treats additively: (N,) bool."""
+    return (np.nan_to_num(x, nan=1.0) <= 0).any(axis=1)
+
+
+def _nanmean(x: np.ndarray) -> np.ndarray:
+    """The mean of each row's non-NaN values (N,); 0 for a row with none."""
+    real = ~np.isnan(x)
+    return np.where(real, x, 0.0).sum(axis=1) / np.maximum(real.sum(axis=1), 1)

@@ -1,0 +1,101 @@
+"""``combine="theta"``: the network's forecast combined with the Theta method's, weighted per series.
+
+Shape legend: S series (or windows), R history rows, K horizon steps, C channels, Q quantiles.
+
+    yhat   = w f_net + (1 - w) f_theta
+    yhat_q = f_net_q + (1 - w) (f_theta - f_net)       every quantile moves with the point forecast
+    w      = e_theta / (e_net + e_theta)                per series and channel
+
+f_net is the network's point forecast (the members' median; the 0.5 quantile of a quantile
+model), f_theta the Theta method's (:func:`grukit.evaluate.theta.theta`) from the series' last
+THETA_LOOKBACKS lookbacks of rows, both in original units. The weight comes from a backtest on the
+series' own last K rows: e_net and e_theta are the mean absolute errors of the two forecasts made
+K rows before the end (the network unchanged, Theta fitted on the rows before), so the method
+that did better there counts more; equal errors, or a series too short for the backtest, give
+w = 1/2. Where Theta cannot follow the data (a clean cycle the network has learned), w nears 1.
+Chosen on the M3 validation windows (BENCHMARKS.md): both sMAPE and MASE below the network alone
+on every M3 group, and below an equal-weight mean overall.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["last_rows", "network_weight", "theta_combined", "with_theta"]
+
+
+def last_rows(targets: list[np.ndarray], rows: int) -> np.ndarray:
+    """The last ``rows`` rows of each series' targets (n_i, C), left-padded with NaN: (S, R, C).
+
+    Example:
+        >>> last_rows([np.array([[1.0], [2.0], [3.0]]), np.array([[4.0]])], 2)[..., 0].tolist()
+        [[2.0, 3.0], [nan, 4.0]]
+    """
+    channels = targets[0].shape[1]
+    out = np.full((len(targets), rows, channels), np.nan)
+    for i, target in enumerate(targets):
+        tail = np.asarray(target, dtype=np.float64)[-rows:]
+        out[i, rows - len(tail) :] = tail
+    return out
+
+
+def network_weight(net: np.ndarray, theta: np.ndarray, actual: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """The network's weight w (S, C) from the backtest forecasts ``net`` and ``theta`` (S, K, C) of ``actual``.
+
+        w = e_theta / (e_net + e_theta),   e = 1/K sum_k |forecast_k - actual_k|
+
+    1/2 for a series that is not ``usable`` (S,) (too short to backtest) or where both errors are 0.
+
+    Example:
+        >>> actual = np.zeros((2, 3, 1))
+        >>> network_weight(actual + 1.0, actual + 3.0, actual, np.array([True, False]))[:, 0].tolist()
+        [0.75, 0.5]
+    """
+    e_net = np.abs(net - actual).mean(axis=1)  # (S, C)
+    e_theta = np.abs(theta - actual).mean(axis=1)
+    total = e_net + e_theta
+    weight = np.divide(e_theta, total, out=np.full_like(total, 0.5), where=total > 0)
+    return np.where(np.asarray(usable, dtype=bool)[:, None], weight, 0.5)
+
+
+def with_theta(values: np.ndarray, theta: np.ndarray, weight: np.ndarray, point: int = 0) -> np.ndarray:
+    """The network's forecasts ``values`` (S, K, C, Q) moved towards ``theta`` (S, K, C) by 1 - ``weight`` (S, C).
+
+    ``point``: the index along Q of the point forecast. Returns a new (S, K, C, Q) array.
+
+    Example:
+        >>> values = np.array([[[[1.0, 2.0, 4.0]]]])       # one step, quantiles 0.1, 0.5, 0.9
+        >>> with_theta(values, np.full((1, 1, 1), 6.0), np.full((1, 1), 0.5), point=1)[0, 0, 0]
+        array([3., 4., 6.])
+    """
+    shift = (1.0 - weight[:, None, :]) * (theta - values[..., point])  # (S, K, C)
+    return values + shift[..., None]
+
+
+def theta_combined(values: np.ndarray, series_list: list, futures: list | None, network, config, season: int
+                   ) -> np.ndarray:
+    """The network's forecasts ``values`` (S, K, C, Q) after each series' end, combined with Theta's.
+
+    ``network(series_list, futures)`` gives the network's forecasts (S, K, C, Q) in original units;
+    it is called once more on each series without its last K rows (the backtest). ``futures``:
+    each series' future covariates for the K steps after its end, or None; the backtest's are the
+    series' own last K rows of those columns.
+    """
+    from grukit.evaluate.theta import theta
+    from grukit.forecast.defaults import theta_rows
+    from grukit.forecast.evaluation import median_index
+
+    k, point = config.horizon, median_index(config)
+    need = 2 if config.pad else config.lookback  # rows the network needs before the backtest's cutoff
+    usable = np.array([len(s) - k >= need for s in series_list])  # (S,)
+    back = [s.head(len(s) - k) if ok else s for s, ok in zip(series_list, usable)]
+    back_futures = None
+    if futures is not None:
+        n = len(config.future_covariates)
+        back_futures = [s.past_covariates[-k:, -n:] if ok else f for s, f, ok in zip(series_list, futures, usable)]
+    actual = np.stack([s.target[-k:] if ok else np.zeros((k, s.target.shape[1]))
+                       for s, ok in zip(series_list, usable)])  # (S, K, C)
+    rows = theta_rows(config)
+    weight = network_weight(network(back, back_futures)[..., point],
+                            theta(last_rows([s.target for s in back], rows), k, season), actual, usable)  # (S, C)
+    return with_theta(values, theta(last_rows([s.target for s in series_list], rows), k, season), weight, point)
