@@ -71,7 +71,8 @@ def main() -> None:
         for name, forecast in combinations(m3.aligned(target, saved, "grukit"), train, group).items():
             scores.setdefault(name, {})[group] = m3.per_series(train, target, forecast, m)
         for column in ("AutoETS", "AutoTheta"):
-            scores.setdefault(column, {})[group] = m3.per_series(train, target, m3.aligned(target, baselines, column), m)
+            forecast = m3.aligned(target, baselines, column)
+            scores.setdefault(column, {})[group] = m3.per_series(train, target, forecast, m)
     results = {name: {**{g: m3.summary(s) for g, s in by_group.items()}, "overall": m3.overall(list(by_group.values()))}
                for name, by_group in scores.items()}
     print(f"M3, {mode}, grukit seed {args.seed}: the network's forecasts combined with Theta")

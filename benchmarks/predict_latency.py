@@ -4,12 +4,15 @@ A monthly series of 120 rows (a date column and a value column, as a user's Data
 ``GRUForecaster`` with the generic defaults (horizon 18, lookback 54, 64 units), trained for one
 epoch (latency does not depend on training), saved and loaded back; then ``predict(df)`` is timed
 ``--repeats`` times after 10 warm-up calls, at 1 torch thread. Printed: p50 and p90 in ms for one
-network (``ensemble=1``) and for the default median of 3, and, side by side in the same process,
-the network's forward pass alone on the same input (the floor the API's overhead sits on).
+network (``ensemble=1``) and for the default median of 3, each with the network alone
+(``combine="none"``) and with the default Theta combination (a second forward pass for its
+backtest, two Theta fits), and, side by side in the same process, the network's forward pass
+alone on the same input (the floor the API's overhead sits on).
 
 Batched: ``--series`` monthly series of 72 rows in one long DataFrame (unique_id, ds, y), a 64-unit
-network with lookback 48 and horizon 12 (``ensemble=1``), ``predict(df)`` once after a warm-up on
-all torch threads (``--threads``): series per second, and the share of the time in the forward pass.
+network with lookback 48 and horizon 12 (``ensemble=1``; ``combine`` "none" and "theta"),
+``predict(df)`` once after a warm-up on all torch threads (``--threads``): series per second, and
+the share of the time in the forward pass.
 
     python benchmarks/predict_latency.py --repeats 200 --series 5000 --threads 2
 """
@@ -54,12 +57,13 @@ def _panel(series: int, rows: int = 72) -> pd.DataFrame:
                          "y": y.ravel()})  # (series * rows) rows
 
 
-def _batched(series: int, threads: int, folder: Path) -> None:
+def _batched(series: int, threads: int, folder: Path, combine: str) -> None:
     from grukit.forecast import GRUForecaster
 
     torch.set_num_threads(threads)
     frame = _panel(series)
-    GRUForecaster(horizon=12, lookback=48, epochs=1, ensemble=1, progress=False).fit(frame[:72 * 50]).save(folder)
+    GRUForecaster(horizon=12, lookback=48, epochs=1, ensemble=1, combine=combine, progress=False
+                  ).fit(frame[:72 * 50]).save(folder)
     model = GRUForecaster.load(folder)
     model.predict(frame[:72 * 10])  # warm-up
     start = time.perf_counter()
@@ -70,7 +74,8 @@ def _batched(series: int, threads: int, folder: Path) -> None:
     with torch.no_grad():
         model.net_(x)
     forward = time.perf_counter() - start
-    print(f"batched predict(df), {series} series, {threads} thread(s): {seconds:.3f} s, {series / seconds:,.0f} "
+    print(f"batched predict(df), combine={combine}, {series} series, {threads} thread(s): {seconds:.3f} s, "
+          f"{series / seconds:,.0f} "
           f"series/s; the forward pass alone {forward:.3f} s ({100 * forward / seconds:.0f}%)")
 
 
@@ -85,21 +90,23 @@ def main() -> None:
     torch.set_num_threads(1)
     frame = _series()
     print(f"predict(df) for one monthly series, 1 thread; {_common.machine()}")
-    print(f"{'model':<24} {'p50 ms':>8} {'p90 ms':>8} {'forward p50 ms':>15}")
+    print(f"{'model':<32} {'p50 ms':>8} {'p90 ms':>8} {'forward p50 ms':>15}")
     with tempfile.TemporaryDirectory() as tmp:
-        for members in (1, 3):
-            folder = Path(tmp) / f"m{members}"
-            GRUForecaster(epochs=1, ensemble=members, progress=False).fit(frame).save(folder)
+        for members, combine in ((1, "none"), (1, "theta"), (3, "none"), (3, "theta")):
+            folder = Path(tmp) / f"m{members}{combine}"
+            GRUForecaster(epochs=1, ensemble=members, combine=combine, progress=False).fit(frame).save(folder)
             model = GRUForecaster.load(folder)
             api = _times(lambda: model.predict(frame), args.repeats)
             x = torch.zeros(1, model.config_.lookback, model.net_.input_size if members == 1 else
                             model.net_.members[0].input_size)
             with torch.no_grad():
                 forward = _times(lambda: model.net_(x), args.repeats)
-            print(f"{f'ensemble={members}':<24} {np.median(api):>8.3f} {np.percentile(api, 90):>8.3f} "
+            label = f"ensemble={members}, combine={combine}"
+            print(f"{label:<32} {np.median(api):>8.3f} {np.percentile(api, 90):>8.3f} "
                   f"{np.median(forward):>15.3f}")
         if args.series:
-            _batched(args.series, args.threads, Path(tmp) / "batched")
+            for combine in ("none", "theta"):
+                _batched(args.series, args.threads, Path(tmp) / f"batched_{combine}", combine)
 
 
 if __name__ == "__main__":

@@ -72,7 +72,8 @@ def test_onnx_forecast_equals_pytorch_and_predict_whole_and_streamed(tmp_path, n
     scalers = sidecar["scalers"]["target"]
 
     def unscaled(y):  # (S, K, C, 1): the point forecast in data units
-        return np.stack([y[b, :, :, median] * s["scale"] + np.asarray(s["mean"]) for b, s in enumerate(scalers)])[..., None]
+        values = [y[b, :, :, median] * s["scale"] + np.asarray(s["mean"]) for b, s in enumerate(scalers)]
+        return np.stack(values)[..., None]
 
     x_back, future_back = _inputs(sidecar, without_last(frame, 5), model)  # each window 5 rows (K) earlier
     y_back, _ = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(

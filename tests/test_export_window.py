@@ -80,8 +80,9 @@ def _check_against_predict(path, y, sidecar, model, frame):
     quantiles, scalers = sidecar["quantiles"], sidecar["scalers"]["target"]
 
     def unscaled(y):  # (S, K, C, Q) in data units
-        return np.stack([np.stack([_unscale(y[b, :, :, q], scaler, sidecar["transform"]) for q in range(len(quantiles))],
-                                  axis=-1) for b, scaler in enumerate(scalers)]).astype(np.float64)
+        per_series = [np.stack([_unscale(y[b, :, :, q], scaler, sidecar["transform"]) for q in range(len(quantiles))],
+                               axis=-1) for b, scaler in enumerate(scalers)]
+        return np.stack(per_series).astype(np.float64)
 
     x_back, future_back = _inputs(sidecar, without_last(frame, sidecar["horizon"]), model)
     y_back, _ = OnnxGraph(path)(x_back, future_back if "future" in sidecar["inputs"] else None)

@@ -146,7 +146,8 @@ def test_predict_weights_network_and_theta_by_their_backtest_and_quantiles_move_
     e_net, e_theta = np.abs(network_back - actual).mean(axis=1), np.abs(theta_back - actual).mean(axis=1)
     w = (e_theta / (e_net + e_theta))[:, None]  # all three series have 2 rows before the backtest's cutoff
     want = w * network + (1 - w) * theta(last_rows(_by_series(data), rows), 6, 12)[..., 0]
-    np.testing.assert_allclose(combined["y"].to_numpy().reshape(3, 6), want, rtol=1e-10)
+    # predict runs both windows of a series in one float32 batch, this test in two: rounding differs
+    np.testing.assert_allclose(combined["y"].to_numpy().reshape(3, 6), want, rtol=1e-6)
     model.config_.combine = "none"
     alone = model.predict()
     for column in [c for c in combined.columns if "_q" in c]:

@@ -117,7 +117,10 @@ def seasonal_indices(x: np.ndarray, season_length: int, additive: np.ndarray) ->
     trend[:, half : x.shape[1] - half] = windows @ weights  # NaN wherever a window touches padding
     additive = additive[:, None]  # (N, 1)
     ratio = np.where(additive, x - trend, x / trend)  # (N, T)
-    index = np.stack([_nanmean(ratio[:, j::m]) for j in range(m)], axis=1)  # (N, m)
+    seasons = -(-x.shape[1] // m)  # ceil(T / m)
+    by_phase = np.full((len(x), seasons * m), np.nan)
+    by_phase[:, : x.shape[1]] = ratio
+    index = _nanmean(by_phase.reshape(len(x), seasons, m).transpose(0, 2, 1))  # (N, m): phase j = t mod m
     mean = index.mean(axis=1, keepdims=True)  # (N, 1)
     index = np.where(additive, index - mean, index / np.where(additive | (mean == 0), 1.0, mean))
     neutral = np.where(additive, 0.0, 1.0)
@@ -139,6 +142,6 @@ def _additive(x: np.ndarray) -> np.ndarray:
 
 
 def _nanmean(x: np.ndarray) -> np.ndarray:
-    """The mean of each row's non-NaN values (N,); 0 for a row with none."""
+    """The mean of the non-NaN values along the last axis, (...); 0 where there is none."""
     real = ~np.isnan(x)
-    return np.where(real, x, 0.0).sum(axis=1) / np.maximum(real.sum(axis=1), 1)
+    return np.where(real, x, 0.0).sum(axis=-1) / np.maximum(real.sum(axis=-1), 1)

@@ -72,30 +72,30 @@ def with_theta(values: np.ndarray, theta: np.ndarray, weight: np.ndarray, point:
     return values + shift[..., None]
 
 
-def theta_combined(values: np.ndarray, series_list: list, futures: list | None, network, config, season: int
-                   ) -> np.ndarray:
-    """The network's forecasts ``values`` (S, K, C, Q) after each series' end, combined with Theta's.
+def theta_combined(series_list: list, futures: list | None, network, config, season: int) -> np.ndarray:
+    """The forecasts after each series' end (S, K, C, Q), the network's combined with Theta's.
 
     ``network(series_list, futures)`` gives the network's forecasts (S, K, C, Q) in original units;
-    it is called once more on each series without its last K rows (the backtest). ``futures``:
-    each series' future covariates for the K steps after its end, or None; the backtest's are the
-    series' own last K rows of those columns.
+    it runs once, on each series and on the series without its last K rows (the backtest), and
+    Theta fits both in one call. ``futures``: each series' future covariates for the K steps after
+    its end, or None; the backtest's are the series' own last K rows of those columns.
     """
     from grukit.evaluate.theta import theta
     from grukit.forecast.defaults import theta_rows
     from grukit.forecast.evaluation import median_index
 
-    k, point = config.horizon, median_index(config)
+    k, point, n = config.horizon, median_index(config), len(series_list)
     need = 2 if config.pad else config.lookback  # rows the network needs before the backtest's cutoff
     usable = np.array([len(s) - k >= need for s in series_list])  # (S,)
     back = [s.head(len(s) - k) if ok else s for s, ok in zip(series_list, usable)]
-    back_futures = None
+    both_futures = None
     if futures is not None:
-        n = len(config.future_covariates)
-        back_futures = [s.past_covariates[-k:, -n:] if ok else f for s, f, ok in zip(series_list, futures, usable)]
+        f = len(config.future_covariates)
+        both_futures = [*futures, *(s.past_covariates[-k:, -f:] if ok else g
+                                    for s, g, ok in zip(series_list, futures, usable))]
+    values = network([*series_list, *back], both_futures)  # (2S, K, C, Q): after the end, then the backtest
+    thetas = theta(last_rows([s.target for s in [*series_list, *back]], theta_rows(config)), k, season)  # (2S, K, C)
     actual = np.stack([s.target[-k:] if ok else np.zeros((k, s.target.shape[1]))
                        for s, ok in zip(series_list, usable)])  # (S, K, C)
-    rows = theta_rows(config)
-    weight = network_weight(network(back, back_futures)[..., point],
-                            theta(last_rows([s.target for s in back], rows), k, season), actual, usable)  # (S, C)
-    return with_theta(values, theta(last_rows([s.target for s in series_list], rows), k, season), weight, point)
+    weight = network_weight(values[n:, ..., point], thetas[n:], actual, usable)  # (S, C)
+    return with_theta(values[:n], thetas[:n], weight, point)

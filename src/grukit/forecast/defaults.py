@@ -107,8 +107,10 @@ def history_rows(config: ForecastConfig) -> int:
     """The rows of each series a forecast reads: the lookback; with Theta, its rows and the backtest's horizon.
 
     Example:
-        >>> history_rows(ForecastConfig(lookback=24, horizon=6)), history_rows(ForecastConfig(lookback=24, combine="none"))
-        (54, 24)
+        >>> history_rows(ForecastConfig(lookback=24, horizon=6))
+        54
+        >>> history_rows(ForecastConfig(lookback=24, horizon=6, combine="none"))
+        24
     """
     return theta_rows(config) + config.horizon if config.combine == "theta" else config.lookback
 

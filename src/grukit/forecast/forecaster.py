@@ -273,9 +273,10 @@ class GRUForecaster(Estimator):
         if config.future_covariates and futures is None:
             futures = self._future_values(series_list, None)  # raises: the values are needed
         network = functools.partial(self._network_values, batch_size=batch_size)
-        values = network(series_list, futures)  # (S, K, C, Q), original units
         if config.combine == "theta":
-            values = theta_combined(values, series_list, futures, network, config, self.season_length_)
+            values = theta_combined(series_list, futures, network, config, self.season_length_)
+        else:
+            values = network(series_list, futures)  # (S, K, C, Q), original units
         return self._frame(series_list, values[:, :h])
 
     def _network_values(self, series_list, futures: list | None, batch_size: int = 4096) -> np.ndarray:
