@@ -79,17 +79,61 @@ def train(data: Path | None, out: Path | None, resume: bool, force: bool, window
 @click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the scores here (.csv, or .parquet); without it the CSV goes to standard output.")
-def score(model_dir: Path, data: Path, out: Path | None) -> None:
+@click.option("--stream", is_flag=True,
+              help="Read DATA (a CSV, or - for standard input) a few rows at a time and write each row's score "
+                   "before reading on, carrying the detector's state; the scores equal the batch ones.")
+@click.option("--chunk-rows", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With --stream: rows read and scored per step.")
+def score(model_dir: Path, data: Path, out: Path | None, stream: bool, chunk_rows: int) -> None:
     """Score every row of DATA: the CSV has the time, the values, score, flagged (score >= threshold) and alarm."""
     from grukit.detect import GRUAnomalyDetector
     from grukit.forecast.outputs import write_table
 
-    frame = GRUAnomalyDetector.load(model_dir).score_frame(data)
+    detector = GRUAnomalyDetector.load(model_dir)
+    if stream:
+        _score_stream(detector, data, out, chunk_rows)
+        return
+    frame = detector.score_frame(data)
     if out is None:
         click.echo(frame.to_csv(index=False), nl=False)
     else:
         write_table(frame, out)
         click.echo(f"scores: {out} ({int(frame['flagged'].sum())} of {len(frame)} rows flagged)")
+
+
+def _score_stream(detector, data: Path, out: Path | None, chunk_rows: int) -> None:
+    """``score --stream``: chunks of ``chunk_rows`` rows through a DetectorStream, each written as it is scored."""
+    import sys
+
+    import pandas as pd
+
+    from grukit._io import atomic_write
+    from grukit.detect.live import DetectorStream
+
+    if out is not None and out.suffix.lower() != ".csv":
+        raise click.UsageError(f"--stream writes CSV; got --out {out}. Give a .csv path, or leave --stream out "
+                               f"for Parquet.")
+    live, counts = DetectorStream(detector), {"rows": 0, "flagged": 0}
+
+    def write(handle) -> None:
+        source = sys.stdin if str(data) == "-" else data
+        for i, chunk in enumerate(pd.read_csv(source, chunksize=chunk_rows)):
+            frame = live.update(chunk)
+            handle.write(frame.to_csv(index=False, header=i == 0))
+            handle.flush()
+            counts["rows"] += len(frame)
+            counts["flagged"] += int(frame["flagged"].sum())
+
+    if out is None:
+        write(click.get_text_stream("stdout"))
+        return
+
+    def write_file(tmp: str) -> None:
+        with open(tmp, "w", newline="") as handle:
+            write(handle)
+
+    atomic_write(out, write_file)
+    click.echo(f"scores: {out} ({counts['flagged']} of {counts['rows']} rows flagged)")
 
 
 def _windows(detector, data: Path | None, stream, windows_file: Path | None):
