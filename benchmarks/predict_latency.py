@@ -14,7 +14,12 @@ network with lookback 48 and horizon 12 (``ensemble=1``; ``combine`` "none" and 
 ``predict(df)`` once after a warm-up on all torch threads (``--threads``): series per second, and
 the share of the time in the forward pass.
 
-    python benchmarks/predict_latency.py --repeats 200 --series 5000 --threads 2
+Streaming: ``--stream-series`` series of the same panel, a model fitted on their first 72 rows,
+saved and loaded, seeded with ``update`` (those rows), then ``--stream-steps`` steps of ``update`` (one new
+row per series, one DataFrame) and ``forecast()`` (every series): microseconds per series-step, for
+the update and the forecast, on all torch threads.
+
+    python benchmarks/predict_latency.py --repeats 200 --series 5000 --threads 2 --stream-series 1000
 """
 
 from __future__ import annotations
@@ -79,6 +84,32 @@ def _batched(series: int, threads: int, folder: Path, combine: str) -> None:
           f"series/s; the forward pass alone {forward:.3f} s ({100 * forward / seconds:.0f}%)")
 
 
+def _streamed(series: int, steps: int, threads: int, folder: Path, combine: str) -> None:
+    from grukit.forecast import GRUForecaster
+
+    torch.set_num_threads(threads)
+    frame = _panel(series, rows=72 + steps)  # (series * (72 + steps)) rows
+    position = frame.groupby("unique_id").cumcount()
+    history = frame[position < 72]
+    GRUForecaster(horizon=12, lookback=48, epochs=1, ensemble=1, combine=combine, progress=False
+                  ).fit(history).save(folder)
+    model = GRUForecaster.load(folder)  # a stream keeps each series' training scaler: it knows every series
+    model.update(history)
+    model.forecast()  # warm-up
+    update = forecast = 0.0
+    for step in range(steps):
+        rows = frame[position == 72 + step]  # one new row per series
+        start = time.perf_counter()
+        model.update(rows)
+        middle = time.perf_counter()
+        model.forecast()
+        update, forecast = update + middle - start, forecast + time.perf_counter() - middle
+    per = 1e6 / (series * steps)  # microseconds per series-step
+    print(f"streaming, combine={combine}, {series} series x {steps} steps, {threads} thread(s): update "
+          f"{update * per:.1f} us + forecast {forecast * per:.1f} us = {(update + forecast) * per:.1f} us "
+          f"per series-step")
+
+
 def main() -> None:
     from grukit.forecast import GRUForecaster
 
@@ -86,6 +117,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--series", type=int, default=0, help="also time a batched predict of this many series")
     parser.add_argument("--threads", type=int, default=2, help="torch threads of the batched predict")
+    parser.add_argument("--stream-series", type=int, default=0, help="also time update + forecast of this many series")
+    parser.add_argument("--stream-steps", type=int, default=20, help="streamed steps (default 20)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     frame = _series()
@@ -107,6 +140,10 @@ def main() -> None:
         if args.series:
             for combine in ("none", "theta"):
                 _batched(args.series, args.threads, Path(tmp) / f"batched_{combine}", combine)
+        if args.stream_series:
+            for combine in ("none", "theta"):
+                _streamed(args.stream_series, args.stream_steps, args.threads, Path(tmp) / f"stream_{combine}",
+                          combine)
 
 
 if __name__ == "__main__":
