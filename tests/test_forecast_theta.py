@@ -134,6 +134,7 @@ def test_predict_weights_network_and_theta_by_their_backtest_and_quantiles_move_
     data = _frame()
     model = GRUForecaster(horizon=6, quantiles=quantiles, **FAST).fit(data)
     assert (model.config_.combine, model.season_length_) == ("theta", 12)  # integer steps: the season from the data
+    assert "time 'ds' as steps (season 12 found in the data)" in model.read_back_
     combined = model.predict()
     model.config_.combine = "none"
     network = model.predict()["y"].to_numpy().reshape(3, 6)

@@ -67,10 +67,12 @@ def read_back(prepared, config) -> str:
         extra.append(f"{len(prepared.untrained)} too short to train on, forecast only")
     if extra:
         count += f" ({'; '.join(extra)})"
+    season = f"season {prepared.season_length}" if prepared.season_length > 1 else "no season"
+    season += " given" if config.season_length else " found in the data"
     if series_set.time_column is None:
-        time = "no time column (integer steps)"
+        time = f"no time column (integer steps; {season})"
     elif series_set.freq is None:
-        time = f"time {series_set.time_column!r} as steps"
+        time = f"time {series_set.time_column!r} as steps ({season})"
     else:
         first = min((s for s in series if s.time is not None), key=lambda s: s.time[0])
         last = max((s for s in series if s.time is not None), key=lambda s: s.time[-1])
