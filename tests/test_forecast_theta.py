@@ -77,6 +77,13 @@ def test_theta_of_a_padded_panel_equals_the_reference_on_each_series(m, offset):
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # its trend is 0: nothing may divide by it
+def test_theta_continues_a_clean_cycle_around_zero_additively():
+    y = np.sin(2 * np.pi * np.arange(63) / 7)
+    forecast = theta(y[None, :, None], 7, 7)[0, :, 0]
+    np.testing.assert_allclose(forecast, np.sin(2 * np.pi * np.arange(63, 70) / 7), atol=1e-6)
+
+
 def test_theta_of_a_line_is_its_level_plus_half_its_slope_as_drift():
     y = 3.0 + 2.0 * np.arange(20)  # SES picks the largest alpha (0.99) on a line
     level = _ses(y)[0]

@@ -116,7 +116,7 @@ def seasonal_indices(x: np.ndarray, season_length: int, additive: np.ndarray) ->
     trend = np.full(x.shape, np.nan)
     trend[:, half : x.shape[1] - half] = windows @ weights  # NaN wherever a window touches padding
     additive = additive[:, None]  # (N, 1)
-    ratio = np.where(additive, x - trend, x / trend)  # (N, T)
+    ratio = np.where(additive, x - trend, x / np.where(additive, 1.0, trend))  # (N, T); additive rows never divide
     seasons = -(-x.shape[1] // m)  # ceil(T / m)
     by_phase = np.full((len(x), seasons * m), np.nan)
     by_phase[:, : x.shape[1]] = ratio
