@@ -23,19 +23,15 @@ import pandas as pd
 
 import forecast_m3 as m3
 from grukit.evaluate.theta import theta
+from grukit.forecast.pipeline import last_rows
 
 LOOKBACK = {"yearly": 18, "quarterly": 24, "monthly": 54, "other": 24}  # the default: 3 horizons (no season known)
 
 
 def histories(train: pd.DataFrame, rows: int | None) -> np.ndarray:
     """Each series' last ``rows`` values (all with None), left-padded with NaN: (S, R, 1)."""
-    values = [part["y"].to_numpy(dtype=float) for _, part in train.groupby("unique_id", sort=False)]
-    width = max(map(len, values)) if rows is None else rows
-    out = np.full((len(values), width, 1), np.nan)
-    for i, v in enumerate(values):
-        tail = v[-width:]
-        out[i, width - len(tail) :, 0] = tail
-    return out
+    values = [part[["y"]].to_numpy(dtype=float) for _, part in train.groupby("unique_id", sort=False)]
+    return last_rows(values, max(map(len, values)) if rows is None else rows)
 
 
 def combinations(net: np.ndarray, train: pd.DataFrame, group: str) -> dict[str, np.ndarray]:

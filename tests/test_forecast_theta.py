@@ -15,7 +15,8 @@ import pytest
 from grukit.data.season import acf, detect_season, seasonal_test
 from grukit.evaluate.theta import theta
 from grukit.forecast import GRUForecaster
-from grukit.forecast.combine import last_rows, network_weight, with_theta
+from grukit.forecast.combine import network_weight, with_theta
+from grukit.forecast.pipeline import last_rows
 
 FAST = dict(epochs=2, hidden_size=8, batch_size=16, progress=False, num_threads=1)
 
@@ -210,7 +211,7 @@ def test_combine_must_be_theta_or_none():
 
 
 @pytest.mark.parametrize("module", ["grukit.evaluate.theta", "grukit.data.season", "grukit.forecast.combine",
-                                    "grukit.forecast.defaults"])
+                                    "grukit.forecast.defaults", "grukit.forecast.pipeline", "grukit.forecast.columns"])
 def test_docstring_examples_run(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

@@ -20,7 +20,8 @@ from collections import deque
 import numpy as np
 import pandas as pd
 
-from grukit.detect.scores import flags_from_scores
+from grukit.detect.methods import step_errors
+from grukit.detect.scores import continued_alarms, flags_from_scores
 
 __all__ = ["DetectorStream"]
 
@@ -44,7 +45,7 @@ class DetectorStream:
         self.errors: deque[float] = deque(maxlen=config.smoothing)
         self.history = np.full(config.history, np.nan)  # the last `history` smoothed errors, a ring
         self.rows = 0  # rows seen
-        self.last_alarm, self.alarm_level = -config.rest_steps() - 1, -np.inf
+        self.last_alarm = (-config.rest_steps() - 1, -np.inf)  # the step and score of the last alarm
 
     def update(self, data) -> pd.DataFrame:
         """Score the rows of ``data`` (a DataFrame, file or array with the training columns) after those seen.
@@ -55,8 +56,11 @@ class DetectorStream:
         scaled = self.detector.scaler_.transform(stream.values)  # (N, C)
         scores = np.array([self._score(row) for row in scaled], dtype=np.float64)  # (N,)
         flagged = flags_from_scores(scores, self.detector.threshold_)
-        alarms = self._alarms(flagged, scores)
-        steps = np.arange(self.rows - len(scores), self.rows)
+        first = self.rows - len(scores)  # this call's first step
+        alarms, (step, level) = continued_alarms(flagged, self.config.rest_steps(), scores,
+                                                 (self.last_alarm[0] - first, self.last_alarm[1]))
+        self.last_alarm = (first + step, level)
+        steps = np.arange(first, self.rows)
         frame = {stream.time_column or "step": stream.time if stream.time is not None else steps}
         for c, name in enumerate(stream.value_columns):
             frame[name] = stream.values[:, c]
@@ -65,21 +69,13 @@ class DetectorStream:
 
     def _score(self, row: np.ndarray) -> float:
         """The next row's score; updates the window, the errors and the history."""
-        import torch
-
-        from grukit.detect.methods import reconstruction_error
-
-        error = np.nan
-        if self.forecast and len(self.window) == self.config.lookback:  # the window forecasts this row
-            with torch.no_grad():
-                x = torch.tensor(np.stack(self.window)[None], dtype=torch.float32)  # (1, T, C)
-                forecast = self.detector.net_(x)[0, 0, :, 0].double().numpy()  # (C,)
-            error = float(((row - forecast) ** 2).mean())
-        self.window.append(row)
-        if not self.forecast and len(self.window) == self.config.lookback:  # the window ends on this row
-            with torch.no_grad():
-                x = torch.tensor(np.stack(self.window)[None], dtype=torch.float32)  # (1, T, C)
-                error = float(reconstruction_error(x, self.detector.net_(x)).mean(dim=1).double()[0])
+        if self.forecast:  # the window before the row forecasts it
+            values = [*self.window, row]
+            self.window.append(row)
+        else:  # the window ending on the row reconstructs it
+            self.window.append(row)
+            values = list(self.window)
+        error = float(step_errors(self.detector.net_, np.stack(values), self.config)[-1])  # NaN: no full window yet
         self.errors.append(error)
         complete = len(self.errors) == self.config.smoothing and all(np.isfinite(self.errors))
         smoothed = float(np.mean(self.errors)) if complete else np.nan  # causal_mean's s_t
@@ -92,13 +88,3 @@ class DetectorStream:
         past = self.history[np.isfinite(self.history)]  # the last `history` defined smoothed errors
         mu, sd = past.mean(), past.std()
         return float((smoothed - mu) / max(sd, 1e-12 * (1.0 + abs(mu))))
-
-    def _alarms(self, flagged: np.ndarray, scores: np.ndarray) -> np.ndarray:
-        """The alarm rule of :func:`grukit.detect.scores.alarms_from_flags`, carried across calls."""
-        alarms = np.zeros(len(flagged), dtype=bool)
-        first = self.rows - len(flagged)
-        for i in np.flatnonzero(flagged):
-            t = first + i
-            if t - self.last_alarm > self.config.rest_steps() or scores[i] > self.alarm_level:
-                alarms[i], self.last_alarm, self.alarm_level = True, t, scores[i]
-        return alarms

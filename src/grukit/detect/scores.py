@@ -140,14 +140,23 @@ def alarms_from_flags(flags: np.ndarray, rest_period: int, scores: np.ndarray | 
         >>> alarms_from_flags(flags, 2, scores=np.array([0, 5, 4, 9, 0, 6, 6])).astype(int).tolist()
         [0, 1, 0, 1, 0, 0, 1]
     """
+    alarms, _ = continued_alarms(flags, rest_period, scores, (-rest_period - 1, -np.inf))
+    return alarms
+
+
+def continued_alarms(flags: np.ndarray, rest_period: int, scores: np.ndarray | None,
+                     last: tuple[int, float]) -> tuple[np.ndarray, tuple[int, float]]:
+    """:func:`alarms_from_flags` for steps that follow earlier ones: ``last`` is the step (counted from
+    this call's first step, so negative for an earlier call's) and score of the last alarm so far;
+    returns the alarms (N,) and the new ``last``, for the next call."""
     flags = np.asarray(flags, dtype=bool)
     alarms = np.zeros_like(flags)
-    last, level = -rest_period - 1, -np.inf
+    step, level = last
     for t in np.flatnonzero(flags):
         score = -np.inf if scores is None else scores[t]
-        if t - last > rest_period or score > level:
-            alarms[t], last, level = True, t, score
-    return alarms
+        if t - step > rest_period or score > level:
+            alarms[t], step, level = True, int(t), score
+    return alarms, (step, level)
 
 
 def flags_from_scores(scores: np.ndarray, threshold: float) -> np.ndarray:

@@ -21,22 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["last_rows", "network_weight", "theta_combined", "with_theta"]
+from grukit.forecast.columns import median_index
+from grukit.forecast.pipeline import forecast_rows, last_rows
 
-
-def last_rows(targets: list[np.ndarray], rows: int) -> np.ndarray:
-    """The last ``rows`` rows of each series' targets (n_i, C), left-padded with NaN: (S, R, C).
-
-    Example:
-        >>> last_rows([np.array([[1.0], [2.0], [3.0]]), np.array([[4.0]])], 2)[..., 0].tolist()
-        [[2.0, 3.0], [nan, 4.0]]
-    """
-    channels = targets[0].shape[1]
-    out = np.full((len(targets), rows, channels), np.nan)
-    for i, target in enumerate(targets):
-        tail = np.asarray(target, dtype=np.float64)[-rows:]
-        out[i, rows - len(tail) :] = tail
-    return out
+__all__ = ["network_weight", "theta_combined", "with_theta"]
 
 
 def network_weight(net: np.ndarray, theta: np.ndarray, actual: np.ndarray, usable: np.ndarray) -> np.ndarray:
@@ -82,10 +70,9 @@ def theta_combined(series_list: list, futures: list | None, network, config, sea
     """
     from grukit.evaluate.theta import theta
     from grukit.forecast.defaults import theta_rows
-    from grukit.forecast.evaluation import median_index
 
-    k, point, n = config.horizon, median_index(config), len(series_list)
-    need = 2 if config.pad else config.lookback  # rows the network needs before the backtest's cutoff
+    k, point, n = config.horizon, median_index(config.quantiles), len(series_list)
+    need = forecast_rows(config)  # rows the network needs before the backtest's cutoff
     usable = np.array([len(s) - k >= need for s in series_list])  # (S,)
     back = [s.head(len(s) - k) if ok else s for s, ok in zip(series_list, usable)]
     both_futures = None

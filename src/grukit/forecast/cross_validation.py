@@ -56,7 +56,7 @@ class CrossValidation:
 def cross_validation(estimator, data=None, *, n_windows: int = 1, step: int | None = None, refit: bool = False,
                      h: int | None = None) -> CrossValidation:
     """Forecasts of ``estimator``'s options at ``n_windows`` cutoffs; see the module docstring."""
-    from grukit.forecast.pipeline import load
+    from grukit.forecast.pipeline import forecast_rows, load
     from grukit.forecast.defaults import resolve_config
     from grukit.train.progress import fit_label
 
@@ -74,7 +74,7 @@ def cross_validation(estimator, data=None, *, n_windows: int = 1, step: int | No
     if config.future_covariates and h != horizon:
         raise ConfigError(f"cross_validation: a model with future covariates needs their values for the whole "
                           f"horizon after each cutoff; use h={horizon} (got h={h}).")
-    need = 2 if config.pad else config.lookback
+    need = forecast_rows(config)
     # the estimator's options in force (a bundled dataset's preset included), trained on all rows before a cutoff
     options = {**estimator._options(data), "horizon": horizon, "lookback": config.lookback, "split": "fraction",
                "test_size": 0, "val_size": 0, "dataset": None}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from grukit.evaluate import compare_with_baselines
+from grukit.forecast.columns import median_index
 from grukit.forecast.config import ForecastConfig
-from grukit.forecast.pipeline import PreparedData, original_windows, window_dataset
+from grukit.forecast.pipeline import PreparedData, forecast_rows, original_windows, window_dataset
 
 
 def predict_windows(net, dataset, batch_size: int = 256) -> np.ndarray:
@@ -56,7 +57,7 @@ def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
 def evaluate_test(net, prepared: PreparedData, config: ForecastConfig, part: str = "test") -> dict:
     """metrics.json's content: the model and the baselines on the original and the scaled scale."""
     scaled_pred = predict_windows(net, window_dataset(prepared, part, config))  # (M, K, C, Q)
-    median = scaled_pred[..., median_index(config)]  # (M, K, C)
+    median = scaled_pred[..., median_index(config.quantiles)]  # (M, K, C)
     # the baselines see at least one season of history, so seasonal naive repeats a real season
     length = max(config.lookback, prepared.season_length)
     history, actual = original_windows(prepared, part, config, length)  # (M, H, C), (M, K, C)
@@ -94,29 +95,23 @@ def _theta_shift(net, prepared: PreparedData, part: str, config: ForecastConfig,
         return np.zeros_like(prediction)
     from grukit.data import WindowDataset
     from grukit.evaluate.theta import theta
-    from grukit.forecast.combine import network_weight
+    from grukit.forecast.combine import network_weight, with_theta
     from grukit.forecast.defaults import theta_rows
 
     k, rows, a = config.horizon, theta_rows(config), prepared.arrays
     index = prepared.index[part]
     back = index.copy()
     back[:, 1] -= k
-    need = 2 if config.pad else config.lookback
-    usable = (back[:, 1] >= 0) & (back[:, 1] + config.lookback - prepared.pad >= need)  # (M,)
+    usable = (back[:, 1] >= 0) & (back[:, 1] + config.lookback - prepared.pad >= forecast_rows(config))  # (M,)
     back[~usable] = index[~usable]  # scored, then weighted 1/2
     dataset = WindowDataset(a.inputs, a.targets, back, config.lookback, k, known_future=a.known_future)
-    net_back = _per_series(prepared, part, predict_windows(net, dataset)[..., median_index(config)], inverse=True)
+    point = predict_windows(net, dataset)[..., median_index(config.quantiles)]  # (M, K, C), scaled
+    net_back = _per_series(prepared, part, point, inverse=True)
     history_back, actual_back = original_windows(prepared, part, config, rows, fill=np.nan, index=back)
     weight = network_weight(net_back, theta(history_back, k, prepared.season_length), actual_back, usable)  # (M, C)
     history, _ = original_windows(prepared, part, config, rows, fill=np.nan)  # (M, R, C)
-    return (1.0 - weight[:, None, :]) * (theta(history, k, prepared.season_length) - prediction)
-
-
-def median_index(config: ForecastConfig) -> int:
-    """The index along Q of the point forecast: the quantile nearest 0.5, or 0 without quantiles."""
-    if not config.quantiles:
-        return 0
-    return int(np.argmin(np.abs(np.asarray(config.quantiles) - 0.5)))
+    combined = with_theta(prediction[..., None], theta(history, k, prepared.season_length), weight)[..., 0]
+    return combined - prediction
 
 
 def split_summary(prepared: PreparedData, config: ForecastConfig) -> dict:

@@ -18,7 +18,8 @@ from grukit.forecast.columns import quantile_column
 from grukit.forecast.combine import theta_combined
 from grukit.forecast.defaults import GENERIC_TRAIN, training_size
 from grukit.forecast.network import build_net
-from grukit.forecast.pipeline import DEFAULT_DATASET, last_window, load, new_target_scaler, prepare, window_dataset
+from grukit.forecast.pipeline import (DEFAULT_DATASET, forecast_rows, last_window, load, new_target_scaler, prepare,
+                                      window_dataset)
 from grukit.forecast.presets import preset_options
 
 COLUMN_LISTS = ("target", "covariates", "future_covariates")  # options that name columns, a list or one name
@@ -265,7 +266,7 @@ class GRUForecaster(Estimator):
         ``futures``: per series its future covariates (K, F_cov), for a model that has them.
         """
         config, h = self.config_, h or self.config_.horizon
-        need = 2 if config.pad else config.lookback
+        need = forecast_rows(config)
         short = [s for s in series_list if len(s) < need]
         if short:
             raise DataError(f"series {short[0].id!r} has {len(short[0])} rows; predict needs at least "

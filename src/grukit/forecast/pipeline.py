@@ -172,12 +172,8 @@ def _detected_season(prepared: PreparedData) -> int:
         return 1
     from grukit.data.season import detect_season
 
-    columns = [target[:, c] for target in prepared.train_targets() for c in range(target.shape[1])]
-    length = max(map(len, columns))
-    rows = np.full((len(columns), length), np.nan)  # (N, T), left-padded with NaN
-    for i, column in enumerate(columns):
-        rows[i, length - len(column) :] = column
-    return detect_season(rows)
+    columns = [target[:, c : c + 1] for target in prepared.train_targets() for c in range(target.shape[1])]
+    return detect_season(last_rows(columns, max(map(len, columns)))[..., 0])  # (N, T), left-padded with NaN
 
 
 def check_lengths(series_set: SeriesSet, config: ForecastConfig) -> tuple[list[str], list[str]]:
@@ -207,6 +203,26 @@ def check_lengths(series_set: SeriesSet, config: ForecastConfig) -> tuple[list[s
         warnings.warn(f"{len(untrained)} of {len(series_set)} series (first {untrained[0]!r}) have fewer than "
                       f"{train_need} rows: they give no training window and are only forecast.", stacklevel=3)
     return short, untrained
+
+
+def last_rows(targets: list[np.ndarray], rows: int) -> np.ndarray:
+    """The last ``rows`` rows of each series' targets (n_i, C), left-padded with NaN: (S, R, C).
+
+    Example:
+        >>> last_rows([np.array([[1.0], [2.0], [3.0]]), np.array([[4.0]])], 2)[..., 0].tolist()
+        [[2.0, 3.0], [nan, 4.0]]
+    """
+    channels = targets[0].shape[1]
+    out = np.full((len(targets), rows, channels), np.nan)
+    for i, target in enumerate(targets):
+        tail = np.asarray(target, dtype=np.float64)[-rows:]
+        out[i, rows - len(tail) :] = tail
+    return out
+
+
+def forecast_rows(config: ForecastConfig) -> int:
+    """Rows of a series a forecast needs: 2 with padding (the padding fills the window), else the lookback."""
+    return 2 if config.pad else config.lookback
 
 
 def min_history(config: ForecastConfig) -> int:

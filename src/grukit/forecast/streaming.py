@@ -25,6 +25,7 @@ from grukit.data import Series
 from grukit.data.frequency import parse_freq
 from grukit.errors import ConfigError, DataError
 from grukit.forecast.defaults import history_rows
+from grukit.forecast.pipeline import forecast_rows
 
 
 @dataclasses.dataclass
@@ -95,7 +96,7 @@ class ForecastStream:
     def _appended(self, sid: str, rows: Series) -> _Window:
         window = self.windows.get(sid)
         if window is None:
-            need = 2 if self.model.config_.pad else self.lookback  # a padding model forecasts from 2 rows on
+            need = forecast_rows(self.model.config_)  # a padding model forecasts from 2 rows on
             if len(rows) < need:
                 raise DataError(f"series {sid!r} starts its stream with {len(rows)} row{'' if len(rows) == 1 else 's'} "
                                 f"but the model needs {need}; pass at least the last {need} rows of it first.")
