@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from grukit.nn import GRU, _fused, _kernel
+from grukit.nn import GRU, _fused, _fused_op, _kernel
 from helpers.kernel import assert_matches_torch, requires_kernel, train_step
 
 pytestmark = requires_kernel
@@ -19,14 +19,14 @@ def _requires_avx512():
 
 
 def _specs(monkeypatch) -> list[_fused.LayerSpec]:
-    """The LayerSpec of every FusedLayer call from now on."""
-    seen, apply = [], _fused.FusedLayer.apply
+    """The LayerSpec of every call of the custom op from now on."""
+    seen, layer = [], _fused_op.gru_layer
 
-    def spy(*args):
-        seen.append(args[-1])
-        return apply(*args)
+    def spy(x, h0, params, spec, save):
+        seen.append(spec)
+        return layer(x, h0, params, spec, save)
 
-    monkeypatch.setattr(_fused.FusedLayer, "apply", spy)
+    monkeypatch.setattr(_fused_op, "gru_layer", spy)
     return seen
 
 

@@ -35,7 +35,6 @@ from dataclasses import dataclass, replace
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
 from grukit.nn import _buffers, _kernel
 from grukit.nn import functional as GF
@@ -99,75 +98,94 @@ def _kernel_args(x: Tensor, h0: Tensor, params: tuple[Tensor | None, ...], spec:
     return args
 
 
+def output_shapes(x: Tensor, h0: Tensor, params: tuple[Tensor | None, ...], spec: LayerSpec,
+                  save: bool) -> dict[str, tuple[int, ...]]:
+    """The shapes of a layer's output, h_n and (``save``) the values its backward pass reads, by name.
+
+    x (T, B, I), or (T, I, Bp) with spec.x_lanes; h0 (D, B, H). Reads shapes and options only, so
+    fake tensors (``torch.compile``, ``torch.export``) get their shapes from it too.
+    """
+    steps = x.shape[0]
+    directions, batch, hidden = h0.shape
+    out = (steps, directions * hidden, spec.padded_batch) if spec.out_lanes else (steps, batch, directions * hidden)
+    shapes = {"out": out, "h_n": (directions, batch, hidden)}
+    if not save:
+        return shapes
+    lanes = _lanes_block(x, h0, params, spec)
+    if lanes:  # the lanes layout's four factors per unit, in blocks of batch rows
+        shapes["gates"] = (directions, steps, -(-batch // lanes), hidden, LANE_FACTORS, lanes)
+        return shapes
+    per_step = (directions, steps, batch)
+    shapes["gates"] = (*per_step, 3 * hidden)  # r, z, n
+    if spec.reset_after:
+        shapes["gh_n"] = (*per_step, hidden)  # LN(W_hn h_rec) * gain + b_hn
+    for side, gain in (("ih", params[4]), ("hh", params[5])):
+        if gain is not None:
+            shapes[f"xhat_{side}"] = (*per_step, 3 * hidden)  # layer norm's normalized values
+            shapes[f"rstd_{side}"] = (*per_step, 3)  # and 1 / std per gate block
+    return shapes
+
+
+def _lanes_block(x: Tensor, h0: Tensor, params: tuple[Tensor | None, ...], spec: LayerSpec) -> int:
+    """The block of batch rows the kernel runs this layer in with the batch in the vector lanes; 0 for rows.
+
+    Only plain layers (reset after; no layer norm, recurrent dropout, zoneout or lengths) may.
+    """
+    plain = (spec.reset_after and params[4] is None and params[5] is None and spec.rec_mask is None
+             and spec.lengths is None and spec.zoneout_keep is None and spec.zoneout_p == 0.0)
+    return _lanes_for(DTYPES[x.dtype], int(h0.shape[1]), int(h0.shape[2]), plain)
+
+
+@torch.compiler.assume_constant_result  # torch.compile runs it once while tracing: it reads no tensor
+def _lanes_for(suffix: str, batch: int, hidden: int, plain: bool) -> int:
+    """The kernel's answer for a layer of this batch and hidden size, plain or not (gru_lanes_* in C)."""
+    args = _kernel.GruArgs(T=1, B=batch, I=1, H=hidden, D=1, reset_after=int(plain))  # not plain: never lanes
+    return _kernel.load().lanes(suffix, args)
+
+
 def _forward(x: Tensor, h0: Tensor, params: tuple[Tensor | None, ...], spec: LayerSpec,
              save: bool) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
     """x (T, B, I), h0 (D, B, H) -> output (T, B, D*H), h_n (D, B, H), tensors for backward.
 
-    With spec.x_lanes x is (T, I, Bp), with spec.out_lanes the output is (T, D*H, Bp).
+    With spec.x_lanes x is (T, I, Bp), with spec.out_lanes the output is (T, D*H, Bp). The saved
+    tensors come from the pool of :mod:`grukit.nn._buffers`.
     """
-    steps = x.shape[0]
-    directions, batch, hidden = h0.shape
+    shapes = output_shapes(x, h0, params, spec, save)
     args = _kernel_args(x, h0, params, spec)
-    if spec.out_lanes:
-        out = x.new_empty(steps, directions * hidden, spec.padded_batch)
-    else:
-        out = x.new_empty(steps, batch, directions * hidden)
-    h_n = x.new_empty(directions, batch, hidden)
+    out, h_n = x.new_empty(shapes.pop("out")), x.new_empty(shapes.pop("h_n"))
     args.out, args.h_n = out.data_ptr(), h_n.data_ptr()
-    saved = {}
-    kernel = _kernel.load()
-    lanes = kernel.lanes(DTYPES[x.dtype], args) if save else 0
-    if lanes:  # the lanes layout's four factors per unit, in blocks of batch rows
-        saved["gates"] = _buffers.take((directions, steps, -(-batch // lanes), hidden, LANE_FACTORS, lanes), x)
-    elif save:
-        per_step = (directions, steps, batch)
-        saved["gates"] = _buffers.take((*per_step, 3 * hidden), x)  # r, z, n
-        if spec.reset_after:
-            saved["gh_n"] = _buffers.take((*per_step, hidden), x)  # LN(W_hn h_rec) * gain + b_hn
-        for side, gain in (("ih", params[4]), ("hh", params[5])):
-            if gain is not None:
-                saved[f"xhat_{side}"] = _buffers.take((*per_step, 3 * hidden), x)  # layer norm's normalized values
-                saved[f"rstd_{side}"] = _buffers.take((*per_step, 3), x)  # and 1 / std per gate block
+    saved = {name: _buffers.take(shape, x) for name, shape in shapes.items()}
+    if spec.lengths is not None:
+        for tensor in saved.values():  # steps past a length are never written: zeros there, not old values
+            tensor.zero_()
     for name, tensor in saved.items():
         setattr(args, name, tensor.data_ptr())
-    kernel.run("forward", DTYPES[x.dtype], args)
+    _kernel.load().run("forward", DTYPES[x.dtype], args)
     return out, h_n, saved
 
 
-class FusedLayer(torch.autograd.Function):
-    """One layer, all directions: (x, h0, W_ih, W_hh, b_ih, b_hh, LN gains) -> (output, h_n)."""
-
-    @staticmethod
-    def forward(ctx, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, ln_gain_ih, ln_gain_hh, spec):
-        params = (weight_ih, weight_hh, bias_ih, bias_hh, ln_gain_ih, ln_gain_hh)
-        out, h_n, saved = _forward(x, h0, params, spec, save=True)
-        ctx.save_for_backward(x, h0, *params, out)
-        ctx.spec, ctx.saved = spec, saved
-        _buffers.give_back_when_freed(ctx, list(saved.values()))
-        return out, h_n
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, d_out, d_h_n):
-        x, h0, *params, out = ctx.saved_tensors
-        spec, directions = ctx.spec, h0.shape[0]
-        args = _kernel_args(x, h0, tuple(params), spec)
-        d_out = d_out.contiguous() if spec.out_lanes else _rows_readable(d_out)
-        d_h_n = d_h_n.contiguous()
-        if not spec.out_lanes:
-            args.d_out_stride_t, args.d_out_stride_b = d_out.stride(0), d_out.stride(1)
-        d_x = x.new_empty(directions, *x.shape) if ctx.needs_input_grad[0] else None  # per direction
-        d_h0 = torch.empty_like(h0)
-        d_params = [torch.empty_like(p) if p is not None and ctx.needs_input_grad[2 + k] else None
-                    for k, p in enumerate(params)]
-        buffers = {**ctx.saved, "out": out, "d_out": d_out, "d_h_n": d_h_n, "d_x": d_x, "d_h0": d_h0,
-                   **{f"d_{name}": grad for name, grad in zip(PARAMS, d_params)}}
-        for name, tensor in buffers.items():
-            setattr(args, name, _ptr(tensor))
-        _kernel.load().run("backward", DTYPES[x.dtype], args)
-        if d_x is not None:
-            d_x = d_x[0] if directions == 1 else d_x.sum(0)  # (T, B, I), or (T, I, Bp) with x_lanes
-        return (d_x, d_h0, *d_params, None)
+def _backward(d_out: Tensor, d_h_n: Tensor, x: Tensor, h0: Tensor, params: tuple[Tensor | None, ...], out: Tensor,
+              saved: dict[str, Tensor], spec: LayerSpec, needs: list[bool]) -> tuple[Tensor | None, ...]:
+    """The gradients (d_x, d_h0, d_weight_ih, d_weight_hh, d_bias_ih, d_bias_hh, d_ln_gain_ih, d_ln_gain_hh)
+    of a layer from those of its output and h_n; None where ``needs`` (8 flags, same order) is False
+    or the parameter is absent."""
+    directions = h0.shape[0]
+    args = _kernel_args(x, h0, params, spec)
+    d_out = d_out.contiguous() if spec.out_lanes else _rows_readable(d_out)
+    d_h_n = d_h_n.contiguous()
+    if not spec.out_lanes:
+        args.d_out_stride_t, args.d_out_stride_b = d_out.stride(0), d_out.stride(1)
+    d_x = x.new_empty(directions, *x.shape) if needs[0] else None  # per direction
+    d_h0 = torch.empty_like(h0)  # the kernel always writes it
+    d_params = [torch.empty_like(p) if p is not None and needs[2 + k] else None for k, p in enumerate(params)]
+    buffers = {**saved, "out": out, "d_out": d_out, "d_h_n": d_h_n, "d_x": d_x, "d_h0": d_h0,
+               **{f"d_{name}": grad for name, grad in zip(PARAMS, d_params)}}
+    for name, tensor in buffers.items():
+        setattr(args, name, _ptr(tensor))
+    _kernel.load().run("backward", DTYPES[x.dtype], args)
+    if d_x is not None:
+        d_x = d_x[0] if directions == 1 else d_x.sum(0)  # (T, B, I), or (T, I, Bp) with x_lanes
+    return (d_x, d_h0 if needs[1] else None, *d_params)
 
 
 def _rows_readable(d_out: Tensor) -> Tensor:
@@ -216,7 +234,7 @@ def _lanes_spec(spec: LayerSpec, x: Tensor, h0: Tensor, params: tuple[Tensor | N
     layout itself and is not the last hands its output over.
     """
     spec = replace(spec, x_lanes=x_block > 0)
-    block = _kernel.load().lanes(DTYPES[x.dtype], _kernel_args(x, h0, params, spec))
+    block = _lanes_block(x, h0, params, spec)
     if x_block and block != x_block:
         raise RuntimeError(f"GRU fused kernel: a layer got its input in blocks of {x_block} lanes and runs in "
                            f"blocks of {block}; please report this.")
@@ -236,6 +254,8 @@ def fused_gru(
     Returns:
         output (T, B, D*H) and h_n (L*D, B, H).
     """
+    from grukit.nn import _fused_op  # registers the custom ops on first use
+
     directions = 2 if opts.bidirectional else 1
     num_layers = len(weights) // directions
     if lengths is not None:
@@ -251,9 +271,10 @@ def fused_gru(
         params = tuple(_stack([getattr(w, name) for w in ws]) for name in PARAMS)  # (D, 3H, ...) or (3H, ...)
         if hand_over:
             spec, block = _lanes_spec(spec, layer_input, h0, params, block, last=layer == num_layers - 1)
-        if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (layer_input, h0, *params)):
-            out, h_n = FusedLayer.apply(layer_input, h0, *params, spec)
-        else:
+        grad = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (layer_input, h0, *params))
+        if grad or torch.compiler.is_compiling():  # the custom op: autograd, torch.compile and export see it
+            out, h_n = _fused_op.gru_layer(layer_input, h0, params, spec, save=grad)
+        else:  # eager inference: the kernel directly, without the dispatcher's overhead
             out, h_n, _ = _forward(layer_input, h0, params, spec, save=False)
         finals.append(h_n)
         layer_input = out  # (T, B, D*H), or (T, D*H, Bp) handed over in the lanes layout
