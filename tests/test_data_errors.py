@@ -269,3 +269,12 @@ def test_schema_with_unknown_keys():
         "'target_columns', 'covariate_columns', 'freq', 'series_ids']."
     ):
         SeriesSet.from_dict({"colour": 1})
+
+
+def test_all_missing_column_in_one_series_of_a_long_frame_names_that_series():
+    """The check runs for all series at once; only the series with an empty column is named."""
+    frame = pd.DataFrame({"id": ["a"] * 3 + ["b"] * 3 + ["c"] * 3, "y": [1.0, 2.0, 3.0] * 3,
+                          "x": [1.0, np.nan, 2.0, np.nan, np.nan, np.nan, 5.0, 6.0, 7.0]})
+    with raises("column 'x' of series 'b' has no values (all 3 are missing) in the DataFrame; drop it from "
+                "target/covariates or fill it."):
+        load_series(frame, id_col="id", target="y", covariates="x", missing="ffill")

@@ -316,3 +316,20 @@ def test_seasonal_naive_without_a_whole_season_says_so():
                                          r"before the cutoff: their SeasonalNaive forecast is the naive one\."):
         cv = GRUForecaster(horizon=4, epochs=1, ensemble=1, progress=False).cross_validation(frame)
     np.testing.assert_array_equal(cv.forecasts["SeasonalNaive"], cv.forecasts["Naive"])
+
+
+@pytest.mark.parametrize("pad", [True, False])
+@pytest.mark.parametrize("scaler", ["window", "standard"])
+def test_the_batched_windows_equal_each_series_window(pad, scaler):
+    """predict builds the windows of target-only models for all series at once: bit for bit each series' own."""
+    from grukit.forecast.pipeline import last_window, last_windows, new_target_scaler, standard_stats
+    from grukit.data import Series
+
+    config = ForecastConfig(horizon=3, lookback=8, pad=pad, scaler=scaler)
+    rng = np.random.default_rng(0)
+    series = [Series(f"s{i}", None, rng.normal(size=(n, 2)) * 10 + 50, np.zeros((n, 0)))
+              for i, n in enumerate((8, 20, 5 if pad else 9, 2 if pad else 8))]
+    scalers = [new_target_scaler(config).fit(s.target) for s in series]
+    each = np.stack([last_window(s, sc, None, config, None, 0)[0] for s, sc in zip(series, scalers)])
+    together = last_windows(series, standard_stats(scalers), config)
+    assert together.shape == each.shape and np.array_equal(together, each)

@@ -127,6 +127,7 @@ def load_series(
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         grouped = pd.DatetimeIndex(stamps[np.concatenate([p for _, p in groups])])  # (rows,) series after series
         gridded = gridded_groups(grouped.to_numpy(), starts, lengths, offset)
+    empty = _groups_with_an_empty_column(values, groups)  # (series,): checked one by one only where True
     for g, ((series_id, positions), on_grid) in enumerate(zip(groups, gridded)):
         if times is not None and not on_grid and not _is_sorted(stamps[positions]):
             positions = positions[np.argsort(stamps[positions], kind="stable")]
@@ -137,7 +138,8 @@ def load_series(
             part_values, part_freq = values[positions], offset.freqstr
         else:
             part_times, part_values, part_freq = _one_series(times, values[positions], rows, columns.time, offset)
-        check_not_all_missing(part_values, channels, rows)
+        if empty[g]:
+            check_not_all_missing(part_values, channels, rows)  # raises, naming the column
         parts.append((series_id, part_times, part_values))
         if part_freq is not None:
             freqs.setdefault(part_freq, series_id)
@@ -173,6 +175,17 @@ def load_series(
         layout=columns.layout,
         notes=notes,
     )
+
+
+def _groups_with_an_empty_column(values: np.ndarray, groups: list) -> np.ndarray:
+    """Per series (in ``groups``' order), whether one of its columns of ``values`` (rows, C+P) has no value."""
+    lengths = np.array([len(positions) for _, positions in groups], dtype=np.int64)
+    if not groups or (lengths == 0).any():
+        return lengths == 0
+    order = np.concatenate([positions for _, positions in groups])  # rows, series after series
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    present = np.add.reduceat((~np.isnan(values[order])).astype(np.int64), starts, axis=0)  # (series, C+P)
+    return (present == 0).any(axis=1)
 
 
 def _is_sorted(times) -> bool:

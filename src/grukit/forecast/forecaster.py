@@ -18,8 +18,8 @@ from grukit.forecast.columns import quantile_column
 from grukit.forecast.combine import theta_combined
 from grukit.forecast.defaults import GENERIC_TRAIN, training_size
 from grukit.forecast.network import build_net
-from grukit.forecast.pipeline import (DEFAULT_DATASET, forecast_rows, last_window, load, new_target_scaler, prepare,
-                                      window_dataset)
+from grukit.forecast.pipeline import (DEFAULT_DATASET, forecast_rows, last_window, last_windows, load, new_target_scaler,
+                                      prepare, standard_stats, window_dataset)
 from grukit.forecast.presets import preset_options
 
 COLUMN_LISTS = ("target", "covariates", "future_covariates")  # options that name columns, a list or one name
@@ -286,21 +286,24 @@ class GRUForecaster(Estimator):
 
         config, freq = self.config_, self.schema_["freq"]
         positions = {sid: i for i, sid in enumerate(self.schema_["series_ids"])}
-        scalers, xs, knowns = [], [], []
-        for i, series in enumerate(series_list):
-            target_scaler, covariate_scaler = self._scaler_for(series, positions)
-            x, known = last_window(series, target_scaler, covariate_scaler, config, freq, self.future_size_,
+        pairs = [self._scaler_for(series, positions) for series in series_list]
+        scalers = [target for target, _ in pairs]
+        stats = standard_stats(scalers)
+        if stats is not None and not self.future_size_ and not series_list[0].past_covariates.shape[1]:
+            x, future = torch.tensor(last_windows(series_list, stats, config), dtype=torch.float32), None  # (S, L, C_in)
+        else:  # covariates, calendar features or log scalers: each series' window on its own
+            windows = [last_window(series, target, covariates, config, freq, self.future_size_,
                                    None if futures is None else futures[i])
-            scalers.append(target_scaler)
-            xs.append(x)
-            knowns.append(known)
-        x = torch.tensor(np.stack(xs), dtype=torch.float32)  # (S, L, C_in)
-        future = torch.tensor(np.stack(knowns), dtype=torch.float32) if self.future_size_ else None  # (S, K, F)
+                       for i, (series, (target, covariates)) in enumerate(zip(series_list, pairs))]
+            x = torch.tensor(np.stack([w[0] for w in windows]), dtype=torch.float32)  # (S, L, C_in)
+            future = torch.tensor(np.stack([w[1] for w in windows]), dtype=torch.float32) if self.future_size_ else None
         self.net_.eval()
         with torch.no_grad():
             y = torch.cat([self.net_(x[i : i + batch_size], None if future is None else future[i : i + batch_size])
                            for i in range(0, len(x), batch_size)])
         y = y.double().numpy()  # (S, K, C, Q), scaled
+        if stats is not None:  # x = z * scale + mean, every series at once
+            return y * stats[1][:, None, :, None] + stats[0][:, None, :, None]
         return np.stack([np.stack([sc.inverse_transform(y[i, ..., q]) for q in range(y.shape[-1])], axis=-1)
                          for i, sc in enumerate(scalers)])
 

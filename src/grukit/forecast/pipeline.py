@@ -270,6 +270,27 @@ def original_windows(prepared: PreparedData, part: str, config: ForecastConfig, 
     return np.stack(history), np.stack(actual)
 
 
+def standard_stats(scalers: list) -> tuple[np.ndarray, np.ndarray] | None:
+    """The means and scales (S, C) of per-series z-score scalers, for a whole batch at once; None when any
+    of them is another kind (a log scaler), which must then transform its own series."""
+    if not all(type(sc) in (StandardScaler, IdentityScaler) for sc in scalers):
+        return None
+    return np.stack([sc.mean_ for sc in scalers]), np.stack([sc.scale_ for sc in scalers])
+
+
+def last_windows(series_list: list, stats: tuple[np.ndarray, np.ndarray], config: ForecastConfig) -> np.ndarray:
+    """:func:`last_window` for every series at once, for models with targets alone (no covariates, no
+    calendar): x (S, L, C_in), equal to stacking ``last_window`` of each series.
+
+    ``stats``: the series' z-score means and scales (S, C) (:func:`standard_stats`).
+    """
+    mean, scale = stats
+    rows = last_rows([s.target for s in series_list], config.lookback)  # (S, L, C), NaN before a series' start
+    real = ~np.isnan(rows[..., :1])  # (S, L, 1)
+    x = np.where(real, (rows - mean[:, None]) / scale[:, None], 0.0)  # padded rows are zeros
+    return np.concatenate([x, real.astype(np.float64)], axis=2) if config.pad else x
+
+
 def last_window(series, target_scaler, covariate_scaler, config: ForecastConfig, freq: str | None,
                 future_size: int, future_values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """The network's input for a forecast after the end of ``series``: x (L, C_in) and future (K, F) or None.
