@@ -19,9 +19,11 @@ CPU = torch.device("cpu")
 
 @pytest.fixture
 def fresh_kernel_state(monkeypatch):
-    """A process that has not loaded the kernel yet and has not warned yet."""
+    """A process that has not loaded the kernel yet and has not warned yet, and that compiles it (the
+    libraries built at install time are left aside: these tests are about the compile at first use)."""
     monkeypatch.setattr(_kernel, "_state", {})
     monkeypatch.setattr(_fused, "_warned", set())
+    monkeypatch.setenv("GRUKIT_PREBUILT", "0")
 
 
 @requires_kernel

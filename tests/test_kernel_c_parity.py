@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grukit.nn import _isa, _kernel
+from grukit.nn import _build, _isa, _kernel
 
 HARNESS = Path(__file__).parent / "kernel_c" / "gru_parity.c"
 CASES = 9  # the cases in the harness's main()
@@ -31,9 +31,9 @@ def binaries(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("kernel_c")
     jobs = {}
     for isa in _builds():
-        flags = [f for f in _kernel._COMMON if f not in ("-shared", "-fPIC")] + _isa.flag_sets(isa)[0]
+        flags = [f for f in _build.COMMON_FLAGS if f not in ("-shared", "-fPIC")] + _isa.flag_sets(isa)[0]
         target = folder / f"parity_{isa}"
-        command = [compiler, *flags, "-I", str(_kernel.SOURCE_DIR), str(HARNESS), "-o", str(target), "-lm"]
+        command = [compiler, *flags, "-I", str(_build.SOURCE_DIR), str(HARNESS), "-o", str(target), "-lm"]
         jobs[isa] = (target, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
     built = {}
     for isa, (target, job) in jobs.items():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grukit.nn import GRU, _fused, _isa, _kernel
+from grukit.nn import GRU, _build, _fused, _isa, _kernel
 
 TESTS = Path(__file__).parent
 VECTOR_BITS = {"avx512": 512, "avx2": 256, "portable": 128}
@@ -35,13 +35,19 @@ def _cannot_build(isa: str) -> str | None:
 
 
 @pytest.mark.parametrize("isa", ["avx512", "avx2", "portable"])
-def test_each_isa_builds_reports_itself_and_matches_torch(isa, tmp_path):
+@pytest.mark.parametrize("source", ["compiled at first use", "built at install time"])
+def test_each_isa_builds_reports_itself_and_matches_torch(isa, source, tmp_path):
     """In a fresh process and an empty cache: forward and backward parity on a few shapes, and
-    the kernel names the ISA asked for, with that ISA's vector width."""
+    the kernel names the ISA asked for, with that ISA's vector width. Compiled at first use into
+    the cache (GRUKIT_PREBUILT=0), or the library setup.py built, with nothing compiled."""
     reason = _cannot_build(isa)
+    prebuilt = source == "built at install time"
+    if prebuilt and _build.prebuilt_library(isa) is None:
+        reason = f"no {isa} library was built at install time"
     if reason:
         pytest.skip(reason)
     env = {**os.environ, "GRUKIT_ISA": isa, "GRUKIT_CACHE_DIR": str(tmp_path),
+           "GRUKIT_PREBUILT": "1" if prebuilt else "0",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))}
     env.pop("GRUKIT_FUSED", None)
     done = subprocess.run([sys.executable, "-m", "helpers.isa_parity"], env=env, capture_output=True, text=True,
@@ -50,7 +56,37 @@ def test_each_isa_builds_reports_itself_and_matches_torch(isa, tmp_path):
     isa_line, described = done.stdout.splitlines()[-2:]
     assert isa_line == f"{isa} {VECTOR_BITS[isa]}"
     assert described.startswith(f"C kernel, ISA {isa} ({VECTOR_BITS[isa]}-bit vectors), ")
-    assert sorted(p.name.split("_")[2] for p in tmp_path.glob("*.so")) == [isa]
+    built = sorted(p.name.split("_")[2] for p in tmp_path.glob("*.so"))
+    assert built == ([] if prebuilt else [isa])
+    assert (str(_build.PREBUILT_DIR) in described) == prebuilt
+
+
+def test_native_takes_the_widest_prebuilt_isa_this_cpu_runs(fresh_kernel_state, monkeypatch):
+    """An AVX2-only CPU gets the avx2 library (never the avx512 one: SIGILL), one without AVX2 the portable one."""
+    if _build.prebuilt_library("avx2") is None or _build.prebuilt_library("portable") is None:
+        pytest.skip("the x86-64 libraries were not built at install time")
+    monkeypatch.delenv("GRUKIT_ISA", raising=False)
+    monkeypatch.setenv("GRUKIT_PREBUILT", "1")
+    monkeypatch.setattr(_kernel, "_compile", lambda *args: pytest.fail("nothing should be compiled"))
+    monkeypatch.setattr(_kernel.platform, "machine", lambda: "x86_64")
+    for flags, isa in ((V3, "avx2"), (frozenset({"sse2"}), "portable")):
+        monkeypatch.setattr(_kernel, "cpu_flags", lambda flags=flags: flags)
+        _kernel._state.clear()
+        assert _kernel.load().isa == isa
+
+
+def test_a_stale_prebuilt_library_is_not_loaded(tmp_path, monkeypatch):
+    """A record whose sources digest is not the sources' (an edit since the install) is ignored."""
+    if _build.prebuilt_library("portable") is None:
+        pytest.skip("no portable library was built at install time")
+    library, _ = _build.prebuilt_library("portable")
+    copy = tmp_path / library.name
+    copy.write_bytes(library.read_bytes())
+    _build.write_record(copy, "portable", ["-O3"])
+    assert _build.prebuilt_library("portable", tmp_path) == (copy, ["-O3"])
+    record = _build.record_path("portable", tmp_path)
+    record.write_text(record.read_text().replace(_build.sources_digest(), "0" * 64))
+    assert _build.prebuilt_library("portable", tmp_path) is None
 
 
 def test_an_unknown_isa_is_refused_in_one_line(fresh_kernel_state, monkeypatch):
@@ -124,5 +160,5 @@ def test_the_kernel_in_use_names_its_isa():
     kernel = _kernel.load()
     if kernel is None:
         pytest.skip(f"no kernel here: {_kernel.unavailable_reason()}")
-    assert kernel.path.name.startswith(f"fused_gru_{kernel.requested_isa}_")
+    assert kernel.path.name.startswith((f"fused_gru_{kernel.requested_isa}_", f"fused_gru_{kernel.requested_isa}."))
     assert f"ISA {kernel.isa} ({kernel.vector_bits}-bit vectors" in kernel.describe()

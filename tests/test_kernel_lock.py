@@ -58,7 +58,7 @@ def test_processes_starting_together_compile_once(tmp_path):
     compiler, log = _counting_compiler(tmp_path, real)
     ready, cache = tmp_path / "ready", tmp_path / "cache"
     ready.mkdir()
-    env = {**os.environ, "CC": str(compiler), "GRUKIT_CACHE_DIR": str(cache)}
+    env = {**os.environ, "CC": str(compiler), "GRUKIT_CACHE_DIR": str(cache), "GRUKIT_PREBUILT": "0"}
     for name in ("GRUKIT_FUSED", "GRUKIT_ISA"):
         env.pop(name, None)
     processes = [subprocess.Popen([sys.executable, "-c", LOAD_TOGETHER, str(ready), "2", str(i)], env=env,

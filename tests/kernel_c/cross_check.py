@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 SOURCES = HERE.parents[1] / "src" / "grukit" / "nn" / "csrc"
 # -mcpu values: the aarch64 baseline (what "portable" builds), a Graviton 2 / Ampere core, Apple's M1.
 CPUS = ("generic", "neoverse_n1", "apple_m1")
-# grukit's own flags (grukit.nn._kernel._COMMON, less -shared and -fPIC), with OpenMP's SIMD pragmas
+# grukit's own flags (grukit.nn._build.COMMON_FLAGS, less -shared and -fPIC), with OpenMP's SIMD pragmas
 # only: Zig ships no OpenMP runtime, so the checks run on one thread.
 FLAGS = ["-O3", "-std=gnu11", "-fno-math-errno", "-fopenmp-simd", "-static"]
 

@@ -18,8 +18,8 @@ from grukit.forecast.columns import quantile_column
 from grukit.forecast.combine import theta_combined
 from grukit.forecast.defaults import GENERIC_TRAIN, training_size
 from grukit.forecast.network import build_net
-from grukit.forecast.pipeline import (DEFAULT_DATASET, forecast_rows, last_window, last_windows, load, new_target_scaler,
-                                      prepare, standard_stats, window_dataset)
+from grukit.forecast.pipeline import (DEFAULT_DATASET, forecast_rows, last_window, last_windows, load,
+                                      new_target_scaler, prepare, standard_stats, window_dataset)
 from grukit.forecast.presets import preset_options
 
 COLUMN_LISTS = ("target", "covariates", "future_covariates")  # options that name columns, a list or one name
@@ -290,7 +290,8 @@ class GRUForecaster(Estimator):
         scalers = [target for target, _ in pairs]
         stats = standard_stats(scalers)
         if stats is not None and not self.future_size_ and not series_list[0].past_covariates.shape[1]:
-            x, future = torch.tensor(last_windows(series_list, stats, config), dtype=torch.float32), None  # (S, L, C_in)
+            x = torch.tensor(last_windows(series_list, stats, config), dtype=torch.float32)  # (S, L, C_in)
+            future = None
         else:  # covariates, calendar features or log scalers: each series' window on its own
             windows = [last_window(series, target, covariates, config, freq, self.future_size_,
                                    None if futures is None else futures[i])

@@ -31,7 +31,8 @@ LayerOutputs = tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Ten
 SAVED = ("gates", "gh_n", "xhat_ih", "rstd_ih", "xhat_hh", "rstd_hh")  # what _fused._forward may save
 
 
-def _spec(lengths, zoneout_keep, rec_mask, reset_after, zoneout_p, x_lanes, out_lanes, padded_batch) -> _fused.LayerSpec:
+def _spec(lengths, zoneout_keep, rec_mask, reset_after, zoneout_p, x_lanes, out_lanes,
+          padded_batch) -> _fused.LayerSpec:
     return _fused.LayerSpec(reset_after, lengths, zoneout_keep, zoneout_p, rec_mask, x_lanes, out_lanes, padded_batch)
 
 

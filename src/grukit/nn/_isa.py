@@ -64,6 +64,12 @@ def flag_sets(isa: str) -> list[list[str]]:
     return [threads, ["-fopenmp"], simd, ["-fopenmp-simd"]] if isa == "native" else [threads, simd]
 
 
+def prebuilt_isas(machine: str) -> tuple[str, ...]:
+    """The ISAs built at install time for a CPU of this ``machine`` (setup.py), the widest first:
+    any x86-64 CPU runs one of them, chosen at load time; elsewhere the compiler's baseline (NEON on aarch64)."""
+    return ("avx512", "avx2", "portable") if machine.lower() in X86_64_MACHINES else ("portable",)
+
+
 def isa_in_use(requested: str, flags: list[str], vector_bits: int, machine: str, cpu: frozenset[str] | None) -> str:
     """The instruction set a build runs: the requested one, or for "native" the widest one its
     vectors (``vector_bits``, from the library) and the CPU's flags show; "portable" without -march."""

@@ -1,6 +1,12 @@
-"""The fused GRU's C kernel: compiled at first use, cached, loaded with ctypes.
+"""The fused GRU's C kernel: built at install time, or compiled at first use and cached; loaded with ctypes.
 
-The sources in ``csrc/`` are compiled once per machine with the C compiler found in ``$CC``,
+An install builds one library per instruction set the platform may run (``setup.py``; on x86-64
+avx512, avx2 and portable, elsewhere portable) into ``_prebuilt/``, and :func:`load` takes the
+widest one this CPU runs (or the one ``GRUKIT_ISA`` names), with nothing to compile
+(:mod:`grukit.nn._build` says when such a library is trusted). ``GRUKIT_PREBUILT=0`` skips them.
+
+Without a prebuilt library (a source install without a compiler at build time, an edited source,
+``GRUKIT_PREBUILT=0``), the sources in ``csrc/`` are compiled once per machine with the C compiler found in ``$CC``,
 ``cc`` or ``gcc`` (``-O3 -march=native -fopenmp``, then plainer flags if those fail; the
 ``-march`` follows ``GRUKIT_ISA``, below) into ``$GRUKIT_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/grukit/kernels``, else ``~/.cache/grukit/kernels``. A cached library is loaded
@@ -34,12 +40,21 @@ import os
 import platform
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from grukit.nn._build import (
+    COMMON_FLAGS,
+    COMPILE_TIMEOUT_S,
+    SOURCE_DIR,
+    SOURCES,
+    compile_library,
+    file_digest,
+    prebuilt_library,
+    sources_digest,
+)
 from grukit.nn._isa import (
     MARCH,
     cpu_flags,
@@ -47,6 +62,7 @@ from grukit.nn._isa import (
     flag_sets,
     isa_in_use,
     isa_problem,
+    prebuilt_isas,
     requested_isa,
 )
 
@@ -55,12 +71,7 @@ try:
 except ImportError:  # Windows: builds are not locked
     fcntl = None
 
-SOURCE_DIR = Path(__file__).parent / "csrc"
-SOURCES = ("fused_gru.c", "gru_vec.h", "gru_gemm.h", "gru_rows.h", "gru_forward.h", "gru_backward.h", "gru_lanes.h",
-           "gru_entry.h", "mingru_kernel.h", "mingru_layer.h")
-COMPILE_TIMEOUT_S = 120
 LOCK_TIMEOUT_S = 2 * COMPILE_TIMEOUT_S + 30  # longer than any one build; then build without the lock
-_COMMON = ["-O3", "-std=gnu11", "-fPIC", "-shared", "-fno-math-errno"]
 
 
 class GruArgs(ctypes.Structure):
@@ -188,13 +199,16 @@ def _build_and_load() -> tuple[Kernel | None, str | None]:
     isa = isa.lower()
     if not all((SOURCE_DIR / name).is_file() for name in SOURCES):
         return None, f"its C sources are missing from {SOURCE_DIR} (an installation without package data)"
+    prebuilt = _load_prebuilt(isa)
+    if prebuilt is not None:
+        return prebuilt, None
     compiler = _find_compiler()
     if compiler is None:
         return None, "no C compiler was found (set CC, or install gcc or clang)"
     identity = _compiler_identity(compiler)
     errors = []
     for extra in flag_sets(isa):
-        flags = _COMMON + extra
+        flags = COMMON_FLAGS + extra
         path = cache_dir() / f"fused_gru_{isa}_{_build_key(identity, flags, isa)}{_library_suffix()}"
         error = _ensure_built(compiler, flags, path)
         if error:
@@ -210,6 +224,23 @@ def _build_and_load() -> tuple[Kernel | None, str | None]:
         except LayoutMismatch as err:
             return None, f"its argument layout is out of date: {err}; update the mirror in grukit/nn/_kernel.py"
     return None, f"compiling it with {compiler} failed ({'; '.join(errors)[-600:]})"
+
+
+def _load_prebuilt(isa: str) -> Kernel | None:
+    """The library built at install time for ``isa`` ("native": the widest ISA this CPU runs), loaded;
+    None when there is none (or it is stale, or GRUKIT_PREBUILT=0), and the kernel is compiled instead."""
+    if os.environ.get("GRUKIT_PREBUILT", "1").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    machine, flags = platform.machine(), cpu_flags()
+    for name in [isa] if isa != "native" else prebuilt_isas(machine):
+        found = prebuilt_library(name)
+        if found is None or isa_problem(name, machine, flags):
+            continue
+        try:
+            return Kernel(ctypes.CDLL(str(found[0])), found[0], found[1], name)
+        except (OSError, AttributeError, LayoutMismatch):
+            continue
+    return None
 
 
 def _built(library: Path) -> bool:
@@ -316,9 +347,7 @@ def _compiler_identity(compiler: str) -> str:
 
 def _build_key(identity: str, flags: list[str], isa: str = "native") -> str:
     """A hash of the sources, the compiler, the flags, the ISA and the CPU: a build's identity."""
-    digest = hashlib.sha256()
-    for name in SOURCES:
-        digest.update((SOURCE_DIR / name).read_bytes())
+    digest = hashlib.sha256(sources_digest().encode())
     for part in (identity, " ".join(flags), isa, platform.machine(), platform.system(), cpu_identity()):
         digest.update(part.encode())
     return digest.hexdigest()[:20]
@@ -330,7 +359,7 @@ def _digest_file(library: Path) -> Path:
 
 
 def _library_digest(library: Path) -> str:
-    return hashlib.sha256(library.read_bytes()).hexdigest()
+    return file_digest(library)
 
 
 def _recorded_digest(library: Path) -> str | None:
@@ -363,24 +392,14 @@ def _library_suffix() -> str:
 
 
 def _compile(compiler: str, flags: list[str], target: Path) -> str | None:
-    """Compile into a temporary file, then move it into place; returns an error text or None."""
+    """Compile into a temporary file, then move it into place and record its digest; an error text or None."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)  # never group- or world-writable
     except OSError as err:
         return f"cannot create the cache folder {target.parent}: {err}"
-    fd, tmp = tempfile.mkstemp(prefix=target.stem, suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    command = [compiler, *flags, "-o", tmp, str(SOURCE_DIR / "fused_gru.c"), "-lm"]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=COMPILE_TIMEOUT_S)
-        if done.returncode != 0:
-            return (done.stderr or done.stdout).strip()[-400:] or f"exit status {done.returncode}"
-        digest = _library_digest(Path(tmp))
-        os.replace(tmp, target)  # atomic: concurrent first uses never see half a file
-        _digest_file(target).write_text(digest + "\n")
-        return None
-    except (OSError, subprocess.SubprocessError) as err:
-        return str(err)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    error = compile_library(compiler, flags, target)
+    if error is None:
+        _digest_file(target).write_text(_library_digest(target) + "\n")
+    return error
+
+
