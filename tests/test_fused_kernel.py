@@ -167,7 +167,7 @@ def test_bench_public_names():
 
 
 # ----------------------------------------------------------------- the lanes layout (csrc/gru_lanes.h)
-LANES_BATCH = 150  # three blocks of 64 lanes in float32 (five of 32 in float64), the last one partial
+LANES_BATCH = 150  # blocks of 64 lanes in float32 with AVX-512 (16 with AVX2), the last one partial
 
 
 def _lanes_block(gru: GRU, x: torch.Tensor) -> int:
@@ -180,20 +180,22 @@ def _lanes_block(gru: GRU, x: torch.Tensor) -> int:
     return _kernel.load().lanes(_fused.DTYPES[x.dtype], _fused._kernel_args(x, h0, params, spec))
 
 
-def _requires_avx512():
-    kernel = _kernel.load()
-    if kernel is None or kernel.vector_bits < 512:
-        pytest.skip("the lanes layout is used with AVX-512 only")
+# Blocks of lanes at H = 20 (float32, float64) by vector width: 4 (AVX-512) or 2 vectors of lanes; float64 with
+# AVX2 has 4 lanes per vector, and 20 units are 5 whole vectors: the row layout has no padding there.
+BLOCKS = {512: (64, 32), 256: (16, 0)}
 
 
 @requires_kernel
 def test_the_lanes_layout_runs_plain_layers_with_a_small_odd_hidden_size():
-    _requires_avx512()
+    bits = _kernel.load().vector_bits
+    if bits not in BLOCKS:
+        pytest.skip("the lanes layout is used with 256-bit vectors (AVX2) or wider")
+    f32, f64 = BLOCKS[bits]
     x = torch.randn(5, LANES_BATCH, 3)
-    assert _lanes_block(GRU(3, 20), x) == 64
-    assert _lanes_block(GRU(3, 20, dtype=torch.float64), x.double()) == 32
-    assert _lanes_block(GRU(3, 20), x[:, :100]) == 0  # a batch of fewer than two blocks
-    assert _lanes_block(GRU(3, 12), x) == 64
+    assert _lanes_block(GRU(3, 20), x) == f32
+    assert _lanes_block(GRU(3, 20, dtype=torch.float64), x.double()) == f64
+    assert _lanes_block(GRU(3, 20), x[:, : 2 * f32 - 1]) == 0  # a batch of fewer than two blocks
+    assert _lanes_block(GRU(3, 12), x) == f32
     assert _lanes_block(GRU(3, 32), x) == 0  # whole vectors: the row layout has no padding
     assert _lanes_block(GRU(3, 40), x) == 0  # above LANES_MAX_H
     assert _lanes_block(GRU(3, 20, reset="before"), x) == 0

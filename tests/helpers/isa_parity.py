@@ -21,7 +21,7 @@ from helpers.kernel import assert_matches_torch
 CASES = [
     (3, 5, 4, 6, 1, False, torch.float64, 1),  # less than one vector of units
     (29, 12, 13, 37, 2, True, torch.float32, 2),  # tails in every width, two directions on two threads
-    (130, 6, 3, 20, 2, False, torch.float32, 1),  # the batch-in-lanes layout where it is used (AVX-512)
+    (130, 6, 3, 20, 2, False, torch.float32, 1),  # the batch-in-lanes layout where it is used (AVX-512, AVX2)
     (4, 7, 16, 64, 1, False, torch.float32, 1),  # whole vectors only
 ]
 

@@ -23,10 +23,11 @@
  * uses the `gates` buffer with a layout of its own, one contiguous (H, LANE_FACTORS, LANE_BLOCK)
  * block per step and block of batch rows (the caller sizes it by gru_lanes_*), read back in
  * order; the next step's blocks are prefetched while the weight gradients are summed. Only plain
- * layers take this path (reset after, no layer norm, zoneout, recurrent dropout or lengths) on
- * AVX-512; the choice depends on the arguments only, so the forward and backward passes always
- * agree. Work items start on whole blocks of lanes, so the saved layout does not depend on the
- * number of threads.
+ * layers take this path (reset after, no layer norm, zoneout, recurrent dropout or lengths), with
+ * 256-bit vectors or wider (AVX2, AVX-512) and GCC (its __builtin_shuffle transposes the tiles);
+ * the choice depends on the arguments only, so the forward and backward passes always agree.
+ * Work items start on whole blocks of lanes, so the saved layout does not depend on the number of
+ * threads.
  *
  * Measured on the AVX-512 CPU of BENCHMARKS.md, one thread, CPU time of a training step against
  * the row layout: B = 800, T = 50, H = 20, 2 layers: forward about 10 % faster, backward about
@@ -36,10 +37,12 @@
  * over lanes for dW (instead of rows padded to 32 columns), four saved factors instead of five
  * (dz from the states), prefetching spread over those sums, x W_ih formed in the gate math for
  * I = 1 and the state written in place: forward 4.8 -> 4.0, backward 7.7 -> 6.8, step 14.2 -> 12.6.
+ * With AVX2 (blocks of 16 lanes in float32; float64 at H = 20 has no padding and runs rows) the same
+ * step went from 40 to 24 ms wall against the row layout (BENCHMARKS.md, the AVX2 build).
  */
 
-#if defined(HAVE_SHUFFLE) && VBYTES == 64
-#define LANES 1 /* tuned and used with AVX-512 only: elsewhere the row layout runs */
+#if defined(HAVE_SHUFFLE) && VBYTES >= 32
+#define LANES 1 /* AVX-512 and AVX2; with 128-bit vectors (SSE, NEON) the row layout runs */
 #else
 #define LANES 0
 #endif
@@ -65,20 +68,21 @@ static inline int64_t FN(lanes_row)(const gru_args *a, int64_t blk, int64_t bloc
 static inline int64_t FN(lanes_padded)(int64_t m) { return (m + LANE_BLOCK - 1) / LANE_BLOCK * LANE_BLOCK; }
 
 #if LANES
-/* One VL x VL tile of FN(transpose); kind 0: whole, 1: the first cc columns (masked loads,
- * cc stores), 2: the first cc rows (whole loads of those rows only, masked stores). */
+/* One VL x VL tile of FN(transpose); kind 0: whole, 1: the first cc columns (loads of cc values,
+ * cc stores), 2: the first cc rows (whole loads of those rows only, stores of cc values). Partial
+ * loads and stores are masked with AVX-512 (gru_vec.h). */
 static inline __attribute__((always_inline)) void FN(tile)(REAL *dst, int64_t ldd, const REAL *src, int64_t lds,
-                                                           const int kind, MASK_T mask, int64_t cc) {
+                                                           const int kind, int64_t cc) {
     FN(vec) v[VL];
 #pragma GCC unroll 16
     for (int i = 0; i < VL; i++)
-        v[i] = kind == 1   ? (FN(vec))MASKZ_LOADU(mask, src + i * lds)
+        v[i] = kind == 1   ? FN(load)(src + i * lds, cc)
                : kind == 2 && i >= cc ? (FN(vec)){0}
                                       : *(const FN(vec_u) *)(src + i * lds);
     FN(transpose_tile)(v);
 #pragma GCC unroll 16
     for (int i = 0; i < VL; i++) {
-        if (kind == 2) MASK_STOREU(dst + i * ldd, mask, v[i]);
+        if (kind == 2) FN(store)(dst + i * ldd, v[i], cc);
         else if (kind == 0 || i < cc) *(FN(vec_u) *)(dst + i * ldd) = v[i];
     }
 }
@@ -93,12 +97,12 @@ static void FN(transpose)(REAL *dst, int64_t ldd, const REAL *src, int64_t lds, 
     const int64_t R_full = R / VL * VL, C_full = C / VL * VL, rr = R - R_full, cc = C - C_full;
     for (int64_t r0 = 0; r0 < R_full; r0 += VL) {
         for (int64_t c0 = 0; c0 < C_full; c0 += VL)
-            FN(tile)(dst + c0 * ldd + r0, ldd, src + r0 * lds + c0, lds, 0, 0, VL);
-        if (cc) FN(tile)(dst + C_full * ldd + r0, ldd, src + r0 * lds + C_full, lds, 1, (MASK_T)((1u << cc) - 1), cc);
+            FN(tile)(dst + c0 * ldd + r0, ldd, src + r0 * lds + c0, lds, 0, VL);
+        if (cc) FN(tile)(dst + C_full * ldd + r0, ldd, src + r0 * lds + C_full, lds, 1, cc);
     }
     if (rr)
         for (int64_t c0 = 0; c0 < C_full; c0 += VL)
-            FN(tile)(dst + c0 * ldd + R_full, ldd, src + R_full * lds + c0, lds, 2, (MASK_T)((1u << rr) - 1), rr);
+            FN(tile)(dst + c0 * ldd + R_full, ldd, src + R_full * lds + c0, lds, 2, rr);
     for (int64_t r = R_full; r < R; r++) /* the corner */
         for (int64_t c = C_full; c < C; c++) dst[c * ldd + r] = src[r * lds + c];
 #else
