@@ -4,7 +4,7 @@
  * pass and gradients against its float64 ones.
  *
  * It is built against the kernel's own source (fused_gru.c is included), so the same file checks
- * any instruction set the compiler targets: tests/test_kernel_c_parity.py builds and runs it for
+ * any instruction set the compiler targets: tests/nn/test_kernel_c_parity.py builds and runs it for
  * every ISA this CPU runs, and tests/kernel_c/cross_check.py cross-compiles it for aarch64 (NEON)
  * and runs it under an emulator. Prints one line per case; exits 0 when every check passes.
  *

@@ -128,7 +128,7 @@ def extract(source: str | Path | np.ndarray, config: FeatureConfig,
         features (T, C) float32, T frames of C = ``config.num_features`` coefficients.
 
     Example:
-        >>> feats = extract("tests/data/fsdd/1_theo_2.wav", FeatureConfig())    # (T, 13)
+        >>> feats = extract("tests/fixtures/fsdd/1_theo_2.wav", FeatureConfig())    # (T, 13)
     """
     if isinstance(source, (str, Path)):
         samples, name = read_wav(source, config.sample_rate), str(source)

@@ -37,7 +37,7 @@ def read_wav(path: str | Path, sample_rate: int | None = 8000) -> np.ndarray:
             ``sample_rate``, or holds no samples.
 
     Example:
-        >>> x = read_wav("tests/data/fsdd/1_theo_2.wav")     # (N,) float32 at 8 kHz
+        >>> x = read_wav("tests/fixtures/fsdd/1_theo_2.wav")     # (N,) float32 at 8 kHz
     """
     path = Path(path)
     if not path.is_file():

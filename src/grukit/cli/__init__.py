@@ -17,7 +17,7 @@ from grukit.errors import GrukitError
 # Each command's module is imported only when the command runs (or shows its own --help), so that
 # `grukit --help` and `grukit --version` need neither torch nor the rest of the library. The short
 # help is what `grukit --help` lists: the first sentence of the command's docstring, word for word
-# (tests/test_cli_startup.py checks it).
+# (tests/cli/test_cli_startup.py checks it).
 COMMANDS = {
     "forecast": ("grukit.cli.forecast:forecast", "Forecast time series with a GRU: train, predict, backtest."),
     "detect": ("grukit.cli.detect:detect", "Detect anomalies in a time series with a GRU: train, score."),

@@ -3,7 +3,7 @@
 ``grukit --help`` and ``grukit --version`` then answer without importing any command module, and so
 without torch, pandas or the rest of the library. Each lazy command is named with the
 ``"module:attribute"`` of its click command and a static one-line short help, which ``--help`` lists
-in place of the command's own; tests/test_cli_startup.py checks that the two agree.
+in place of the command's own; tests/cli/test_cli_startup.py checks that the two agree.
 
 Example:
     >>> @click.group(cls=LazyGroup, lazy_commands={"export": ("grukit.cli.export:export", "Export a model.")})

@@ -10,7 +10,7 @@
 so memory is bounded whatever the stream's length, and each row costs one forward pass of one
 window. The scores equal :meth:`GRUAnomalyDetector.score_frame` on the whole series up to float
 rounding (the batch path runs the network on batches of windows, this one window at a time;
-``tests/test_detect_live.py`` checks both, fed in chunks of any size).
+``tests/detect/test_detect_live.py`` checks both, fed in chunks of any size).
 """
 
 from __future__ import annotations

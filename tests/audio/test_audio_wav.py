@@ -2,15 +2,15 @@
 
 import struct
 import wave
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from grukit.audio import read_wav
 from grukit.errors import DataError
+from helpers.paths import FIXTURES
 
-FSDD = Path(__file__).parent / "data" / "fsdd"
+FSDD = FIXTURES / "fsdd"
 
 
 def write_wav(path, samples, rate=8000, channels=1, width=2):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 from grukit.cli import main
+from helpers.paths import FIXTURES
 
-FSDD = Path(__file__).parent / "data" / "fsdd"
+FSDD = FIXTURES / "fsdd"
 
 
 def test_audio_train_and_predict(tmp_path, capsys):

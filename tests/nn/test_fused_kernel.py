@@ -27,10 +27,13 @@ def fresh_kernel_state(monkeypatch):
 
 
 @requires_kernel
-def test_a_cached_build_is_loaded_without_compiling(fresh_kernel_state, monkeypatch):
+def test_a_cached_build_is_loaded_without_compiling(fresh_kernel_state, monkeypatch, tmp_path):
     def no_compile(*args):
         raise AssertionError("the cached build should have been used")
 
+    monkeypatch.setenv("GRUKIT_CACHE_DIR", str(tmp_path))
+    assert _kernel.load() is not None  # the first use compiles into the empty cache
+    _kernel._state.clear()  # a new process
     monkeypatch.setattr(_kernel, "_compile", no_compile)
     kernel = _kernel.load()
     assert kernel is not None and kernel.path.parent == _kernel.cache_dir()

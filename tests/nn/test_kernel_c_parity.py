@@ -8,13 +8,13 @@ from __future__ import annotations
 import platform
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from grukit.nn import _build, _isa, _kernel
+from helpers.paths import TESTS
 
-HARNESS = Path(__file__).parent / "kernel_c" / "gru_parity.c"
+HARNESS = TESTS / "kernel_c" / "gru_parity.c"
 CASES = 9  # the cases in the harness's main()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import wave
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,8 +12,9 @@ import pytest
 from helpers.cli import one_line_error, run
 from grukit.audio import FeatureConfig, extract, find_layout, load_audio_folder, load_spoken_digits
 from grukit.errors import ConfigError, DataError
+from helpers.paths import FIXTURES
 
-FSDD = Path(__file__).parent / "data" / "fsdd"  # 1_theo_2 and 6_yweweler_3 (test), 2_nicolas_5 and 4_yweweler_8 (train)
+FSDD = FIXTURES / "fsdd"  # 1_theo_2 and 6_yweweler_3 (test), 2_nicolas_5 and 4_yweweler_8 (train)
 PITCH = {"no": 300.0, "up": 900.0, "yes": 1700.0}  # Hz; each label its own tone
 TINY = ["--epochs", "1", "--hidden-size", "4", "--val-size", "0", "--num-threads", "1", "--no-progress"]
 

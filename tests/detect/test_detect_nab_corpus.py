@@ -1,7 +1,7 @@
 """NAB at corpus level: reading a corpus folder, the exact threshold sweep, and the normalized score.
 
 A two-file corpus in NAB's layout is built from the bundled series, their windows and published
-per-file scores, with the per-row scores of three published detectors (``tests/data/nab_results``).
+per-file scores, with the per-row scores of three published detectors (``tests/fixtures/nab_results``).
 The scorer must reproduce NAB's published raw score of each file at the published threshold, the
 sweep must equal a brute-force search over every threshold, and the normalization must turn the
 published corpus totals into the published normalized scores.
@@ -13,7 +13,6 @@ import doctest
 import json
 import shutil
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,8 +23,9 @@ from grukit.detect import PROFILES, nab_score
 from grukit.detect.nab_corpus import NabCorpus
 from grukit.detect.nab_sweep import best_threshold, normalized_score, scored_windows, threshold_events
 from grukit.errors import DataError
+from helpers.paths import FIXTURES
 
-RESULTS = Path(__file__).parent / "data" / "nab_results"
+RESULTS = FIXTURES / "nab_results"
 FILES = ["ec2_request_latency_system_failure.csv", "ambient_temperature_system_failure.csv"]
 DETECTORS = ["numenta", "knncad", "windowedGaussian"]
 

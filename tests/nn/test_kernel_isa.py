@@ -8,13 +8,12 @@ import platform
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import pytest
 
 from grukit.nn import GRU, _build, _fused, _isa, _kernel
+from helpers.paths import TESTS
 
-TESTS = Path(__file__).parent
 VECTOR_BITS = {"avx512": 512, "avx2": 256, "portable": 128}
 V3 = frozenset(_isa.CPU_FLAGS["avx2"])  # an AVX2-only CPU
 V4 = frozenset(_isa.CPU_FLAGS["avx512"])

@@ -16,8 +16,9 @@ from grukit.audio import (
     parse_name,
 )
 from grukit.errors import DataError
+from helpers.paths import FIXTURES
 
-FSDD = Path(__file__).parent / "data" / "fsdd"  # 1_theo_2 and 6_yweweler_3 (test), 2_nicolas_5 and 4_yweweler_8 (train)
+FSDD = FIXTURES / "fsdd"  # 1_theo_2 and 6_yweweler_3 (test), 2_nicolas_5 and 4_yweweler_8 (train)
 
 PUBLIC = {
     "NAME_PATTERN", "OFFICIAL_TEST_INDICES", "ClipName", "DigitClips", "FeatureConfig", "SpokenDigits", "extract",

@@ -2,7 +2,6 @@
 
 import dataclasses
 import wave
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,8 +9,9 @@ import pytest
 from grukit.audio import FeatureConfig, extract, fit_feature_scaler, log_mel, mfcc
 from grukit.errors import ConfigError, DataError
 from grukit.train import config_from_dict
+from helpers.paths import FIXTURES
 
-FSDD = Path(__file__).parent / "data" / "fsdd"
+FSDD = FIXTURES / "fsdd"
 RATE = 8000
 
 
