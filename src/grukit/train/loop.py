@@ -128,35 +128,17 @@ def fit(
                                warmup_fraction=config.warmup_fraction)
     objects = {"config": config, "model": model, "optimizer": optimizer, "scheduler": scheduler, "shuffle": generator}
     state = _start_state(out_dir, resume, objects, fingerprint)
-    net = model if world is None else distributed.replicate(model, world)  # what loss_fn gets in training
     main = world is None or world.main  # the one process that writes and shows progress
-    log = MetricsLog(out_dir if main else None)
+    run = _Run(model=model, net=model if world is None else distributed.replicate(model, world), loss_fn=loss_fn,
+               train_data=train_data, train_loader=train_loader, val_loader=val_loader, trainable=trainable,
+               objects=objects, state=state, config=config, device=device, world=world, main=main, out_dir=out_dir,
+               fingerprint=fingerprint, callbacks=callbacks, log=MetricsLog(out_dir if main else None))
 
-    with torch_threads(config.num_threads), contextlib.closing(log), progress_bar(config, state.epoch, main) as bar:
+    with torch_threads(config.num_threads), contextlib.closing(run.log), progress_bar(config, state.epoch, main) as bar:
         # No epochs remain when resuming a run that had already finished.
         remaining = range(0) if state.finished else range(state.epoch + 1, config.epochs + 1)
         for epoch in remaining:
-            started = time.perf_counter()
-            train_loss, lr, norms = _train_epoch(net, loss_fn, train_loader, train_data, optimizer, scheduler,
-                                                 trainable, config, device, world)
-            val_loss = None if val_loader is None else _evaluate(model, loss_fn, val_loader, config, device, world)
-            _check_finite(epoch, train_loss, val_loss, config.lr)
-            metrics = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "lr": lr,
-                       "grad_norm": (norms[0] / norms[2]).item(), "grad_norm_max": norms[1].item(),
-                       "seconds": time.perf_counter() - started}
-            _record_epoch(state, model, metrics, config.min_delta)
-            log.write(state.history)
-            bar.epoch_end(metrics)
-            out_of_patience = val_loader is not None and config.patience > 0 and state.bad_epochs >= config.patience
-            told_to_stop = _call(callbacks, "epoch_end",
-                                 {**_callback_state(state, objects, out_dir), "metrics": metrics})
-            if world is not None:
-                told_to_stop = distributed.any_process(told_to_stop, device)  # every process stops together
-            state.stopped_early = (out_of_patience or told_to_stop) and epoch < config.epochs
-            state.finished = out_of_patience or told_to_stop or epoch == config.epochs
-            if out_dir is not None and main:
-                save_checkpoint(out_dir / CHECKPOINT_DIR, state=state, **objects, fingerprint=fingerprint)
-            if state.finished:
+            if _end_epoch(run, _epoch(run, epoch), bar):
                 break
 
     if state.best_weights is not None:
@@ -174,6 +156,62 @@ def fit(
 
 
 # --------------------------------------------------------------------------- the loop's small parts
+@dataclass
+class _Run:
+    """The parts of one :func:`fit` call that its epochs share."""
+
+    model: torch.nn.Module  # the model being trained (its weights are the ones kept)
+    net: torch.nn.Module  # what loss_fn gets in training: the model, or its DistributedDataParallel wrapper
+    loss_fn: Callable
+    train_data: Dataset
+    train_loader: DataLoader
+    val_loader: DataLoader | None
+    trainable: list[torch.Tensor]
+    objects: dict  # config, model, optimizer, scheduler, shuffle: what a checkpoint holds
+    state: TrainState
+    config: TrainConfig
+    device: torch.device
+    world: distributed.World | None
+    main: bool  # the process that writes and shows progress
+    out_dir: Path | None
+    fingerprint: dict | None
+    callbacks: list[Callback]
+    log: MetricsLog
+
+
+def _epoch(run: _Run, epoch: int) -> dict:
+    """Train one epoch, then validate: the epoch's metrics row (see TrainResult.history)."""
+    started = time.perf_counter()
+    optimizer, scheduler = run.objects["optimizer"], run.objects["scheduler"]
+    train_loss, lr, norms = _train_epoch(run.net, run.loss_fn, run.train_loader, run.train_data, optimizer, scheduler,
+                                         run.trainable, run.config, run.device, run.world)
+    val_loss = None if run.val_loader is None else _evaluate(run.model, run.loss_fn, run.val_loader, run.config,
+                                                             run.device, run.world)
+    _check_finite(epoch, train_loss, val_loss, run.config.lr)
+    return {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "lr": lr,
+            "grad_norm": (norms[0] / norms[2]).item(), "grad_norm_max": norms[1].item(),
+            "seconds": time.perf_counter() - started}
+
+
+def _end_epoch(run: _Run, metrics: dict, bar) -> bool:
+    """Keep the best weights, log, show progress, ask the callbacks, checkpoint; True when training ends here
+    (the last epoch, out of patience, or a callback said stop)."""
+    state, config = run.state, run.config
+    _record_epoch(state, run.model, metrics, config.min_delta)
+    run.log.write(state.history)
+    bar.epoch_end(metrics)
+    out_of_patience = run.val_loader is not None and config.patience > 0 and state.bad_epochs >= config.patience
+    told_to_stop = _call(run.callbacks, "epoch_end", {**_callback_state(state, run.objects, run.out_dir),
+                                                      "metrics": metrics})
+    if run.world is not None:
+        told_to_stop = distributed.any_process(told_to_stop, run.device)  # every process stops together
+    state.stopped_early = (out_of_patience or told_to_stop) and metrics["epoch"] < config.epochs
+    state.finished = out_of_patience or told_to_stop or metrics["epoch"] == config.epochs
+    if run.out_dir is not None and run.main:
+        save_checkpoint(run.out_dir / CHECKPOINT_DIR, state=state, **run.objects, fingerprint=run.fingerprint)
+    return state.finished
+
+
 def _start_state(out_dir: Path | None, resume: bool, objects: dict, fingerprint: dict | None) -> TrainState:
     """A fresh TrainState, or with ``resume`` the last checkpoint's (loaded into ``objects``); without a
     checkpoint yet (killed before the first, or never started) a resume starts, and says so."""
