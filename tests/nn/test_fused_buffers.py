@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from grukit.nn import GRU, _fused, _fused_op, _kernel
+from grukit.nn import GRU, _fused, _kernel
 from helpers.kernel import assert_matches_torch, requires_kernel, train_step
 
 pytestmark = requires_kernel
@@ -24,13 +24,13 @@ def _requires_lanes(dtype=torch.float32):
 
 def _specs(monkeypatch) -> list[_fused.LayerSpec]:
     """The LayerSpec of every call of the custom op from now on."""
-    seen, layer = [], _fused_op.gru_layer
+    seen, layer = [], _fused.layer_op
 
     def spy(x, h0, params, spec, save):
         seen.append(spec)
         return layer(x, h0, params, spec, save)
 
-    monkeypatch.setattr(_fused_op, "gru_layer", spy)
+    monkeypatch.setattr(_fused, "layer_op", spy)
     return seen
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from grukit.nn import GRU, _fused, _fused_op
+from grukit.nn import GRU, _fused
 from helpers.kernel import requires_kernel, train_step
 
 pytestmark = requires_kernel
@@ -106,5 +106,5 @@ def test_a_layer_without_gradients_skips_the_dispatcher():
     args = _layer_args({}, False, dtype=torch.float32)
     with torch.no_grad():
         direct = _fused._forward(args[0], args[1], args[2:8], _fused.LayerSpec(True, None, None, 0.0, None), False)
-        op = _fused_op.gru_layer(args[0], args[1], args[2:8], _fused.LayerSpec(True, None, None, 0.0, None), False)
+        op = _fused.layer_op(args[0], args[1], args[2:8], _fused.LayerSpec(True, None, None, 0.0, None), False)
     assert torch.equal(direct[0], op[0]) and torch.equal(direct[1], op[1])

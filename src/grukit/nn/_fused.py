@@ -188,6 +188,19 @@ def _backward(d_out: Tensor, d_h_n: Tensor, x: Tensor, h0: Tensor, params: tuple
     return (d_x, d_h0 if needs[1] else None, *d_params)
 
 
+def layer_op(x: Tensor, h0: Tensor, params: tuple[Tensor | None, ...], spec: LayerSpec,
+             save: bool) -> tuple[Tensor, Tensor]:
+    """One layer, all directions, through the custom op ``grukit::gru_layer`` (:mod:`grukit.nn._fused_op`,
+    registered when :mod:`grukit.nn.gru` is imported): output (T, B, D*H) and h_n (D, B, H).
+
+    ``save``: keep the values backward needs (training with gradients); see :func:`_forward`.
+    """
+    out, h_n, *_ = torch.ops.grukit.gru_layer(x, h0, *params, spec.lengths, spec.zoneout_keep, spec.rec_mask,
+                                              spec.reset_after, spec.zoneout_p, spec.x_lanes, spec.out_lanes,
+                                              spec.padded_batch, save)
+    return out, h_n
+
+
 def _rows_readable(d_out: Tensor) -> Tensor:
     """d_out (T, B, D*H) with unit stride in its last dimension, copied only when needed.
 
@@ -254,8 +267,6 @@ def fused_gru(
     Returns:
         output (T, B, D*H) and h_n (L*D, B, H).
     """
-    from grukit.nn import _fused_op  # registers the custom ops on first use
-
     directions = 2 if opts.bidirectional else 1
     num_layers = len(weights) // directions
     if lengths is not None:
@@ -273,7 +284,7 @@ def fused_gru(
             spec, block = _lanes_spec(spec, layer_input, h0, params, block, last=layer == num_layers - 1)
         grad = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (layer_input, h0, *params))
         if grad or torch.compiler.is_compiling():  # the custom op: autograd, torch.compile and export see it
-            out, h_n = _fused_op.gru_layer(layer_input, h0, params, spec, save=grad)
+            out, h_n = layer_op(layer_input, h0, params, spec, save=grad)
         else:  # eager inference: the kernel directly, without the dispatcher's overhead
             out, h_n, _ = _forward(layer_input, h0, params, spec, save=False)
         finals.append(h_n)

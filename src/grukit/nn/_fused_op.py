@@ -14,7 +14,8 @@ so one build serves every torch version, and a machine without a C++ toolchain f
 still gets it); ``torch.library.custom_op`` registers it with the dispatcher all the same.
 
 Tensors the op does not use (an absent bias, the values a layer that saves none would save) travel
-as empty tensors, as the op schema has no optional outputs.
+as empty tensors, as the op schema has no optional outputs. Importing this module registers the
+ops (:mod:`grukit.nn.gru` does); :func:`grukit.nn._fused.layer_op` calls ``grukit::gru_layer``.
 """
 
 from __future__ import annotations
@@ -22,9 +23,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from grukit.nn import _buffers, _fused, _kernel
-
-__all__ = ["gru_layer"]
+from grukit.nn import _buffers, _fused
 
 # output, h_n, then the SAVED values (the schema has no variadic tuples)
 LayerOutputs = tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]
@@ -109,14 +108,3 @@ def _backward(ctx, d_out, d_h_n, *_):
 
 
 _gru_layer.register_autograd(_backward, setup_context=_setup_context)
-
-
-def gru_layer(x: Tensor, h0: Tensor, params: tuple[Tensor | None, ...], spec: _fused.LayerSpec,
-              save: bool) -> tuple[Tensor, Tensor]:
-    """One layer, all directions, through ``grukit::gru_layer``: output (T, B, D*H) and h_n (D, B, H).
-
-    ``save``: keep the values backward needs (training with gradients); see ``_fused._forward``.
-    """
-    out, h_n, *_ = _gru_layer(x, h0, *params, spec.lengths, spec.zoneout_keep, spec.rec_mask, spec.reset_after,
-                              spec.zoneout_p, spec.x_lanes, spec.out_lanes, spec.padded_batch, save)
-    return out, h_n

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence
 
-from grukit.nn import _auto, _checks, _fused, _keras, _packed
+from grukit.nn import _auto, _checks, _fused, _fused_op, _keras, _packed  # _fused_op: registers grukit::gru_layer
 from grukit.nn._fused import fused_gru
 from grukit.nn._reference import DirectionWeights, RecurrenceOptions, reference_gru, step_direction
 from grukit.nn._torch_backend import torch_gru, torch_gru_packed
