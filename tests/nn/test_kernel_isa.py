@@ -161,3 +161,27 @@ def test_the_kernel_in_use_names_its_isa():
         pytest.skip(f"no kernel here: {_kernel.unavailable_reason()}")
     assert kernel.path.name.startswith((f"fused_gru_{kernel.requested_isa}_", f"fused_gru_{kernel.requested_isa}."))
     assert f"ISA {kernel.isa} ({kernel.vector_bits}-bit vectors" in kernel.describe()
+
+
+# The fused backend's parity grid: every test of these modules that runs the fused kernel.
+PARITY_GRID = ["nn/test_fused_parity.py", "nn/test_fused_variants.py", "nn/test_fused_buffers.py",
+               "nn/test_gru_parity.py", "nn/test_gru_variants.py", "nn/test_mingru_kernel.py"]
+
+
+@pytest.mark.parametrize("isa", ["avx512", "avx2", "portable"])
+def test_the_whole_parity_grid_passes_on_each_isa(isa, tmp_path):
+    """The parity grid against torch.nn.GRU and the reference, in a process that runs ``isa`` (the main run
+    covers the ISA this CPU takes by default)."""
+    reason = _cannot_build(isa)
+    if reason:
+        pytest.skip(reason)
+    if _kernel.load() is not None and _kernel.load().isa == isa:
+        pytest.skip(f"the rest of this run already runs the grid on {isa}")
+    env = {**os.environ, "GRUKIT_ISA": isa, "GRUKIT_CACHE_DIR": str(tmp_path)}
+    env.pop("GRUKIT_FUSED", None)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "fused or mingru_kernel",
+               *PARITY_GRID]
+    done = subprocess.run(command, cwd=TESTS, env=env, capture_output=True, text=True, timeout=600)
+    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-2000:]
+    assert done.returncode == 0, f"GRUKIT_ISA={isa}: {summary}\n{done.stdout[-3000:]}"
+    assert " passed" in summary and "failed" not in summary
