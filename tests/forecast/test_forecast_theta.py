@@ -215,3 +215,17 @@ def test_combine_must_be_theta_or_none():
 def test_docstring_examples_run(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("options", [{}, {"scaler": "standard", "covariates": ["x"]}], ids=["window", "standard"])
+def test_the_backtest_forecast_equals_a_forecast_of_the_shortened_series(options):
+    """The backtest's network forecast (the rows left out by ``cuts``) is the forecast of each series without
+    its last rows, bit for bit, on series the model never saw (each scaled on its own shortened history);
+    with covariates the windows are built series by series."""
+    data = _frame(dated=True)
+    data["x"] = np.sin(np.arange(len(data)))
+    model = GRUForecaster(horizon=6, **FAST, **options).fit(data[data["unique_id"] != "s1"])
+    new = model._load_like_training(data[data["unique_id"] == "s1"].assign(unique_id="new")).series
+    cuts = model._network_values(new * 2, None, [0, 6])
+    shortened = model._network_values([new[0], new[0].head(len(new[0]) - 6)], None)
+    assert np.array_equal(cuts, shortened)

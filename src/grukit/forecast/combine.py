@@ -63,10 +63,11 @@ def with_theta(values: np.ndarray, theta: np.ndarray, weight: np.ndarray, point:
 def theta_combined(series_list: list, futures: list | None, network, config, season: int) -> np.ndarray:
     """The forecasts after each series' end (S, K, C, Q), the network's combined with Theta's.
 
-    ``network(series_list, futures)`` gives the network's forecasts (S, K, C, Q) in original units;
-    it runs once, on each series and on the series without its last K rows (the backtest), and
-    Theta fits both in one call. ``futures``: each series' future covariates for the K steps after
-    its end, or None; the backtest's are the series' own last K rows of those columns.
+    ``network(series_list, futures, cuts)`` gives the network's forecasts (S, K, C, Q) in original
+    units after each series' end, less its last ``cuts`` rows; it runs once, on each series and on
+    the series without its last K rows (the backtest), and Theta fits both in one call.
+    ``futures``: each series' future covariates for the K steps after its end, or None; the
+    backtest's are the series' own last K rows of those columns.
     """
     from grukit.evaluate.theta import theta
     from grukit.forecast.defaults import theta_rows
@@ -74,14 +75,15 @@ def theta_combined(series_list: list, futures: list | None, network, config, sea
     k, point, n = config.horizon, median_index(config.quantiles), len(series_list)
     need = forecast_rows(config)  # rows the network needs before the backtest's cutoff
     usable = np.array([len(s) - k >= need for s in series_list])  # (S,)
-    back = [s.head(len(s) - k) if ok else s for s, ok in zip(series_list, usable)]
+    cuts = [0] * n + [k if ok else 0 for ok in usable]  # the backtest: each usable series less its last K rows
     both_futures = None
     if futures is not None:
         f = len(config.future_covariates)
         both_futures = [*futures, *(s.past_covariates[-k:, -f:] if ok else g
                                     for s, g, ok in zip(series_list, futures, usable))]
-    values = network([*series_list, *back], both_futures)  # (2S, K, C, Q): after the end, then the backtest
-    thetas = theta(last_rows([s.target for s in [*series_list, *back]], theta_rows(config)), k, season)  # (2S, K, C)
+    values = network([*series_list, *series_list], both_futures, cuts)  # (2S, K, C, Q): after the end, the backtest
+    targets = [s.target[: len(s) - cut] for s, cut in zip([*series_list, *series_list], cuts)]
+    thetas = theta(last_rows(targets, theta_rows(config)), k, season)  # (2S, K, C)
     actual = np.stack([s.target[-k:] if ok else np.zeros((k, s.target.shape[1]))
                        for s, ok in zip(series_list, usable)])  # (S, K, C)
     weight = network_weight(values[n:, ..., point], thetas[n:], actual, usable)  # (S, C)

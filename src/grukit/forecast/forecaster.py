@@ -246,17 +246,19 @@ class GRUForecaster(Estimator):
                             f"training columns.")
         return series_set
 
-    def _scaler_for(self, series, positions: dict[str, int]) -> tuple[StandardScaler, StandardScaler | None]:
+    def _scaler_for(self, series, positions: dict[str, int], cut: int = 0) -> tuple[StandardScaler,
+                                                                                      StandardScaler | None]:
         """The training scaler of a known series id (``positions``: id -> training index); a new
-        series is scaled on its own history."""
+        series is scaled on its own history (without its last ``cut`` rows)."""
         if series.id in positions:
             i = positions[series.id]
             covariates = self.covariate_scalers_[i] if self.covariate_scalers_ else None
             return self.target_scalers_[i], covariates
-        target = new_target_scaler(self.config_).fit(series.target)
+        rows = slice(0, len(series) - cut)
+        target = new_target_scaler(self.config_).fit(series.target[rows])
         if self.config_.scaler == "none":
             return target, None
-        covariates = StandardScaler().fit(series.past_covariates) if series.past_covariates.shape[1] else None
+        covariates = StandardScaler().fit(series.past_covariates[rows]) if series.past_covariates.shape[1] else None
         return target, covariates
 
     def _forecast_many(self, series_list, h: int | None = None, futures: list | None = None,
@@ -280,22 +282,28 @@ class GRUForecaster(Estimator):
             values = network(series_list, futures)  # (S, K, C, Q), original units
         return self._frame(series_list, values[:, :h])
 
-    def _network_values(self, series_list, futures: list | None, batch_size: int = 4096) -> np.ndarray:
-        """The network's forecasts after the end of each series, in original units: (S, K, C, Q)."""
+    def _network_values(self, series_list, futures: list | None, cuts: list[int] | None = None,
+                        batch_size: int = 4096) -> np.ndarray:
+        """The network's forecasts after the end of each series, in original units: (S, K, C, Q).
+
+        ``cuts``: per series, rows to leave out at its end first (a backtest's forecast); None: none.
+        """
         import torch
 
         config, freq = self.config_, self.schema_["freq"]
+        cuts = cuts or [0] * len(series_list)
         positions = {sid: i for i, sid in enumerate(self.schema_["series_ids"])}
-        pairs = [self._scaler_for(series, positions) for series in series_list]
+        pairs = [self._scaler_for(series, positions, cut) for series, cut in zip(series_list, cuts)]
         scalers = [target for target, _ in pairs]
         stats = standard_stats(scalers)
         if stats is not None and not self.future_size_ and not series_list[0].past_covariates.shape[1]:
-            x = torch.tensor(last_windows(series_list, stats, config), dtype=torch.float32)  # (S, L, C_in)
+            x = torch.tensor(last_windows(series_list, stats, config, cuts), dtype=torch.float32)  # (S, L, C_in)
             future = None
         else:  # covariates, calendar features or log scalers: each series' window on its own
+            cut_list = [series.head(len(series) - cut) if cut else series for series, cut in zip(series_list, cuts)]
             windows = [last_window(series, target, covariates, config, freq, self.future_size_,
                                    None if futures is None else futures[i])
-                       for i, (series, (target, covariates)) in enumerate(zip(series_list, pairs))]
+                       for i, (series, (target, covariates)) in enumerate(zip(cut_list, pairs))]
             x = torch.tensor(np.stack([w[0] for w in windows]), dtype=torch.float32)  # (S, L, C_in)
             future = torch.tensor(np.stack([w[1] for w in windows]), dtype=torch.float32) if self.future_size_ else None
         self.net_.eval()

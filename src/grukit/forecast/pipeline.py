@@ -278,14 +278,18 @@ def standard_stats(scalers: list) -> tuple[np.ndarray, np.ndarray] | None:
     return np.stack([sc.mean_ for sc in scalers]), np.stack([sc.scale_ for sc in scalers])
 
 
-def last_windows(series_list: list, stats: tuple[np.ndarray, np.ndarray], config: ForecastConfig) -> np.ndarray:
+def last_windows(series_list: list, stats: tuple[np.ndarray, np.ndarray], config: ForecastConfig,
+                 cuts: list[int] | None = None) -> np.ndarray:
     """:func:`last_window` for every series at once, for models with targets alone (no covariates, no
     calendar): x (S, L, C_in), equal to stacking ``last_window`` of each series.
 
-    ``stats``: the series' z-score means and scales (S, C) (:func:`standard_stats`).
+    ``stats``: the series' z-score means and scales (S, C) (:func:`standard_stats`). ``cuts``: per
+    series, rows left out at its end first (the window ends that many rows earlier); None: none.
     """
     mean, scale = stats
-    rows = last_rows([s.target for s in series_list], config.lookback)  # (S, L, C), NaN before a series' start
+    cuts = cuts or [0] * len(series_list)
+    targets = [s.target[: len(s) - cut] for s, cut in zip(series_list, cuts)]
+    rows = last_rows(targets, config.lookback)  # (S, L, C), NaN before a series' start
     real = ~np.isnan(rows[..., :1])  # (S, L, 1)
     x = np.where(real, (rows - mean[:, None]) / scale[:, None], 0.0)  # padded rows are zeros
     return np.concatenate([x, real.astype(np.float64)], axis=2) if config.pad else x
