@@ -10,6 +10,7 @@ from grukit.classify.config import ClassifyConfig
 from grukit.classify.defaults import MAX_STEPS, TRAIN_DEFAULTS
 from grukit.cli._options import (
     check_out, dataclass_options, force_option, merge_options, progress_options, read_toml)
+from grukit.cli._train import train_run
 from grukit.cli.tune import tune_command
 from grukit.train.config import TrainConfig
 
@@ -55,7 +56,6 @@ def classify() -> None:
 def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, force: bool, audio: Path | None,
           config_file: Path | None, **options) -> None:
     """Train on DATA (holding out --val-size of it for validation), score --test and save everything under --out."""
-    from grukit._io import resume_folder, run_folder
     from grukit.classify import GRUClassifier
     from grukit.classify.datasets import DEFAULT_DATASET, bundled_path
     from grukit.classify.evaluation import format_classification_table
@@ -79,18 +79,14 @@ def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, 
         train_set = model.read(data, config=config, labelled=True)
         test_set = None if test is None else _check_test(model.read(test, config=config, labelled=True), train_set)
         fit_data = None if data is None else train_set  # None applies the bundled dataset's preset
-    if not is_main_process():  # under torchrun, process 0 alone scores, reports and writes the run
-        model.fit(fit_data, out=resume_folder(out) if resume else None, resume=resume)
-        return
-    if out is None:
-        metrics = _scores(model.fit(fit_data), test_set, train_set)
-    else:
-        with run_folder(out, replace=force, resume=resume) as folder:  # all or nothing; --resume after a kill
-            metrics = _scores(model.fit(fit_data, out=folder, resume=resume), test_set, train_set)
+
+    def finish(fitted, folder: Path | None) -> str:
+        metrics = _scores(fitted, test_set, train_set)
+        if folder is not None:
             _write(model, folder, metrics, feature_config if audio is not None else None)
-    click.echo(format_classification_table(metrics, metrics["part"]))
-    if out is not None:
-        click.echo(f"report: {out / 'report.html'}")
+        return format_classification_table(metrics, metrics["part"])
+
+    train_run(out, resume, force, lambda folder, again: model.fit(fit_data, out=folder, resume=again), finish)
 
 
 def _check_test(test_set, train_set):

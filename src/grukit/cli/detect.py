@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from grukit.cli._options import check_out, dataclass_options, force_option, merge_options, progress_options, read_toml
+from grukit.cli._train import train_run
 from grukit.cli.tune import tune_command
 from grukit.detect.config import TRAIN_DEFAULTS, DetectConfig
 from grukit.train.config import TrainConfig
@@ -49,28 +50,20 @@ def train(data: Path | None, out: Path | None, resume: bool, force: bool, window
     val_fraction is held out for early stopping and the threshold. Training defaults for
     detection: epochs 40, batch_size 32, lr 0.003, patience 8.
     """
-    from grukit._io import resume_folder, run_folder
     from grukit.detect import GRUAnomalyDetector
     from grukit.detect.outputs import detection_metrics, write_run
-    from grukit.train.distributed import is_main_process
 
     check_out(out, resume, force)
     detector = GRUAnomalyDetector(**merge_options(read_toml(config_file), options))
     stream = detector.read(data)  # bad data fails here, before any training
     windows = _windows(detector, data, stream, windows_file)
-    if not is_main_process():  # under torchrun, process 0 alone scores, reports and writes the run
-        detector.fit(data, out=resume_folder(out) if resume else None, resume=resume)
-        return
-    if out is None:
-        detector.fit(data)
-        metrics = detection_metrics(detector, detector.score_frame(data), windows)
-    else:
-        with run_folder(out, replace=force, resume=resume) as folder:  # all or nothing; --resume after a kill
-            detector.fit(data, out=folder, resume=resume)
-            metrics = write_run(detector, data, folder, windows)
-    click.echo(_summary(metrics))
-    if out is not None:
-        click.echo(f"report: {out / 'report.html'}")
+
+    def finish(fitted, folder: Path | None) -> str:
+        if folder is None:
+            return _summary(detection_metrics(fitted, fitted.score_frame(data), windows))
+        return _summary(write_run(fitted, data, folder, windows))
+
+    train_run(out, resume, force, lambda folder, again: detector.fit(data, out=folder, resume=again), finish)
 
 
 @detect.command()

@@ -9,6 +9,7 @@ import click
 
 from grukit.cli._options import (
     check_out, data_argument, dataclass_options, force_option, merge_options, progress_options, read_toml)
+from grukit.cli._train import train_run
 from grukit.cli.tune import tune_command
 from grukit.forecast.config import ForecastConfig
 from grukit.forecast.defaults import GENERIC_TRAIN
@@ -62,42 +63,33 @@ def train(data: Path | None, out: Path | None, resume: bool, force: bool, cv_win
     The saved model is then trained on every row. With --test-size > 0 the older protocol holds
     instead: a chronological train / validation / test split, the model trained on the train part.
     """
-    from grukit._io import resume_folder, run_folder
     from grukit.forecast import GRUForecaster
     from grukit.train.distributed import is_main_process
 
     check_out(out, resume, force)
     estimator = GRUForecaster(**_options(config_file, options))
     estimator.configs(data)  # bad options fail before any data is read or folder made
-    if not is_main_process():  # under torchrun, process 0 alone reports and writes the run
-        model = estimator.fit(data, out=resume_folder(out) if resume else None, resume=resume)
-        if not model.config_.test_size:  # every process takes part in the cross-validation fits
-            _cross_validation(estimator, data, cv_windows)
-        return
-    if out is None:
-        _train_and_report(estimator, data, None, False, cv_windows)
-    else:
-        with run_folder(out, replace=force, resume=resume) as folder:  # all or nothing; --resume after a kill
-            _train_and_report(estimator, data, folder, resume, cv_windows)
-    if out is not None:
-        click.echo(f"report: {out / 'report.html'}")
+
+    def fit(folder: Path | None, again: bool):
+        """Fit on every row (process 0 prints the read-back line first), then score by cross-validation,
+        which every process of a torchrun takes part in."""
+        model = estimator.fit(data, out=folder, resume=again, on_data=click.echo if is_main_process() else None)
+        return model, ((None, "") if model.config_.test_size else _cross_validation(estimator, data, cv_windows))
+
+    train_run(out, resume, force, fit, _report)
 
 
-def _train_and_report(estimator, data, folder: Path | None, resume: bool, cv_windows: int) -> None:
-    """Fit on every row (the read-back line first), score by cross-validation, write the run into ``folder``."""
+def _report(fitted, folder: Path | None) -> str:
+    """The cross-validation table (or the test part's metrics), and the run written into ``folder``."""
     from grukit.evaluate import format_metrics_table
     from grukit.forecast.outputs import write_run
 
-    model = estimator.fit(data, out=folder, resume=resume, on_data=click.echo)  # its data checks speak first
-    cv, unscored = None, ""
-    if not model.config_.test_size:
-        cv, unscored = _cross_validation(estimator, data, cv_windows)
-    if cv is not None:
-        click.echo(cv.table())
-    elif model.metrics_ is not None:
-        click.echo(format_metrics_table(model.metrics_))
+    model, (cv, unscored) = fitted
     if folder is not None:
         write_run(model, folder, cv, unscored)
+    if cv is not None:
+        return cv.table()
+    return format_metrics_table(model.metrics_) if model.metrics_ is not None else ""
 
 
 def _cross_validation(estimator, data, windows: int):

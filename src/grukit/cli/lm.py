@@ -9,6 +9,7 @@ import click
 
 from grukit.cli._options import (
     check_out, data_argument, dataclass_options, force_option, merge_options, progress_options, read_toml)
+from grukit.cli._train import train_run
 from grukit.cli.tune import tune_command
 from grukit.lm.config import LM_TRAIN_DEFAULTS, LMConfig
 from grukit.train.config import TrainConfig
@@ -50,26 +51,21 @@ def train(data: Path | None, out: Path | None, resume: bool, force: bool, config
     0.02, clip norm 1.0, patience 0 (with the model defaults, the recipe that reaches 1.45 nats/char
     on tiny-shakespeare in about 8 CPU minutes; see BENCHMARKS.md).
     """
-    from grukit._io import resume_folder, run_folder
     from grukit.lm.estimator import LanguageModel
-    from grukit.train.distributed import is_main_process
 
     check_out(out, resume, force)
     model = LanguageModel(**merge_options(read_toml(config_file), options))
     model.configs()  # bad options fail here, before any file is read or written
-    if not is_main_process():  # under torchrun, process 0 alone evaluates, reports and writes the run
-        model.fit(data, out=resume_folder(out) if resume else None, resume=resume)
-        return
-    if out is None:
-        scores = model.fit(data).score(data)
-    else:
-        with run_folder(out, replace=force, resume=resume) as folder:  # all or nothing; --resume after a kill
-            scores = model.fit(data, out=folder, resume=resume).score(data)
-            _write_run(folder, model, scores)
-    click.echo(f"validation: {scores['nats_per_token']:.4f} nats/char, {scores['bits_per_char']:.4f} bits/char "
-               f"({scores['chars']:,} characters, best epoch {model.best_epoch_})")
-    if out is not None:
-        click.echo(f"model: {out}")
+
+    def finish(fitted, folder: Path | None) -> str:
+        scores = fitted.score(data)
+        if folder is not None:
+            _write_run(folder, fitted, scores)
+        return (f"validation: {scores['nats_per_token']:.4f} nats/char, {scores['bits_per_char']:.4f} bits/char "
+                f"({scores['chars']:,} characters, best epoch {fitted.best_epoch_})")
+
+    train_run(out, resume, force, lambda folder, again: model.fit(data, out=folder, resume=again), finish,
+              where="model")
 
 
 def _write_run(folder: Path, model, scores: dict) -> None:

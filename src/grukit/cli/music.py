@@ -9,6 +9,7 @@ import click
 
 from grukit.cli._options import (
     check_out, data_argument, dataclass_options, force_option, merge_options, progress_options, read_toml)
+from grukit.cli._train import train_run
 from grukit.cli.tune import tune_command
 from grukit.errors import ConfigError
 from grukit.music.config import MusicConfig
@@ -55,29 +56,21 @@ def train(data: Path | None, out: Path | None, resume: bool, force: bool, config
     valid, 10 % test); without DATA, the bundled JSB Chorales. batch_size counts sequences.
     Prints the NLL per time step (nats) and the parameter count.
     """
-    from grukit._io import resume_folder, run_folder
     from grukit.music import MusicModel
-    from grukit.train.distributed import is_main_process
 
     check_out(out, resume, force)
     model = MusicModel(**merge_options(read_toml(config_file), options))
     model.configs()  # bad options fail before any data is read or folder made
-    if not is_main_process():  # under torchrun, process 0 alone scores, reports and writes the run
-        model.fit(data, out=resume_folder(out) if resume else None, resume=resume)
-        return
-    if out is None:
-        scores = _scores(model.fit(data), data)
-    else:
-        with run_folder(out, replace=force, resume=resume) as folder:  # all or nothing; --resume after a kill
-            scores = _scores(model.fit(data, out=folder, resume=resume), data)
-            _write(model, folder, scores)
-    click.echo(f"data: {scores['data']}")
-    for split in ("valid", "test"):
-        if split in scores:
-            click.echo(_nll_line(scores[split]))
-    click.echo(f"parameters: {scores['parameters']:,}")
-    if out is not None:
-        click.echo(f"model: {out}")
+
+    def finish(fitted, folder: Path | None) -> str:
+        scores = _scores(fitted, data)
+        if folder is not None:
+            _write(fitted, folder, scores)
+        lines = [f"data: {scores['data']}", *(_nll_line(scores[s]) for s in ("valid", "test") if s in scores)]
+        return "\n".join([*lines, f"parameters: {scores['parameters']:,}"])
+
+    train_run(out, resume, force, lambda folder, again: model.fit(data, out=folder, resume=again), finish,
+              where="model")
 
 
 def _scores(model, data: Path) -> dict:
