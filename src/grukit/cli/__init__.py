@@ -14,6 +14,8 @@ from grukit._version import __version__
 from grukit.cli._lazy import LazyGroup
 from grukit.errors import GrukitError
 
+__all__ = ["cli", "entry_point", "main"]
+
 # Each command's module is imported only when the command runs (or shows its own --help), so that
 # `grukit --help` and `grukit --version` need neither torch nor the rest of the library. The short
 # help is what `grukit --help` lists: the first sentence of the command's docstring, word for word
