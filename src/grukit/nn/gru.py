@@ -46,8 +46,8 @@ class GRU(nn.Module):
             sequence and layer (Gal & Ghahramani 2016); off in eval mode.
         learn_init: learn the initial state ``initial_state`` (L*D, H), used when ``hx`` is None.
         backend: "torch" is ``torch.nn.GRU``'s kernel (cuDNN on GPU; reset="after" without the
-            regularizers only); "fused" is grukit's CPU kernel for every option (compiled at first
-            use; without a C compiler it falls back, saying so once); "reference" is the plain
+            regularizers only); "fused" is grukit's CPU kernel for every option (built at install
+            time, else compiled at first use; without it it falls back, saying so once); "reference" is the plain
             PyTorch loop; "auto" picks the fastest that can run: "fused" on the CPU for
             sequences of 8 steps or more, else "torch" where the options allow, else
             "reference" (the calibrated rule is in ``grukit.nn._auto``).

@@ -14,7 +14,8 @@ def kernel_info() -> str:
 
     The build's line names the instruction set that runs and its vector width, e.g. "C kernel,
     ISA avx2 (256-bit vectors), OpenMP threads; PATH" (``GRUKIT_ISA`` chooses it; see
-    :mod:`grukit.nn._kernel`). Compiles the kernel on first use, like the first fused GRU call would.
+    :mod:`grukit.nn._kernel`). Loads the kernel built at install time, or compiles it if there is none,
+    like the first fused GRU call would.
     """
     from grukit.nn import _kernel
 

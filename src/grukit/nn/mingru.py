@@ -201,9 +201,10 @@ class MinGRU(nn.Module):
         residual: add each layer's input to its output where both have hidden_size features
             (every layer after the first; the first too when input_size == hidden_size).
             The state h stays the recurrence's own; the residual goes to the layer's output.
-        backend: "fused" is grukit's C kernel (CPU, float32 and float64; compiled at first use,
-            like the fused GRU's, and off with ``GRUKIT_FUSED=0``); "torch" is the parallel scan in
-            torch operations (any device); "auto" runs "fused" where it can and "torch" elsewhere.
+        backend: "fused" is grukit's C kernel (CPU, float32 and float64; in the fused GRU's
+            library, built at install time or compiled at first use; off with ``GRUKIT_FUSED=0``);
+            "torch" is the parallel scan in torch operations (any device); "auto" runs "fused" where
+            it can and "torch" elsewhere.
             "fused" where it cannot run warns once and runs "torch". ``backend_in_use`` says which runs.
 
     Parameters (per layer k, gates stacked in the order z, h~):
