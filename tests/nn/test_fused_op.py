@@ -108,3 +108,13 @@ def test_a_layer_without_gradients_skips_the_dispatcher():
         direct = _fused._forward(args[0], args[1], args[2:8], _fused.LayerSpec(True, None, None, 0.0, None), False)
         op = _fused.layer_op(args[0], args[1], args[2:8], _fused.LayerSpec(True, None, None, 0.0, None), False)
     assert torch.equal(direct[0], op[0]) and torch.equal(direct[1], op[1])
+
+
+def test_importing_grukit_nn_leaves_torch_compile_unloaded():
+    """Registering the ops and marking the lanes query for torch.compile import no torch._dynamo (1.4 s)."""
+    import subprocess
+    import sys
+
+    code = "import sys, grukit.nn; print('torch._dynamo' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "False", done.stderr[-2000:]

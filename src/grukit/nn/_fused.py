@@ -136,11 +136,17 @@ def _lanes_block(x: Tensor, h0: Tensor, params: tuple[Tensor | None, ...], spec:
     return _lanes_for(DTYPES[x.dtype], int(h0.shape[1]), int(h0.shape[2]), plain)
 
 
-@torch.compiler.assume_constant_result  # torch.compile runs it once while tracing: it reads no tensor
 def _lanes_for(suffix: str, batch: int, hidden: int, plain: bool) -> int:
     """The kernel's answer for a layer of this batch and hidden size, plain or not (gru_lanes_* in C)."""
     args = _kernel.GruArgs(T=1, B=batch, I=1, H=hidden, D=1, reset_after=int(plain))  # not plain: never lanes
     return _kernel.load().lanes(suffix, args)
+
+
+# torch.compile runs _lanes_for once while tracing and keeps its result (it reads no tensor). This is what
+# torch.compiler.assume_constant_result(_lanes_for) sets; calling that imports torch._dynamo, which made
+# `import grukit.nn` 1.4 s slower. tests/nn/test_fused_op.py compiles with fullgraph=True, so a torch whose
+# mark is another fails there.
+_lanes_for._dynamo_marked_constant = True
 
 
 def _forward(x: Tensor, h0: Tensor, params: tuple[Tensor | None, ...], spec: LayerSpec,
