@@ -11,7 +11,6 @@ use, as a source install without a compiler at build time does.
 from __future__ import annotations
 
 import importlib.util
-import os
 import platform
 import shutil
 import subprocess
@@ -40,8 +39,7 @@ class BuildKernels(build_ext):
     """Compile every ISA's library side by side; say what failed and go on."""
 
     def build_extensions(self) -> None:
-        names = (os.environ.get("CC"), "cc", "gcc", "clang")  # as grukit.nn._kernel looks for one
-        compiler = next((shutil.which(c) for c in names if c and shutil.which(c)), None)
+        compiler = _build.find_compiler()  # as grukit.nn._kernel looks for one
         if compiler is None:
             self._skip("no C compiler was found")
             return
@@ -83,7 +81,7 @@ class BuildKernels(build_ext):
         """Start compiling ``isa``'s library with its flag set number ``attempt``: (flags, process)."""
         target.parent.mkdir(parents=True, exist_ok=True)
         flags = _build.COMMON_FLAGS + _isa.flag_sets(isa)[attempt]
-        command = [compiler, *flags, "-o", str(target), str(NN / "csrc" / "fused_gru.c"), "-lm"]
+        command = _build.compile_command(compiler, flags, target, NN / "csrc")
         return flags, subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
     @staticmethod

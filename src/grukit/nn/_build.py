@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -39,12 +40,25 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def find_compiler() -> str | None:
+    """The C compiler: ``$CC``, else ``cc``, ``gcc`` or ``clang``, the first found; None when there is none."""
+    for candidate in (os.environ.get("CC"), "cc", "gcc", "clang"):
+        if candidate and shutil.which(candidate):
+            return shutil.which(candidate)
+    return None
+
+
+def compile_command(compiler: str, flags: list[str], target: Path | str, source_dir: Path = SOURCE_DIR) -> list[str]:
+    """The command that compiles the kernel's library into ``target``."""
+    return [compiler, *flags, "-o", str(target), str(source_dir / "fused_gru.c"), "-lm"]
+
+
 def compile_library(compiler: str, flags: list[str], target: Path, source_dir: Path = SOURCE_DIR) -> str | None:
     """Compile the kernel into a temporary file beside ``target``, then move it into place (atomic);
     an error text, or None when ``target`` is there."""
     fd, tmp = tempfile.mkstemp(prefix=target.stem, suffix=target.suffix, dir=target.parent)
     os.close(fd)
-    command = [compiler, *flags, "-o", tmp, str(source_dir / "fused_gru.c"), "-lm"]
+    command = compile_command(compiler, flags, tmp, source_dir)
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=COMPILE_TIMEOUT_S)
         if done.returncode != 0:

@@ -38,13 +38,13 @@ import ctypes
 import hashlib
 import os
 import platform
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from grukit.nn._build import find_compiler as _find_compiler  # a module global: tests replace it
 from grukit.nn._build import (
     COMMON_FLAGS,
     COMPILE_TIMEOUT_S,
@@ -190,7 +190,7 @@ def cache_dir() -> Path:
 
 
 def _build_and_load() -> tuple[Kernel | None, str | None]:
-    if os.environ.get("GRUKIT_FUSED", "1").strip().lower() in ("0", "false", "no", "off"):
+    if _switched_off("GRUKIT_FUSED"):
         return None, "switched off by the environment variable GRUKIT_FUSED=0"
     isa = requested_isa()
     problem = isa_problem(isa, platform.machine(), cpu_flags())
@@ -226,10 +226,15 @@ def _build_and_load() -> tuple[Kernel | None, str | None]:
     return None, f"compiling it with {compiler} failed ({'; '.join(errors)[-600:]})"
 
 
+def _switched_off(variable: str) -> bool:
+    """Whether the environment variable is set to 0, false, no or off (any case)."""
+    return os.environ.get(variable, "1").strip().lower() in ("0", "false", "no", "off")
+
+
 def _load_prebuilt(isa: str) -> Kernel | None:
     """The library built at install time for ``isa`` ("native": the widest ISA this CPU runs), loaded;
     None when there is none (or it is stale, or GRUKIT_PREBUILT=0), and the kernel is compiled instead."""
-    if os.environ.get("GRUKIT_PREBUILT", "1").strip().lower() in ("0", "false", "no", "off"):
+    if _switched_off("GRUKIT_PREBUILT"):
         return None
     machine, flags = platform.machine(), cpu_flags()
     for name in [isa] if isa != "native" else prebuilt_isas(machine):
@@ -328,13 +333,6 @@ def _is_file_at(descriptor: int, path: Path) -> bool:
     except OSError:
         return False
     return (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino)
-
-
-def _find_compiler() -> str | None:
-    for candidate in (os.environ.get("CC"), "cc", "gcc", "clang"):
-        if candidate and shutil.which(candidate):
-            return shutil.which(candidate)
-    return None
 
 
 def _compiler_identity(compiler: str) -> str:
