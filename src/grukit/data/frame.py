@@ -121,13 +121,14 @@ def load_series(
     parts, freqs, unsorted = [], {}, []
     stamps = None if times is None else np.asarray(times)  # (rows,): NumPy indexing is much cheaper per series
     groups = list(_groups(frame, columns.id, source_info))
+    lengths = np.array([len(positions) for _, positions in groups], dtype=np.int64)  # (series,)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)  # (series,) in `order`
+    order = np.concatenate([p for _, p in groups]) if groups else np.zeros(0, dtype=np.int64)  # series after series
     gridded = np.zeros(len(groups), dtype=bool)  # per series: already on the grid of a given freq
     if offset is not None and groups:  # the common case when the frequency is known (predict), in one pass
-        lengths = np.array([len(positions) for _, positions in groups])
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        grouped = pd.DatetimeIndex(stamps[np.concatenate([p for _, p in groups])])  # (rows,) series after series
+        grouped = pd.DatetimeIndex(stamps[order])  # (rows,) series after series
         gridded = gridded_groups(grouped.to_numpy(), starts, lengths, offset)
-    empty = _groups_with_an_empty_column(values, groups)  # (series,): checked one by one only where True
+    empty = _with_an_empty_column(values[order], starts, lengths)  # (series,): checked one by one only where True
     for g, ((series_id, positions), on_grid) in enumerate(zip(groups, gridded)):
         if times is not None and not on_grid and not _is_sorted(stamps[positions]):
             positions = positions[np.argsort(stamps[positions], kind="stable")]
@@ -177,14 +178,12 @@ def load_series(
     )
 
 
-def _groups_with_an_empty_column(values: np.ndarray, groups: list) -> np.ndarray:
-    """Per series (in ``groups``' order), whether one of its columns of ``values`` (rows, C+P) has no value."""
-    lengths = np.array([len(positions) for _, positions in groups], dtype=np.int64)
-    if not groups or (lengths == 0).any():
+def _with_an_empty_column(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Per series, whether one of its columns has no value: ``values`` (rows, C+P) series after series,
+    series i in rows ``starts[i]`` .. ``starts[i] + lengths[i]``. (series,) bool."""
+    if not len(lengths) or (lengths == 0).any():
         return lengths == 0
-    order = np.concatenate([positions for _, positions in groups])  # rows, series after series
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    present = np.add.reduceat((~np.isnan(values[order])).astype(np.int64), starts, axis=0)  # (series, C+P)
+    present = np.add.reduceat((~np.isnan(values)).astype(np.int64), starts, axis=0)  # (series, C+P)
     return (present == 0).any(axis=1)
 
 
