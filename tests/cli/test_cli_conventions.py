@@ -318,3 +318,25 @@ def test_epoch_lines_say_which_member_and_which_cross_validation_fit(tmp_path, c
     assert labels == [("member 1/2", "1"), ("member 1/2", "2"), ("member 2/2", "1"), ("member 2/2", "2"),
                       ("cross-validation, member 1/2", "1"), ("cross-validation, member 1/2", "2"),
                       ("cross-validation, member 2/2", "1"), ("cross-validation, member 2/2", "2")]
+
+
+def test_every_train_command_has_the_shared_options_first_in_one_order():
+    """One builder (`grukit.cli._train.train_options`) makes every task's train options: --out, --resume, --force,
+    the task's own, then --config and --quiet before the config fields; --out's help names the task's files."""
+    import click
+
+    from grukit.cli import cli
+
+    groups = ["forecast", "classify", "detect", "lm", "music"]
+    for name in groups:
+        command = cli.commands[name].commands["train"]
+        flags = [param.opts[0] for param in command.params
+                 if isinstance(param, click.Option) and param.name != "data_flag"]  # DATA's older spelling
+        own = flags[3:flags.index("--config")]
+        assert flags[:3] == ["--out", "--resume", "--force"], (name, flags[:6])
+        assert flags[3 + len(own):5 + len(own)] == ["--config", "--quiet"], (name, flags[:8])
+        assert own == {"forecast": ["--cv-windows"], "classify": ["--test", "--audio"], "detect": ["--windows"],
+                       "lm": [], "music": []}[name], (name, own)
+        out_help = next(p.help for p in command.params if p.opts[0] == "--out")
+        assert out_help.startswith("Folder for model.safetensors, config.json, metrics.json"), (name, out_help)
+        assert out_help.endswith("and checkpoints; nothing is written without it, and nothing when the run fails."), name

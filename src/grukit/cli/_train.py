@@ -1,11 +1,52 @@
-"""What every task's ``train`` command does once its options are read and its data checked: the run itself."""
+"""What every task's ``train`` command shares: its options (:func:`train_options`) and its run (:func:`train_run`)."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
 import click
+
+from grukit.cli._options import (
+    FILE, check_out, dataclass_options, force_option, merge_options, progress_options, read_toml)
+
+CONFIG_HELP = "A TOML file of options (flat `key = value` lines); the command line wins."
+RESUME_HELP = "Continue the run in --out from its last checkpoint."
+
+
+def train_options(*configs: type, writes: str, defaults: dict | None = None, extra: tuple = ()):
+    """The options of every task's ``train`` command, in one order, and the check of ``--out`` before its run.
+
+    In ``--help`` order: ``--out`` (``writes`` names the files the run puts there), ``--resume``,
+    ``--force``, the task's ``extra`` options (click decorators), ``--config``, ``--quiet``, then one
+    option per field of ``configs``, showing the task's ``defaults`` where they replace a
+    dataclass's. The command is called with ``out``, ``resume``, ``force``, its other parameters
+    and ``options``: the ``--config`` file's values, overridden by those given on the command line.
+    An ``--out`` that would mix with another run is refused first (:func:`check_out`).
+    """
+    fields = {field.name for config in configs for field in dataclasses.fields(config)}
+
+    def decorate(command):
+        @functools.wraps(command)
+        def run(*args, out: Path | None, resume: bool, force: bool, config_file: Path | None, **kwargs):
+            check_out(out, resume, force)
+            given = {name: kwargs.pop(name) for name in list(kwargs) if name in fields}
+            return command(*args, out=out, resume=resume, force=force,
+                           options=merge_options(read_toml(config_file), given), **kwargs)
+
+        run = dataclass_options(*configs, defaults=defaults)(run)
+        run = progress_options(run)
+        run = click.option("--config", "config_file", type=FILE, default=None, help=CONFIG_HELP)(run)
+        for option in reversed(extra):
+            run = option(run)
+        run = force_option(run)
+        run = click.option("--resume", is_flag=True, help=RESUME_HELP)(run)
+        return click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+                            help=f"Folder for {writes} and checkpoints; nothing is written without it, and "
+                                 f"nothing when the run fails.")(run)
+    return decorate
 
 
 def train_run(out: Path | None, resume: bool, force: bool, fit: Callable[[Path | None, bool], object],

@@ -8,15 +8,11 @@ import click
 
 from grukit.classify.config import ClassifyConfig
 from grukit.classify.defaults import MAX_STEPS, TRAIN_DEFAULTS
-from grukit.cli._options import (
-    check_out, dataclass_options, force_option, merge_options, progress_options, read_toml)
-from grukit.cli._train import train_run
+from grukit.cli._options import FILE
+from grukit.cli._train import train_options, train_run
 from grukit.cli.tune import tune_command
 from grukit.train.config import TrainConfig
 
-FILE = click.Path(dir_okay=False, path_type=Path)
-CONFIG = click.option("--config", "config_file", type=FILE, default=None,
-                      help="A TOML file of options (flat `key = value` lines); the command line wins.")
 
 # What --help shows where the classifier's generic defaults replace TrainConfig's (grukit.classify.defaults);
 # a bundled dataset without a data file starts from its preset instead.
@@ -35,41 +31,37 @@ def classify() -> None:
     """
 
 
+TEST = click.option(
+    "--test", "test", type=FILE, default=None,
+    help="A labelled file to score the model on (same format as DATA); without it the validation part of DATA is "
+         "scored. Default with no DATA: the bundled TEST file.")
+AUDIO = click.option(
+    "--audio", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="A folder of labelled .wav clips, trained on as MFCC features: one subfolder per label (yes/a.wav, "
+         "no/b.wav; the last 20% of each label's files by name are the test set), train/ and test/ folders with one "
+         "subfolder per label each, or the Free Spoken Digit Dataset's {digit}_{speaker}_{index}.wav files (takes "
+         "0-4 are the test set, the official split).")
+
+
 @classify.command()
 @click.argument("data", required=False, type=FILE)
-@click.option("--test", "test", type=FILE, default=None,
-              help="A labelled file to score the model on (same format as DATA); without it the validation "
-                   "part of DATA is scored. Default with no DATA: the bundled TEST file.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for model.safetensors, config.json, metrics.json, report.html, plots/, metrics.csv "
-                   "and checkpoints; nothing is written without it, and nothing when the run fails.")
-@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
-@force_option
-@click.option("--audio", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="A folder of labelled .wav clips, trained on as MFCC features: one subfolder per label "
-                   "(yes/a.wav, no/b.wav; the last 20% of each label's files by name are the test set), train/ "
-                   "and test/ folders with one subfolder per label each, or the Free Spoken Digit Dataset's "
-                   "{digit}_{speaker}_{index}.wav files (takes 0-4 are the test set, the official split).")
-@CONFIG
-@progress_options
-@dataclass_options(ClassifyConfig, TrainConfig, defaults=HELP_DEFAULTS)
+@train_options(ClassifyConfig, TrainConfig, defaults=HELP_DEFAULTS, extra=(TEST, AUDIO),
+               writes="model.safetensors, config.json, metrics.json, report.html, plots/, metrics.csv")
 def train(data: Path | None, test: Path | None, out: Path | None, resume: bool, force: bool, audio: Path | None,
-          config_file: Path | None, **options) -> None:
+          options: dict) -> None:
     """Train on DATA (holding out --val-size of it for validation), score --test and save everything under --out."""
     from grukit.classify import GRUClassifier
     from grukit.classify.datasets import DEFAULT_DATASET, bundled_path
     from grukit.classify.evaluation import format_classification_table
     from grukit.train.distributed import is_main_process
 
-    check_out(out, resume, force)
-    chosen = merge_options(read_toml(config_file), options)
-    model = GRUClassifier(**chosen)
+    model = GRUClassifier(**options)
     if audio is not None:
         from grukit.cli._audio import AUDIO_PRESET, audio_sets
 
         if data is not None or test is not None:
             raise click.UsageError("--audio replaces DATA and --test; pass one or the other.")
-        model = GRUClassifier(**{**AUDIO_PRESET, **chosen})
+        model = GRUClassifier(**{**AUDIO_PRESET, **options})
         train_set, test_set, feature_config = audio_sets(audio, on_read=click.echo if is_main_process() else None)
         fit_data = train_set
     else:

@@ -6,15 +6,12 @@ from pathlib import Path
 
 import click
 
-from grukit.cli._options import check_out, dataclass_options, force_option, merge_options, progress_options, read_toml
-from grukit.cli._train import train_run
+from grukit.cli._train import train_options, train_run
 from grukit.cli.tune import tune_command
 from grukit.detect.config import TRAIN_DEFAULTS, DetectConfig
 from grukit.train.config import TrainConfig
 
 DATA = click.argument("data", required=False, type=click.Path(dir_okay=False, path_type=Path))
-CONFIG = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                      help="A TOML file of options (flat `key = value` lines); the command line wins.")
 
 
 @click.group()
@@ -28,21 +25,18 @@ def detect() -> None:
     """
 
 
+WINDOWS = click.option(
+    "--windows", "windows_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Label windows (JSON list of [start, end] pairs, or NAB's combined_windows.json) to evaluate the flags "
+         "against: window precision/recall/F1 and the NAB score.")
+
+
 @detect.command()
 @DATA
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for model.safetensors, config.json, metrics.json, scores.csv, plots/, report.html, "
-                   "metrics.csv and checkpoints; nothing is written without it.")
-@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
-@force_option
-@click.option("--windows", "windows_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Label windows (JSON list of [start, end] pairs, or NAB's combined_windows.json) to evaluate "
-                   "the flags against: window precision/recall/F1 and the NAB score.")
-@CONFIG
-@progress_options
-@dataclass_options(DetectConfig, TrainConfig, defaults=TRAIN_DEFAULTS)
+@train_options(DetectConfig, TrainConfig, defaults=TRAIN_DEFAULTS, extra=(WINDOWS,),
+               writes="model.safetensors, config.json, metrics.json, scores.csv, plots/, report.html, metrics.csv")
 def train(data: Path | None, out: Path | None, resume: bool, force: bool, windows_file: Path | None,
-          config_file: Path | None, **options) -> None:
+          options: dict) -> None:
     """Train on the clean stretch of DATA, set the threshold, score every row and save everything under --out.
 
     The clean stretch is the first train_fraction of the rows, at most train_max_rows (by default
@@ -53,8 +47,7 @@ def train(data: Path | None, out: Path | None, resume: bool, force: bool, window
     from grukit.detect import GRUAnomalyDetector
     from grukit.detect.outputs import detection_metrics, write_run
 
-    check_out(out, resume, force)
-    detector = GRUAnomalyDetector(**merge_options(read_toml(config_file), options))
+    detector = GRUAnomalyDetector(**options)
     stream = detector.read(data)  # bad data fails here, before any training
     windows = _windows(detector, data, stream, windows_file)
 

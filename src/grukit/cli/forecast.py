@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from grukit.cli._options import (
-    check_out, data_argument, dataclass_options, force_option, merge_options, progress_options, read_toml)
-from grukit.cli._train import train_run
+from grukit.cli._options import data_argument, dataclass_options, merge_options, progress_options, read_toml
+from grukit.cli._train import train_options, train_run
 from grukit.cli.tune import tune_command
 from grukit.forecast.config import ForecastConfig
 from grukit.forecast.defaults import GENERIC_TRAIN
@@ -41,21 +40,17 @@ def _options(config_file: Path | None, options: dict) -> dict:
     return merge_options(read_toml(config_file), options)
 
 
+CV_WINDOWS = click.option(
+    "--cv-windows", type=click.IntRange(min=0), default=1, show_default=True,
+    help="Cross-validation windows scored before the final fit (the last horizon of each series, then one "
+         "horizon earlier, ...); 0 skips them. Ignored with --test-size > 0.")
+
+
 @forecast.command()
 @DATA
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for model.safetensors, config.json, metrics.json, forecast.csv, plots/, "
-                   "report.html, metrics.csv and checkpoints; nothing is written without it.")
-@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
-@force_option
-@click.option("--cv-windows", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Cross-validation windows scored before the final fit (the last horizon of each series, "
-                   "then one horizon earlier, ...); 0 skips them. Ignored with --test-size > 0.")
-@CONFIG
-@progress_options
-@dataclass_options(ForecastConfig, TrainConfig, defaults=HELP_DEFAULTS)
-def train(data: Path | None, out: Path | None, resume: bool, force: bool, cv_windows: int,
-          config_file: Path | None, **options) -> None:
+@train_options(ForecastConfig, TrainConfig, defaults=HELP_DEFAULTS, extra=(CV_WINDOWS,),
+               writes="model.safetensors, config.json, metrics.json, forecast.csv, plots/, report.html, metrics.csv")
+def train(data: Path | None, out: Path | None, resume: bool, force: bool, cv_windows: int, options: dict) -> None:
     """Score the model on the last window(s) of DATA, then train on all of DATA and save it under --out.
 
     Evaluation: a model trained on the rows before each series' last horizon forecasts that
@@ -66,8 +61,7 @@ def train(data: Path | None, out: Path | None, resume: bool, force: bool, cv_win
     from grukit.forecast import GRUForecaster
     from grukit.train.distributed import is_main_process
 
-    check_out(out, resume, force)
-    estimator = GRUForecaster(**_options(config_file, options))
+    estimator = GRUForecaster(**options)
     estimator.configs(data)  # bad options fail before any data is read or folder made
 
     def fit(folder: Path | None, again: bool):

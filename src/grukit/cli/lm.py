@@ -7,14 +7,12 @@ from pathlib import Path
 
 import click
 
-from grukit.cli._options import (
-    check_out, data_argument, dataclass_options, force_option, merge_options, progress_options, read_toml)
-from grukit.cli._train import train_run
+from grukit.cli._options import data_argument
+from grukit.cli._train import train_options, train_run
 from grukit.cli.tune import tune_command
 from grukit.lm.config import LM_TRAIN_DEFAULTS, LMConfig
 from grukit.train.config import TrainConfig
 
-FILE = click.Path(dir_okay=False, path_type=Path)
 FOLDER = click.Path(file_okay=False, path_type=Path)
 TEXT = data_argument("--text")  # DATA: a UTF-8 text file [default: the bundled tiny-shakespeare]
 
@@ -33,17 +31,9 @@ def lm() -> None:
 
 @lm.command()
 @TEXT
-@click.option("--out", type=FOLDER, default=None,
-              help="Folder for model.safetensors, config.json, metrics.json, metrics.csv, plots/loss.png, "
-                   "sample.txt and checkpoints; nothing is written without it, and nothing when the run fails.")
-@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
-@force_option
-@click.option("--config", "config_file", type=FILE, default=None,
-              help="A TOML file of options (flat `key = value` lines); the command line wins.")
-@progress_options
-@dataclass_options(LMConfig, TrainConfig, defaults=LM_TRAIN_DEFAULTS)
-def train(data: Path | None, out: Path | None, resume: bool, force: bool, config_file: Path | None,
-          **options) -> None:
+@train_options(LMConfig, TrainConfig, defaults=LM_TRAIN_DEFAULTS,
+               writes="model.safetensors, config.json, metrics.json, metrics.csv, plots/loss.png, sample.txt")
+def train(data: Path | None, out: Path | None, resume: bool, force: bool, options: dict) -> None:
     """Train on DATA (default: tiny-shakespeare) and report the validation loss in nats and bits per character.
 
     --batch-size is the number of lanes. Language-model defaults replace TrainConfig's where not
@@ -53,8 +43,7 @@ def train(data: Path | None, out: Path | None, resume: bool, force: bool, config
     """
     from grukit.lm.estimator import LanguageModel
 
-    check_out(out, resume, force)
-    model = LanguageModel(**merge_options(read_toml(config_file), options))
+    model = LanguageModel(**options)
     model.configs()  # bad options fail here, before any file is read or written
 
     def finish(fitted, folder: Path | None) -> str:

@@ -7,16 +7,14 @@ from pathlib import Path
 
 import click
 
-from grukit.cli._options import (
-    check_out, data_argument, dataclass_options, force_option, merge_options, progress_options, read_toml)
-from grukit.cli._train import train_run
+from grukit.cli._options import FILE, data_argument
+from grukit.cli._train import train_options, train_run
 from grukit.cli.tune import tune_command
 from grukit.errors import ConfigError
 from grukit.music.config import MusicConfig
 from grukit.music.model import TRAIN_DEFAULTS
 from grukit.train.config import TrainConfig
 
-FILE = click.Path(dir_okay=False, path_type=Path)
 FOLDER = click.Path(file_okay=False, path_type=Path)
 LAYOUT_HINT = 'a piano-roll JSON file: {"train": [...], "valid": [...], "test": [...]}, each sequence a list of steps'
 MIDI_SUFFIXES = (".mid", ".midi")
@@ -39,17 +37,9 @@ DATA = data_argument("--data", type=click.Path(path_type=Path))  # a JSON file o
 
 @music.command()
 @DATA
-@click.option("--out", type=FOLDER, default=None,
-              help="Folder for model.safetensors, config.json, metrics.json, plots/loss.png, metrics.csv and "
-                   "checkpoints; nothing is written without it, and nothing when the run fails.")
-@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
-@force_option
-@click.option("--config", "config_file", type=FILE, default=None,
-              help="A TOML file of options (flat `key = value` lines); the command line wins.")
-@progress_options
-@dataclass_options(MusicConfig, TrainConfig, defaults=TRAIN_DEFAULTS)
-def train(data: Path | None, out: Path | None, resume: bool, force: bool, config_file: Path | None,
-          **options) -> None:
+@train_options(MusicConfig, TrainConfig, defaults=TRAIN_DEFAULTS,
+               writes="model.safetensors, config.json, metrics.json, plots/loss.png, metrics.csv")
+def train(data: Path | None, out: Path | None, resume: bool, force: bool, options: dict) -> None:
     """Train on the train split, keep the epoch with the best valid NLL, then score valid and test once.
 
     DATA is a piano-roll JSON file or a folder of MIDI files (split by file name: the last 10 %
@@ -58,8 +48,7 @@ def train(data: Path | None, out: Path | None, resume: bool, force: bool, config
     """
     from grukit.music import MusicModel
 
-    check_out(out, resume, force)
-    model = MusicModel(**merge_options(read_toml(config_file), options))
+    model = MusicModel(**options)
     model.configs()  # bad options fail before any data is read or folder made
 
     def finish(fitted, folder: Path | None) -> str:
