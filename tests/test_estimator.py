@@ -52,4 +52,34 @@ def test_a_search_reads_the_estimator_s_own_spec(cls):
     name = next(name for name, path in TASKS.items() if path.endswith(f":{cls.__name__}"))
     task = get_task(name)
     assert task.estimator() is cls and "hidden_size" in task.option_fields() and "epochs" in task.option_fields()
-    assert task.configs_take_data == (cls in (GRUForecaster, GRUClassifier))  # a bundled preset without data
+    from grukit.estimator import Estimator
+
+    assert cls.configs is Estimator.configs  # one way from options to configs, in the protocol
+    presets = cls().configs(None) != cls().configs("user data")  # a bundled dataset's preset applies without data
+    assert presets == (cls in (GRUForecaster, GRUClassifier))
+
+
+CONFIGS = [GRUForecaster.CONFIG, GRUClassifier.CONFIG, GRUAnomalyDetector.CONFIG, LanguageModel.CONFIG,
+           MusicModel.CONFIG]
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.__name__)
+def test_every_config_checks_itself_at_construction_in_one_style(config):
+    """One validation style: __post_init__ checks types, Literal choices and ranges, so a config built directly
+    is checked like one read from a file, and every message starts with the config's name."""
+    import dataclasses
+    import typing
+
+    assert not hasattr(config, "validate") and "__post_init__" in vars(config)
+    hints = typing.get_type_hints(config)
+    choices = [f.name for f in dataclasses.fields(config) if typing.get_origin(hints[f.name]) is typing.Literal]
+    assert "reset" in choices or "method" in choices, choices  # the choices are Literal types, not tuples
+    name = choices[0]
+    allowed = ", ".join(map(repr, typing.get_args(hints[name])))
+    with pytest.raises(ConfigError) as err:
+        config(**{name: "nonsense"})
+    assert str(err.value) == f"{config.__name__}: {name} must be one of {allowed}; got 'nonsense'."
+    with pytest.raises(ConfigError, match=rf"^{config.__name__}: hidden_size must be .*; got 0\.$"):
+        config(hidden_size=0)
+    with pytest.raises(ConfigError, match=rf"^{config.__name__}: hidden_size must be int; got '8' \(str\)\.$"):
+        config(hidden_size="8")

@@ -4,9 +4,13 @@ In the manner of scikit-learn's ``BaseEstimator`` and Hugging Face's ``save_pret
 ``from_pretrained``:
 
     options     ``__init__`` only stores its keyword options; ``get_params`` returns them and
-                ``set_params`` changes them before the next ``fit``. ``split_options`` routes
-                them to the task's typed configs; an unknown key is a ``ConfigError`` that lists
-                the valid ones.
+                ``set_params`` changes them before the next ``fit``.
+    configs     ``configs(data)`` turns them into the validated (task config, TrainConfig), in one
+                order: the defaults (the config dataclasses' own, then ``TRAIN_DEFAULTS``, the
+                TrainConfig values of the task: the one source ``fit`` and ``--help`` read), or a
+                bundled dataset's preset where the task has presets and no data is given; then the
+                user's options; then each config checks itself (``__post_init__``). An unknown
+                key is a ``ConfigError`` that lists the valid ones.
     fitted      learned state ends in ``_``; ``net_`` marks a fitted estimator, and a method that
                 needs one raises a ``ConfigError`` that says how to get one.
     files       ``save(folder)`` and ``Estimator.load(folder)`` go through the task's persistence
@@ -14,9 +18,10 @@ In the manner of scikit-learn's ``BaseEstimator`` and Hugging Face's ``save_pret
                 never a pickle.
 
 A task class sets ``PERSISTENCE`` (a module with ``save_estimator(model, folder)`` and
-``load_estimator(cls, folder)``), ``FIT_CALL`` (how its not-fitted message says to fit), ``CONFIG``
-and ``TUNE_OPTIONS`` (what :mod:`grukit.tune` reads), and keeps only what differs: its ``fit``,
-its predict-side methods and its network.
+``load_estimator(cls, folder)``), ``FIT_CALL`` (how its not-fitted message says to fit), ``CONFIG``,
+``TRAIN_DEFAULTS`` and ``TUNE_OPTIONS`` (what :mod:`grukit.tune` reads), overrides ``_options``
+where presets apply, and keeps only what differs: its ``fit``, its predict-side methods and its
+network.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ class Estimator:
     FIT_CALL: str = "fit(data)"  # how to fit, for the not-fitted message
     ARGUMENTS: tuple[str, ...] = ()  # named constructor arguments kept as attributes (the rest: ``options``)
     CONFIG: type | None = None  # the task's config dataclass: its fields and TrainConfig's are the options
+    TRAIN_DEFAULTS: dict = {}  # TrainConfig values of the task where TrainConfig's own defaults do not suit it
     TUNE_OPTIONS: tuple = ()  # (key, value) pairs a hyperparameter search adds under the user's options
 
     def __init__(self, **options) -> None:
@@ -72,6 +78,22 @@ class Estimator:
             else:
                 self.options[key] = value
         return self
+
+    def configs(self, data=None) -> tuple:
+        """The validated ``(task config, TrainConfig)`` a ``fit`` on ``data`` uses (see the module docstring)."""
+        from grukit.train import TrainConfig, config_from_dict
+
+        own, train = split_options(self._options(data), self.CONFIG, TrainConfig)
+        return config_from_dict(self.CONFIG, own), config_from_dict(TrainConfig, train)
+
+    def _options(self, data) -> dict:
+        """The flat options in force for ``configs(data)``: ``TRAIN_DEFAULTS``, then the user's choices."""
+        return {**self.TRAIN_DEFAULTS, **self._given()}
+
+    def _given(self) -> dict:
+        """The user's choices: the named arguments given (not None), then the options."""
+        named = {name: getattr(self, name) for name in self.ARGUMENTS if getattr(self, name) is not None}
+        return {**named, **self.options}
 
     def save(self, folder: str | Path) -> None:
         """Write model.safetensors and config.json (no pickle) into ``folder``."""

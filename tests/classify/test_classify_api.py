@@ -77,7 +77,7 @@ def test_options_are_checked_at_fit_and_listed_when_unknown():
     GRUClassifier(hiden_size=3)  # __init__ only stores
     with pytest.raises(ConfigError, match=r"^unknown option 'hiden_size'; valid options: dataset, label_col, "):
         GRUClassifier(hiden_size=3).fit(X, y)
-    with pytest.raises(ConfigError, match=r"^pooling must be one of last, mean, attention; got 'max'\.$"):
+    with pytest.raises(ConfigError, match=r"^ClassifyConfig: pooling must be one of 'last', 'mean', 'attention'; got 'max'\.$"):
         GRUClassifier(pooling="max").fit(X, y)
     with pytest.raises(DataError, match=r"^the arrays holds a single class \('down'\); a classifier needs at least"):
         GRUClassifier(**FAST).fit(X[:1] + X[2:3], ["down", "down"])

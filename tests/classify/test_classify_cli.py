@@ -83,8 +83,8 @@ BAD_TRAIN = {
     "short csv row": ("data.csv", "t0,t1,t2,label\n1,2,3,a\n4,,,b\n", 1,
                       "line 3 of {data} (line 1 is the header) has 1 time step; the classifier needs at least 2 per "
                       "sequence. Drop or lengthen that sequence."),
-    "bad option": ("data.ts", TS_HEADER + _toy_rows(), 2, "val_size must be in [0, 1), a share of the training "
-                   "sequences; got 1.5."),
+    "bad option": ("data.ts", TS_HEADER + _toy_rows(), 2, "ClassifyConfig: val_size must be in [0, 1), a share of the "
+                   "training sequences; got 1.5."),
 }
 
 

@@ -340,3 +340,30 @@ def test_every_train_command_has_the_shared_options_first_in_one_order():
         out_help = next(p.help for p in command.params if p.opts[0] == "--out")
         assert out_help.startswith("Folder for model.safetensors, config.json, metrics.json"), (name, out_help)
         assert out_help.endswith("and checkpoints; nothing is written without it, and nothing when the run fails."), name
+
+
+@pytest.mark.parametrize("task", ["forecast", "classify", "detect", "lm", "music"])
+def test_help_shows_every_default_a_run_on_the_user_s_data_uses(task):
+    """One source of defaults: for every option of a train command, --help's [default: X] is the value the
+    estimator's configs() resolves for a user's data (no bundled preset), or says in words that the run
+    chooses it from the data."""
+    import dataclasses
+
+    from grukit.cli import cli
+    from grukit.tune.tasks import get_task
+
+    estimator = get_task(task).estimator()
+    config, train = estimator().configs("user data")
+    used = {**dataclasses.asdict(config), **dataclasses.asdict(train)}
+    command = cli.commands[task].commands["train"]
+    shown = {param.name: re.search(r"\[default: (.*)\]$", param.help).group(1)
+             for param in command.params if param.name in used}
+    assert set(shown) == set(used)
+    worded = {name: text for name, text in shown.items() if text.startswith("from the data") or "fewer" in text}
+    assert set(worded) <= {"epochs", "batch_size"}, worded
+    for name, value in used.items():
+        if name in worded:
+            assert worded[name].startswith("from the data") or worded[name].startswith(f"{value}, "), (name, value)
+            continue
+        text = ", ".join(map(str, value)) if isinstance(value, list) else value
+        assert shown[name] == (str(text) if text not in ("", None) else "none"), (task, name, shown[name], value)

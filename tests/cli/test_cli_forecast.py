@@ -71,7 +71,7 @@ BAD_DATA = {
                   "series 'data' has 120 rows but lookback 100 + horizon 30 = 130 rows are needed for one "
                   "window; use a shorter lookback or horizon, or a longer series."),
     "horizon < 0": (dict(), ["--horizon", "-1"], 2,
-                    "horizon must be at least 1, or 0 to choose it from the data; got -1."),
+                    "ForecastConfig: horizon must be at least 1, or 0 to choose it from the data; got -1."),
     "missing values": (dict(load=(3, "")), ["--target", "load"], 1,
                        "1 value is missing in {data}, at load@2021-01-01 03:00:00; fill the gaps, or pass "
                        "--missing interpolate or --missing ffill (missing='interpolate' or 'ffill' in Python)."),

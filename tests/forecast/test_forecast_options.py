@@ -77,7 +77,7 @@ def test_segment_length_builds_the_segment_encoder_and_round_trips(tmp_path):
                                              ("mae", torch.nn.functional.l1_loss)])
 def test_the_loss_option_is_the_named_loss_of_the_point_forecast(loss, reference):
     torch.manual_seed(0)
-    config = ForecastConfig(lookback=8, horizon=3, loss=loss, scaler="standard", pad=False).validate()
+    config = ForecastConfig(lookback=8, horizon=3, loss=loss, scaler="standard", pad=False)
     net = build_net(config, input_size=1, target_size=1, future_size=0)
     x, y = torch.randn(5, 8, 1), torch.randn(5, 3, 1)
     expected = reference(net(x)[..., 0], y)
@@ -85,23 +85,24 @@ def test_the_loss_option_is_the_named_loss_of_the_point_forecast(loss, reference
 
 
 @pytest.mark.parametrize("options, message", [
-    (dict(segment_length=5), "lookback must be a multiple of segment_length; got lookback=24 and "
+    (dict(segment_length=5), "ForecastConfig: lookback must be a multiple of segment_length; got lookback=24 and "
                              "segment_length=5. Use e.g. lookback=20."),
-    (dict(segment_length=-1), "segment_length must be 0 (step by step) or a positive step count; got -1."),
+    (dict(segment_length=-1),
+     "ForecastConfig: segment_length must be 0 (step by step) or a positive step count; got -1."),
     (dict(segment_length=6, strategy="recursive"),
-     "segment_length=6 decodes the horizon in parallel, which needs strategy='direct'; got "
+     "ForecastConfig: segment_length=6 decodes the horizon in parallel, which needs strategy='direct'; got "
      "strategy='recursive'. Use strategy='direct' or segment_length=0."),
-    (dict(transform="sqrt"), "transform must be one of none, log; got 'sqrt'."),
-    (dict(loss="huber"), "loss must be one of mse, mae, mix; got 'huber'."),
+    (dict(transform="sqrt"), "ForecastConfig: transform must be one of 'none', 'log'; got 'sqrt'."),
+    (dict(loss="huber"), "ForecastConfig: loss must be one of 'mse', 'mae', 'mix'; got 'huber'."),
 ])
 def test_bad_model_options_are_one_line_config_errors(options, message):
     with pytest.raises(ConfigError) as err:
-        ForecastConfig(lookback=24, **options).validate()
+        ForecastConfig(lookback=24, **options)
     assert str(err.value) == message
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_every_preset_is_a_valid_configuration(name):
     forecast_keys = set(ForecastConfig.__dataclass_fields__)
-    config = ForecastConfig(**{k: v for k, v in PRESETS[name].items() if k in forecast_keys}).validate()
+    config = ForecastConfig(**{k: v for k, v in PRESETS[name].items() if k in forecast_keys})
     assert config.lookback >= 1

@@ -206,7 +206,7 @@ def test_a_model_saved_before_combine_existed_loads_as_the_network_alone(tmp_pat
 
 
 def test_combine_must_be_theta_or_none():
-    with pytest.raises(Exception, match=r"^combine must be one of theta, none; got 'mean'\.$"):
+    with pytest.raises(Exception, match=r"^ForecastConfig: combine must be one of 'theta', 'none'; got 'mean'\.$"):
         GRUForecaster(horizon=6, combine="mean", **FAST).fit(_frame())
 
 

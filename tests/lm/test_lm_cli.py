@@ -107,7 +107,7 @@ def test_bad_option_is_a_usage_error(capsys, tmp_path):
     path = tmp_path / "t.txt"
     path.write_text(TEXT)
     assert _train_error(capsys, tmp_path, path, "--cell", "lstm") == (
-        2, "cell must be one of gru, mingru; got 'lstm'.")
+        2, "LMConfig: cell must be one of 'gru', 'mingru'; got 'lstm'.")
 
 
 def test_prompt_with_characters_outside_the_vocabulary(trained, capsys):

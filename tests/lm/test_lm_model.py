@@ -44,7 +44,7 @@ def test_tied_weights_share_one_matrix_and_count_once():
 def test_tying_needs_equal_sizes():
     with pytest.raises(ConfigError) as err:
         CharLM(5, LMConfig(hidden_size=8, embedding_size=4, tie_weights=True))
-    assert str(err.value) == ("tie_weights needs embedding_size == hidden_size; got embedding_size=4, "
+    assert str(err.value) == ("LMConfig: tie_weights needs embedding_size == hidden_size; got embedding_size=4, "
                               "hidden_size=8. Set embedding_size to 0.")
 
 

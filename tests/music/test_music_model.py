@@ -109,7 +109,7 @@ def test_options_are_checked_and_an_unfitted_model_says_so():
     assert (train.lr, train.batch_size, train.epochs, train.patience) == (1e-2, 4, 3, 20)  # music's defaults, then ours
     with pytest.raises(ConfigError, match=r"^unknown option 'hiden_size'; valid options: hidden_size, num_layers"):
         MusicModel(hiden_size=8).fit(_data())
-    with pytest.raises(ConfigError, match=r"^dropout must be in \[0, 1\); got 1.5\.$"):
+    with pytest.raises(ConfigError, match=r"^MusicConfig: dropout must be in \[0, 1\); got 1.5\.$"):
         MusicModel(dropout=1.5).fit(_data())
     with pytest.raises(ConfigError, match=r"^this MusicModel is not fitted yet; call fit\(data\)"):
         MusicModel().sample(4)

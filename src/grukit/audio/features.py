@@ -4,11 +4,11 @@ The analysis follows Kaldi's ``compute-fbank-feats`` / ``compute-mfcc-feats``: f
 ``frame_ms`` every ``hop_ms`` (frames centred on t * hop, edges mirrored: ``snip_edges=False``)::
 
     x_t      = w * preemph(s_t - mean(s_t))                 s in 16-bit units, preemph 0.97, w = config.window
-    P_t[k]   = |FFT_K(x_t)[k]|^2                            K = frame length rounded up to a power of 2
+    P_t[k]   = |FFT(x_t)[k]|^2                              FFT length: the frame length rounded up to a power of 2
     E_t[m]   = log(max(eps, sum_k H_m[k] P_t[k]))           H_m: n_mels triangles, equal width in mel(f)
-    c_t[i]   = sqrt(2 / M) * a_i * sum_m E_t[m] cos(pi i (m + 1/2) / M),   a_0 = 1/sqrt(2), a_i = 1 else
+    c_t[i]   = sqrt(2 / n_mels) * a_i * sum_m E_t[m] cos(pi i (m + 1/2) / n_mels),   a_0 = 1/sqrt(2), a_i = 1 else
 
-with mel(f) = 1127 ln(1 + f / 700), M = n_mels, eps = 1.19e-7 (float32's epsilon). ``kind="logmel"``
+with mel(f) = 1127 ln(1 + f / 700), eps = 1.19e-7 (float32's epsilon). ``kind="logmel"``
 returns E (T, n_mels); ``kind="mfcc"`` returns c for i < n_mfcc (T, n_mfcc): the orthonormal DCT-II of
 E, without liftering or energy replacement. Dither is off, so features are deterministic.
 T = floor((N + hop / 2) / hop) for N samples.
@@ -49,8 +49,8 @@ import numpy as np
 
 from grukit.audio.wav import read_wav
 from grukit.data.scaling import StandardScaler
-from grukit.errors import ConfigError, DataError
-from grukit.train.dataclass_config import check_field_types
+from grukit.errors import DataError
+from grukit.train.dataclass_config import check_field_types, require
 
 __all__ = ["FeatureConfig", "extract", "log_mel", "mfcc", "fit_feature_scaler"]
 
@@ -86,15 +86,15 @@ class FeatureConfig:
     def __post_init__(self) -> None:
         check_field_types(self)
         nyquist = self.sample_rate / 2
-        _require(self.sample_rate >= 1000, "sample_rate", "an integer >= 1000 (Hz)", self.sample_rate)
-        _require(math.isfinite(self.frame_ms) and self.frame_ms > 0, "frame_ms", "a number > 0", self.frame_ms)
-        _require(math.isfinite(self.hop_ms) and 0 < self.hop_ms <= self.frame_ms, "hop_ms",
-                 f"a number in (0, frame_ms={self.frame_ms}]", self.hop_ms)
-        _require(self.n_mels >= 2, "n_mels", "an integer >= 2", self.n_mels)
-        _require(1 <= self.n_mfcc <= self.n_mels, "n_mfcc", f"an integer in [1, n_mels={self.n_mels}]", self.n_mfcc)
-        _require(self.fmax is None or 0 < self.fmax <= nyquist, "fmax",
-                 f"None or a number in (0, sample_rate / 2 = {nyquist:g}]", self.fmax)
-        _require(0 <= self.fmin < self.upper_hz, "fmin", f"a number in [0, fmax={self.upper_hz:g})", self.fmin)
+        require(self, self.sample_rate >= 1000, "sample_rate", "an integer >= 1000 (Hz)")
+        require(self, math.isfinite(self.frame_ms) and self.frame_ms > 0, "frame_ms", "a number > 0")
+        require(self, math.isfinite(self.hop_ms) and 0 < self.hop_ms <= self.frame_ms, "hop_ms",
+                f"a number in (0, frame_ms={self.frame_ms}]")
+        require(self, self.n_mels >= 2, "n_mels", "an integer >= 2")
+        require(self, 1 <= self.n_mfcc <= self.n_mels, "n_mfcc", f"an integer in [1, n_mels={self.n_mels}]")
+        require(self, self.fmax is None or 0 < self.fmax <= nyquist, "fmax",
+                f"None or a number in (0, sample_rate / 2 = {nyquist:g}]")
+        require(self, 0 <= self.fmin < self.upper_hz, "fmin", f"a number in [0, fmax={self.upper_hz:g})")
 
     @property
     def upper_hz(self) -> float:
@@ -106,10 +106,6 @@ class FeatureConfig:
         """C, the number of coefficients per frame: n_mfcc for "mfcc", n_mels for "logmel"."""
         return self.n_mfcc if self.kind == "mfcc" else self.n_mels
 
-
-def _require(ok: bool, name: str, expected: str, value: Any) -> None:
-    if not ok:
-        raise ConfigError(f"FeatureConfig: {name} must be {expected}; got {value!r}.")
 
 
 # --------------------------------------------------------------------------- the features

@@ -14,7 +14,7 @@ from grukit.classify.defaults import TRAIN_DEFAULTS, default_epochs, segment_len
 from grukit.classify.labels import encode_labels, sorted_classes
 from grukit.classify.network import build_net
 from grukit.errors import DataError
-from grukit.estimator import Estimator, split_options
+from grukit.estimator import Estimator
 
 __all__ = ["GRUClassifier", "build_net"]
 
@@ -32,7 +32,7 @@ class GRUClassifier(Estimator):
         >>> from grukit.classify import GRUClassifier, bundled_path
         >>> model = GRUClassifier(epochs=100).fit()            # bundled GunPoint TRAIN, its preset
         >>> model.score(bundled_path("gunpoint", "test"))      # accuracy on GunPoint TEST
-        >>> model.predict_proba(X).shape                       # (N, K), rows sum to 1
+        >>> model.predict_proba(X).shape                       # (N, J), rows sum to 1
         >>> model.save("runs/gunpoint"); model = GRUClassifier.load("runs/gunpoint")
     """
 
@@ -40,22 +40,14 @@ class GRUClassifier(Estimator):
     CONFIG = ClassifyConfig
     TUNE_OPTIONS = (("val_size", 0.2),)  # no hold-out by default; a search scores each trial on 20 % of TRAIN
     FIT_CALL = "fit(X, y)"
-
-    def configs(self, X=None):
-        """The validated (ClassifyConfig, TrainConfig); without ``X`` the bundled dataset's preset fills in."""
-        from grukit.train import TrainConfig, config_from_dict
-
-        classify, train = split_options(self._options(X), ClassifyConfig, TrainConfig)
-        return (config_from_dict(ClassifyConfig, classify).validate(),
-                config_from_dict(TrainConfig, {**TRAIN_DEFAULTS, **train}))
+    TRAIN_DEFAULTS = TRAIN_DEFAULTS
 
     def _options(self, X) -> dict:
-        """The flat options in force: without ``X`` the bundled dataset's preset, then the user's."""
-        options = dict(self.options)
-        if X is None:
-            name = options.get("dataset") or DEFAULT_DATASET
-            options = preset_options(name, {**options, "dataset": name})
-        return options
+        """The flat options in force for ``configs(X)``: without ``X`` the bundled dataset's preset fills in."""
+        if X is not None:
+            return super()._options(X)
+        name = self.options.get("dataset") or DEFAULT_DATASET
+        return {**self.TRAIN_DEFAULTS, **preset_options(name, {**self._given(), "dataset": name})}
 
     # ----------------------------------------------------------------- training
     def fit(self, X=None, y=None, *, out: str | Path | None = None, resume: bool = False,
@@ -122,7 +114,7 @@ class GRUClassifier(Estimator):
 
     # ----------------------------------------------------------------- inference
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities (N, K), columns in the order of ``classes_``; rows sum to 1."""
+        """Class probabilities (N, J), columns in the order of ``classes_``; rows sum to 1."""
         self._check_fitted()
         return self._proba(self._read_for_inference(X, None))
 
@@ -138,7 +130,7 @@ class GRUClassifier(Estimator):
 
         self._check_fitted()
         data = self._read_for_inference(X, y)
-        proba = self._proba(data)  # (N, K)
+        proba = self._proba(data)  # (N, J)
         best = proba.argmax(axis=1)
         frame = pd.DataFrame({"id": data.ids, "label": self.classes_[best],
                               "probability": proba[np.arange(len(best)), best]})
@@ -197,5 +189,5 @@ class GRUClassifier(Estimator):
         rows = []
         with torch.no_grad():
             for x, lengths in torch.utils.data.DataLoader(dataset, batch_size=batch_size):
-                rows.append(torch.softmax(self.net_(x, lengths).double(), dim=1).numpy())  # (B, K)
+                rows.append(torch.softmax(self.net_(x, lengths).double(), dim=1).numpy())  # (B, J)
         return np.concatenate(rows)

@@ -61,7 +61,7 @@ def load_estimator(cls, folder: Path):
 
     state, document = load_model(folder, KIND)
     with rebuilding_from(folder):
-        config = config_from_dict(ClassifyConfig, document["classify"]).validate()
+        config = config_from_dict(ClassifyConfig, document["classify"])
         train_config = config_from_dict(TrainConfig, document["train"])
         classes = document["classes"]
         net = build_net(config, document["input_size"], len(classes))

@@ -49,6 +49,6 @@ def predict_wavs(model, model_dir: Path, files):
         raise ModelFileError(f"{model_dir} was not trained on audio (no {FEATURES_FILE}); train it with "
                              f"`grukit classify train --audio DIR`, or pass .ts/.csv files.")
     features = [extract(file, model.feature_config_) for file in files]
-    proba = model.predict_proba(features)  # (N, K)
+    proba = model.predict_proba(features)  # (N, J)
     best = proba.argmax(axis=1)
     return [(file, model.classes_[k], float(proba[i, k])) for i, (file, k) in enumerate(zip(files, best))]

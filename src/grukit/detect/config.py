@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from grukit.errors import ConfigError
+from grukit.train.dataclass_config import check_field_types, require
 
 __all__ = ["DetectConfig", "METHODS", "TRAIN_DEFAULTS", "Z_THRESHOLD"]
 
@@ -59,22 +59,19 @@ class DetectConfig:
     rest_period: int | None = None  # steps after an alarm in which flags raise no new alarm (None: lookback)
 
     def __post_init__(self) -> None:
-        from grukit.train.dataclass_config import check_field_types  # grukit.train imports torch: only when used
-
         check_field_types(self)
-        _require(self.history >= 2, "history", "an integer >= 2", self.history)
+        require(self, self.history >= 2, "history", "an integer >= 2")
         for name in ("lookback", "hidden_size", "num_layers", "smoothing"):
-            _require(getattr(self, name) >= 1, name, "an integer >= 1", getattr(self, name))
-        _require(0.0 < self.train_fraction <= 1.0, "train_fraction", "in (0, 1]", self.train_fraction)
-        _require(self.train_max_rows is None or self.train_max_rows >= 2, "train_max_rows",
-                 "an integer >= 2, or None for no cap", self.train_max_rows)
-        _require(0.0 < self.val_fraction < 1.0, "val_fraction", "in (0, 1)", self.val_fraction)
-        _require(0.0 <= self.dropout < 1.0, "dropout", "in [0, 1)", self.dropout)
-        _require(0.0 < self.threshold_quantile <= 1.0, "threshold_quantile", "in (0, 1]", self.threshold_quantile)
-        _require(self.threshold is None or math.isfinite(self.threshold), "threshold", "a finite number or None",
-                 self.threshold)
-        _require(self.rest_period is None or self.rest_period >= 0, "rest_period", "an integer >= 0, or None for "
-                 "lookback", self.rest_period)
+            require(self, getattr(self, name) >= 1, name, "an integer >= 1")
+        require(self, 0.0 < self.train_fraction <= 1.0, "train_fraction", "in (0, 1]")
+        require(self, self.train_max_rows is None or self.train_max_rows >= 2, "train_max_rows",
+                "an integer >= 2, or None for no cap")
+        require(self, 0.0 < self.val_fraction < 1.0, "val_fraction", "in (0, 1)")
+        require(self, 0.0 <= self.dropout < 1.0, "dropout", "in [0, 1)")
+        require(self, 0.0 < self.threshold_quantile <= 1.0, "threshold_quantile", "in (0, 1]")
+        require(self, self.threshold is None or math.isfinite(self.threshold), "threshold", "a finite number or None")
+        require(self, self.rest_period is None or self.rest_period >= 0, "rest_period",
+                "an integer >= 0, or None for lookback")
 
     def score_kind(self) -> str:
         """The score in use: ``score``, or by method when it is None (zscore for forecast, error for autoencoder)."""
@@ -90,7 +87,3 @@ class DetectConfig:
         """Rows one training window spans: lookback + 1 for a forecast (the next value), lookback otherwise."""
         return self.lookback + 1 if self.method == "forecast" else self.lookback
 
-
-def _require(ok: bool, name: str, expected: str, value: object) -> None:
-    if not ok:
-        raise ConfigError(f"DetectConfig: {name} must be {expected}; got {value!r}.")

@@ -15,7 +15,7 @@ from grukit.detect.config import TRAIN_DEFAULTS, Z_THRESHOLD, DetectConfig
 from grukit.detect.scores import alarms_from_flags, causal_mean, error_zscore, flags_from_scores, quantile_threshold
 from grukit.detect.stream import Stream, read_stream
 from grukit.errors import ConfigError, DataError
-from grukit.estimator import Estimator, split_options
+from grukit.estimator import Estimator
 
 __all__ = ["GRUAnomalyDetector"]
 
@@ -55,6 +55,7 @@ class GRUAnomalyDetector(Estimator):
     PERSISTENCE = "grukit.detect.persistence"
     CONFIG = DetectConfig
     ARGUMENTS = ("method", "lookback")
+    TRAIN_DEFAULTS = TRAIN_DEFAULTS
 
     def __init__(self, method: str | None = None, lookback: int | None = None, **options) -> None:
         self.method = method
@@ -62,16 +63,6 @@ class GRUAnomalyDetector(Estimator):
         self.options = options
 
     # ----------------------------------------------------------------- training
-    def configs(self):
-        """The validated (DetectConfig, TrainConfig) of this estimator's arguments."""
-        from grukit.train import TrainConfig, config_from_dict
-
-        options = {k: v for k, v in (("method", self.method), ("lookback", self.lookback)) if v is not None}
-        options.update(self.options)
-        detect, train = split_options(options, DetectConfig, TrainConfig)
-        train = {**TRAIN_DEFAULTS, **train}
-        return config_from_dict(DetectConfig, detect), config_from_dict(TrainConfig, train)
-
     def read(self, data=None, config: DetectConfig | None = None) -> Stream:
         """``data`` (a path, DataFrame or array; None: the bundled NAB series ``dataset``) as a Stream."""
         config = config or getattr(self, "config_", None) or self.configs()[0]

@@ -12,7 +12,7 @@ import pandas as pd
 
 from grukit.data import StandardScaler, future_times
 from grukit.errors import ConfigError, DataError
-from grukit.estimator import Estimator, split_options
+from grukit.estimator import Estimator
 from grukit.forecast.config import ForecastConfig
 from grukit.forecast.columns import quantile_column
 from grukit.forecast.combine import theta_combined
@@ -92,6 +92,7 @@ class GRUForecaster(Estimator):
     # one network per trial (pruning reads its epochs); the best options then train the default ensemble
     TUNE_OPTIONS = (("val_size", 0.2), ("ensemble", 1))
     ARGUMENTS = ("lookback", "horizon")
+    TRAIN_DEFAULTS = GENERIC_TRAIN
 
     def __init__(self, lookback: int | None = None, horizon: int | None = None, **options) -> None:
         self.lookback = lookback
@@ -99,30 +100,23 @@ class GRUForecaster(Estimator):
         self.options = options
 
     # ----------------------------------------------------------------- training
-    def configs(self, data=None):
-        """The validated (ForecastConfig, TrainConfig) of this estimator's arguments.
+    def _options(self, data) -> dict:
+        """The flat options in force for ``configs(data)``.
 
         Without ``data`` the bundled dataset's preset fills the options not given (see
         :mod:`grukit.forecast.presets`; ``preset=False`` turns it off); otherwise the generic
         defaults hold (:mod:`grukit.forecast.defaults`), and options left at 0 (lookback, horizon)
         are chosen from the data by ``fit``.
         """
-        from grukit.train import TrainConfig, config_from_dict
-
-        options = self._options(data)
+        given = self._given()
+        if data is None and given.get("preset", True):
+            options = preset_options(given.get("dataset") or DEFAULT_DATASET, given)
+        else:
+            options = super()._options(data)
         for key in COLUMN_LISTS:  # one column may be named alone: target="sst" is target=["sst"]
             if isinstance(options.get(key), str):
                 options[key] = [options[key]]
-        forecast, train = split_options(options, ForecastConfig, TrainConfig)
-        return config_from_dict(ForecastConfig, forecast).validate(), config_from_dict(TrainConfig, train)
-
-    def _options(self, data) -> dict:
-        """The flat options in force: a preset (bundled data) or the generic defaults, then the user's."""
-        options = {k: v for k, v in (("lookback", self.lookback), ("horizon", self.horizon)) if v is not None}
-        options.update(self.options)
-        if data is None and options.get("preset", True):
-            return preset_options(options.get("dataset") or DEFAULT_DATASET, options)
-        return {**GENERIC_TRAIN, **options}
+        return options
 
     def fit(self, data=None, *, out: str | Path | None = None, resume: bool = False,
             callbacks=(), on_data=None) -> "GRUForecaster":
@@ -297,14 +291,14 @@ class GRUForecaster(Estimator):
         scalers = [target for target, _ in pairs]
         stats = standard_stats(scalers)
         if stats is not None and not self.future_size_ and not series_list[0].past_covariates.shape[1]:
-            x = torch.tensor(last_windows(series_list, stats, config, cuts), dtype=torch.float32)  # (S, L, C_in)
+            x = torch.tensor(last_windows(series_list, stats, config, cuts), dtype=torch.float32)  # (S, T, I)
             future = None
         else:  # covariates, calendar features or log scalers: each series' window on its own
             cut_list = [series.head(len(series) - cut) if cut else series for series, cut in zip(series_list, cuts)]
             windows = [last_window(series, target, covariates, config, freq, self.future_size_,
                                    None if futures is None else futures[i])
                        for i, (series, (target, covariates)) in enumerate(zip(cut_list, pairs))]
-            x = torch.tensor(np.stack([w[0] for w in windows]), dtype=torch.float32)  # (S, L, C_in)
+            x = torch.tensor(np.stack([w[0] for w in windows]), dtype=torch.float32)  # (S, T, I)
             future = torch.tensor(np.stack([w[1] for w in windows]), dtype=torch.float32) if self.future_size_ else None
         self.net_.eval()
         with torch.no_grad():
@@ -317,7 +311,7 @@ class GRUForecaster(Estimator):
                          for i, sc in enumerate(scalers)])
 
     def _frame(self, series_list, values: np.ndarray) -> pd.DataFrame:
-        """Long frame of forecasts (S, h, C, Q) in original units: id, time, targets, quantile columns."""
+        """Long frame of forecasts (S, K, C, Q) in original units: id, time, targets, quantile columns."""
         schema, h = self.schema_, values.shape[1]
         frame = {schema["id_column"] or "series": np.repeat([s.id for s in series_list], h)}
         if series_list[0].time is not None:

@@ -41,7 +41,7 @@ def load_estimator(cls, folder: Path):
     state, document = load_model(folder, KIND)
     with rebuilding_from(folder):
         # a model saved before ``combine`` existed forecasts with its network alone
-        config = config_from_dict(ForecastConfig, {"combine": "none", **document["forecast"]}).validate()
+        config = config_from_dict(ForecastConfig, {"combine": "none", **document["forecast"]})
         train_config = config_from_dict(TrainConfig, document["train"])
         net = build_net(config, document["net"]["input_size"], document["net"]["target_size"],
                         document["net"]["future_size"])

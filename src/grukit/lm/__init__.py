@@ -13,11 +13,11 @@ The same as an estimator on a text file (what ``grukit lm tune`` fits):
 
 import importlib
 
-from grukit.lm.config import LM_TRAIN_DEFAULTS, LMConfig, lm_configs
+from grukit.lm.config import LM_TRAIN_DEFAULTS, LMConfig
 
 # Imported on first use (they need torch); the configs above are what a --help reads.
 _LAZY = {
-    "LanguageModel": "estimator", "evaluate_text": "evaluation", "stream_loss": "evaluation",
+    "LanguageModel": "estimator", "lm_configs": "estimator", "evaluate_text": "evaluation", "stream_loss": "evaluation",
     "lane_dataset": "lanes", "lane_layout": "lanes", "CharLM": "model", "load_lm": "persistence",
     "save_lm": "persistence", "check_prompt": "sampling", "check_sampling": "sampling", "generate": "sampling",
     "next_token": "sampling", "start_prompt": "sampling", "CarriedStateLoss": "training", "train_lm": "training",

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from grukit.errors import ConfigError
 from grukit.estimator import Estimator
-from grukit.lm.config import LMConfig
+from grukit.lm.config import LM_TRAIN_DEFAULTS, LMConfig
 
-__all__ = ["LanguageModel"]
+__all__ = ["LanguageModel", "lm_configs"]
 
 
 class LanguageModel(Estimator):
@@ -31,13 +31,8 @@ class LanguageModel(Estimator):
 
     PERSISTENCE = "grukit.lm.persistence"
     CONFIG = LMConfig
+    TRAIN_DEFAULTS = LM_TRAIN_DEFAULTS
     FIT_CALL = "fit(text_file)"
-
-    def configs(self):
-        """The validated ``(LMConfig, TrainConfig)`` of the options (see :func:`grukit.lm.lm_configs`)."""
-        from grukit.lm.config import lm_configs
-
-        return lm_configs(self.options)
 
     def fit(self, data: str | Path | None = None, *, out: str | Path | None = None, resume: bool = False,
             callbacks=()) -> "LanguageModel":
@@ -90,3 +85,16 @@ def _read(data: str | Path | None) -> str:
         raise ConfigError(f"language-model data must be the path of a UTF-8 text file, or None for the bundled "
                           f"tiny-shakespeare; got {type(data).__name__}.")
     return read_text(bundled_text() if data is None else data)
+
+
+def lm_configs(options: dict):
+    """Flat options -> the validated ``(LMConfig, TrainConfig)``; ``LM_TRAIN_DEFAULTS`` fill training options not given.
+
+    An unknown key raises ConfigError listing the valid ones.
+
+    Example:
+        >>> lm_config, train_config = lm_configs({"hidden_size": 128, "epochs": 3})
+        >>> train_config.lr, train_config.epochs
+        (0.002, 3)
+    """
+    return LanguageModel(**options).configs()

@@ -20,8 +20,8 @@ class CharLM(nn.Module):
     The RNN is ``grukit.nn.GRU`` with every option of the config, or ``grukit.nn.MinGRU``
     (residual). With ``tie_weights`` the head's W is the embedding matrix E (Press & Wolf 2017).
 
-    Shapes (B batch, T time, V vocabulary, E embedding, H hidden, L layers):
-        tokens (B, T) int64 -> logits (B, T, V); state (L, B, H).
+    Shapes (the legend of :mod:`grukit.nn.functional`): tokens (B, T) int64 -> logits (B, T, V);
+    state (L, B, H).
 
     Example:
         >>> model = CharLM(65, LMConfig(hidden_size=32, num_layers=2))
@@ -31,7 +31,6 @@ class CharLM(nn.Module):
 
     def __init__(self, vocab_size: int, config: LMConfig) -> None:
         super().__init__()
-        config.validate()
         self.vocab_size = vocab_size
         self.config = config
         embedding_size = config.embedding_size or config.hidden_size

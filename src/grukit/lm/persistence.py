@@ -51,10 +51,8 @@ def save_estimator(model, folder: Path) -> None:
 
 def load_estimator(cls, folder: Path):
     """A fitted ``LanguageModel`` from a folder written by ``save`` or ``grukit lm train --out``."""
-    from grukit.lm.config import lm_configs
-
     net, vocab, document = load_lm(folder)
     model = cls(**dataclasses.asdict(net.config), **document.get("train", {}))
-    model.config_, model.train_config_ = lm_configs(model.options)
+    model.config_, model.train_config_ = model.configs()
     model.net_, model.vocab_, model.history_, model.best_epoch_ = net, vocab, None, None
     return model

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from grukit.errors import DataError
-from grukit.estimator import Estimator, split_options
+from grukit.estimator import Estimator
 from grukit.music.config import MusicConfig
 
 __all__ = ["MusicModel", "TRAIN_DEFAULTS"]
@@ -80,13 +80,7 @@ class MusicModel(Estimator):
 
     PERSISTENCE = "grukit.music.persistence"
     CONFIG = MusicConfig
-
-    def configs(self):
-        """The validated (MusicConfig, TrainConfig); ``TRAIN_DEFAULTS`` fill the training options not given."""
-        from grukit.train import TrainConfig, config_from_dict
-
-        music, train = split_options({**TRAIN_DEFAULTS, **self.options}, MusicConfig, TrainConfig)
-        return config_from_dict(MusicConfig, music).validate(), config_from_dict(TrainConfig, train)
+    TRAIN_DEFAULTS = TRAIN_DEFAULTS
 
     # ----------------------------------------------------------------- training and scoring
     def fit(self, data=None, *, out: str | Path | None = None, resume: bool = False, callbacks=()) -> "MusicModel":

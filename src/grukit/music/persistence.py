@@ -26,7 +26,7 @@ def load_estimator(cls, folder: Path):
 
     state, document = load_model(folder, KIND)
     with rebuilding_from(folder):
-        config = config_from_dict(MusicConfig, document["music"]).validate()
+        config = config_from_dict(MusicConfig, document["music"])
         train_config = config_from_dict(TrainConfig, document["train"])
         net = build_net(config)
         net.load_state_dict(state)

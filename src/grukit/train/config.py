@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from grukit.errors import ConfigError
-from grukit.train.dataclass_config import check_field_types
+from grukit.train.dataclass_config import check_field_types, require
 
 __all__ = ["TrainConfig"]
 
@@ -46,22 +45,17 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         check_field_types(self)
-        _require(self.epochs >= 1, "epochs", "an integer >= 1", self.epochs)
-        _require(self.batch_size >= 1, "batch_size", "an integer >= 1", self.batch_size)
-        _require(math.isfinite(self.lr) and self.lr > 0, "lr", "a finite number > 0", self.lr)
-        _require(math.isfinite(self.weight_decay) and self.weight_decay >= 0, "weight_decay",
-                 "a finite number >= 0", self.weight_decay)
-        _require(0 <= self.warmup_fraction < 1, "warmup_fraction", "a number in [0, 1)", self.warmup_fraction)
-        _require(math.isfinite(self.clip_value) and self.clip_value > 0, "clip_value",
-                 "a finite number > 0 (use clip='none' to turn clipping off)", self.clip_value)
-        _require(self.patience >= 0, "patience", "an integer >= 0 (0 turns early stopping off)", self.patience)
-        _require(math.isfinite(self.min_delta) and self.min_delta >= 0, "min_delta", "a finite number >= 0",
-                 self.min_delta)
-        _require(0 <= self.seed < 2**32, "seed", "an integer in [0, 2**32)", self.seed)
-        _require(self.num_threads is None or self.num_threads >= 1, "num_threads",
-                 "an integer >= 1, or None for torch's default", self.num_threads)
+        require(self, self.epochs >= 1, "epochs", "an integer >= 1")
+        require(self, self.batch_size >= 1, "batch_size", "an integer >= 1")
+        require(self, math.isfinite(self.lr) and self.lr > 0, "lr", "a finite number > 0")
+        require(self, math.isfinite(self.weight_decay) and self.weight_decay >= 0, "weight_decay",
+                "a finite number >= 0")
+        require(self, 0 <= self.warmup_fraction < 1, "warmup_fraction", "a number in [0, 1)")
+        require(self, math.isfinite(self.clip_value) and self.clip_value > 0, "clip_value",
+                "a finite number > 0 (use clip='none' to turn clipping off)")
+        require(self, self.patience >= 0, "patience", "an integer >= 0 (0 turns early stopping off)")
+        require(self, math.isfinite(self.min_delta) and self.min_delta >= 0, "min_delta", "a finite number >= 0")
+        require(self, 0 <= self.seed < 2**32, "seed", "an integer in [0, 2**32)")
+        require(self, self.num_threads is None or self.num_threads >= 1, "num_threads",
+                "an integer >= 1, or None for torch's default")
 
-
-def _require(ok: bool, name: str, expected: str, value: Any) -> None:
-    if not ok:
-        raise ConfigError(f"TrainConfig: {name} must be {expected}; got {value!r}.")

@@ -2,7 +2,9 @@
 
 Any flat dataclass works: each field's annotation is one of ``int``, ``float``, ``str``, ``bool``,
 a ``Literal[...]`` of choices, ``list[X]``, ``X | None`` (or ``Optional[X]``) of those, or a plain class that
-is checked with ``isinstance``. Range checks stay in the dataclass's own ``__post_init__``.
+is checked with ``isinstance``. Every config validates itself the same way, in ``__post_init__``, so a
+config built directly is checked like one read from a file: :func:`check_field_types` first (types and
+``Literal`` choices), then its ranges with :func:`require`.
 
 Example:
     >>> from dataclasses import dataclass
@@ -28,7 +30,7 @@ from typing import Any, Literal, TypeVar, Union
 
 from grukit.errors import ConfigError
 
-__all__ = ["config_from_dict", "check_field_types"]
+__all__ = ["config_from_dict", "check_field_types", "require"]
 
 T = TypeVar("T")
 
@@ -63,6 +65,23 @@ def check_field_types(instance: Any) -> None:
     for field in dataclasses.fields(instance):
         value = check_value(owner, field.name, hints[field.name], getattr(instance, field.name))
         object.__setattr__(instance, field.name, value)  # also works on frozen dataclasses
+
+
+def require(config: Any, ok: bool, name: str, expected: str) -> None:
+    """A range check of ``__post_init__``: unless ``ok``, ConfigError "Owner: name must be expected; got value."
+
+    Example:
+        >>> @dataclasses.dataclass
+        ... class Options:
+        ...     epochs: int = 10  # passes over the data
+        ...     def __post_init__(self):
+        ...         require(self, self.epochs >= 1, "epochs", "an integer >= 1")
+        >>> Options(epochs=0)
+        Traceback (most recent call last):
+        grukit.errors.ConfigError: Options: epochs must be an integer >= 1; got 0.
+    """
+    if not ok:
+        raise ConfigError(f"{type(config).__name__}: {name} must be {expected}; got {getattr(config, name)!r}.")
 
 
 def check_value(owner: str, name: str, hint: Any, value: Any) -> Any:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from grukit.errors import ConfigError
-from grukit.train.dataclass_config import check_field_types
+from grukit.train.dataclass_config import check_field_types, require
 
 __all__ = ["TuneConfig"]
 
@@ -30,17 +29,11 @@ class TuneConfig:
 
     def __post_init__(self) -> None:
         check_field_types(self)
-        _require(self.trials >= 1, "trials", "an integer >= 1", self.trials)
-        _require(self.timeout is None or (math.isfinite(self.timeout) and self.timeout > 0), "timeout",
-                 "a number of seconds > 0, or None for no limit", self.timeout)
-        _require(0 <= self.seed < 2**32, "seed", "an integer in [0, 2**32)", self.seed)
-        _require(self.prune_startup_trials >= 0, "prune_startup_trials", "an integer >= 0",
-                 self.prune_startup_trials)
-        _require(self.prune_warmup_epochs >= 0, "prune_warmup_epochs", "an integer >= 0", self.prune_warmup_epochs)
-        _require(self.study_name is None or self.study_name.strip() != "", "study_name", "a non-empty name",
-                 self.study_name)
+        require(self, self.trials >= 1, "trials", "an integer >= 1")
+        require(self, self.timeout is None or (math.isfinite(self.timeout) and self.timeout > 0), "timeout",
+                "a number of seconds > 0, or None for no limit")
+        require(self, 0 <= self.seed < 2**32, "seed", "an integer in [0, 2**32)")
+        require(self, self.prune_startup_trials >= 0, "prune_startup_trials", "an integer >= 0")
+        require(self, self.prune_warmup_epochs >= 0, "prune_warmup_epochs", "an integer >= 0")
+        require(self, self.study_name is None or self.study_name.strip() != "", "study_name", "a non-empty name")
 
-
-def _require(ok: bool, name: str, expected: str, value) -> None:
-    if not ok:
-        raise ConfigError(f"TuneConfig: {name} must be {expected}; got {value!r}.")

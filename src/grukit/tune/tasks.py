@@ -3,14 +3,13 @@
 Every task estimator follows :class:`grukit.estimator.Estimator`: flat options,
 ``fit(data, callbacks=...)`` returning it fitted, ``save(folder)``. It also declares ``CONFIG``
 (its config dataclass, whose fields are the options besides TrainConfig's) and ``TUNE_OPTIONS``
-(options a search adds under the user's, e.g. a validation part); ``configs(data)`` taking the
-data means a bundled dataset's preset applies when there is none. The estimators are imported
+(options a search adds under the user's, e.g. a validation part); ``configs(data)`` gives the
+validated configs (a bundled dataset's preset applies without data, where the task has presets). The estimators are imported
 when a search starts, so ``import grukit`` stays fast.
 """
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from importlib import import_module
 
@@ -44,11 +43,6 @@ class Task:
         """(key, value) pairs a search adds under the user's options (the estimator's TUNE_OPTIONS)."""
         return tuple(self.estimator().TUNE_OPTIONS)
 
-    @property
-    def configs_take_data(self) -> bool:
-        """Whether ``configs(data)`` reads the data (a bundled dataset's preset applies without it)."""
-        return len(inspect.signature(self.estimator().configs).parameters) > 1  # self, data
-
     def option_fields(self) -> dict[str, object]:
         """name -> type hint of every option: the task config's fields, then TrainConfig's."""
         from grukit.train import TrainConfig
@@ -58,8 +52,7 @@ class Task:
 
     def check_options(self, options: dict, data) -> None:
         """Raise ConfigError now for an unknown key or a bad value among fixed options, before any trial."""
-        model = self.estimator()(**options)
-        model.configs(data) if self.configs_take_data else model.configs()
+        self.estimator()(**options).configs(data)
 
     def fit(self, options: dict, data, callbacks=()):
         """A fitted estimator of ``options`` on ``data`` (None: the bundled default)."""
