@@ -14,7 +14,7 @@ def raises(kind, text):
     return pytest.raises(kind, match="^" + re.escape(text) + "$")
 
 
-# (B=2, L=5, C=2). Written per window and channel, then laid out as (B, L, C).
+# (B=2, T=5, C=2). Written per window and channel, then laid out as (B, T, C).
 # window 0: channel 0 = 1, 2, 4, 7, 11    channel 1 = 10, 0, 10, 0, 10
 # window 1: channel 0 = 3, 3, 3, 3, 3      channel 1 = -1, 1, -1, 1, 3
 HISTORY = np.array([
@@ -87,8 +87,8 @@ def test_forecasts_do_not_alias_the_history():
 
 
 def test_history_must_be_3d():
-    with raises(ValueError, "naive: history must be 3-D (B, L, C); got a 2-D array of shape (5, 2). "
-                            "For a single window of shape (L, C) add a batch axis, e.g. history[None]."):
+    with raises(ValueError, "naive: history must be 3-D (B, T, C); got a 2-D array of shape (5, 2). "
+                            "For a single window of shape (T, C) add a batch axis, e.g. history[None]."):
         naive(HISTORY[0], 3)
 
 

@@ -1,6 +1,7 @@
 """Speech clips for the GRU classifier: read WAV files, compute log-mel / MFCC features, load labelled folders.
 
-Shape legend: N samples of a clip, T frames, C coefficients per frame (n_mfcc or n_mels).
+Shapes use the legend of :mod:`grukit.nn.functional`: a clip's N samples become T frames of C
+coefficients (n_mfcc or n_mels).
 
 Example:
     >>> from grukit.audio import FeatureConfig, extract, load_audio_folder, load_spoken_digits

@@ -1,9 +1,10 @@
 """Time grukit.nn.GRU's backends against torch.nn.GRU in the same process.
 
-For each shape (B batch, T steps, I input_size, H hidden_size, L num_layers) and mode, every
-backend and ``torch.nn.GRU`` (with the same weights) run in turn, ``repeats`` times after a
-warm-up, so that a busy machine slows all of them alike; the median is reported. Calls shorter
-than 20 ms are timed in batches (the mean of a batch is one sample).
+For each shape B,T,I,H,L (fields batch, steps, input_size, hidden_size, num_layers; letters of the
+legend in :mod:`grukit.nn.functional`) and mode, every backend and ``torch.nn.GRU`` (with the same
+weights) run in turn, ``repeats`` times after a warm-up, so that a busy machine slows all of them
+alike; the median is reported. Calls shorter than 20 ms are timed in batches (the mean of a batch
+is one sample).
 
 Modes: "forward" runs under ``torch.no_grad()`` (inference); "train" is forward plus backward of
 ``output.sum() + h_n.sum()``, the gradients of the parameters and of nothing else.

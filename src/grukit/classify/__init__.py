@@ -1,6 +1,6 @@
 """Sequence classification end to end: ``.ts`` / CSV / arrays to an evaluated, saved, reported GRU classifier.
 
-Shape legend: N sequences, T time steps, C channels, K classes.
+Shapes use the legend of :mod:`grukit.nn.functional`.
 
 Example:
     >>> from grukit.classify import GRUClassifier, bundled_path
@@ -29,7 +29,7 @@ __all__ = [
     "from_arrays",
     "pad_sequences",
     "bundled_path",
-    # metrics on class codes 0..K-1
+    # metrics on class codes 0..J-1
     "accuracy",
     "confusion_matrix",
     "per_class_scores",

@@ -8,8 +8,8 @@
                      sequences of different lengths compare; equal lengths stay as they are).
 
 Both read the training data exactly as the model was given it (same channels, no scaling of their
-own), and the scored sequences are never used to fit them. Shape legend: N sequences, T steps,
-C channels, L the common length.
+own), and the scored sequences are never used to fit them. Shapes use the legend of
+:mod:`grukit.nn.functional`; resampled sequences share one length T.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def nearest_neighbour(train: Sequence[np.ndarray], train_codes: np.ndarray,
         [1]
     """
     length = int(np.median([len(s) for s in train]))
-    reference = np.stack([resample(s, length).ravel() for s in train])  # (N_train, L*C)
+    reference = np.stack([resample(s, length).ravel() for s in train])  # (N_train, T*C)
     reference = np.nan_to_num(reference)
     norms = (reference ** 2).sum(axis=1)  # (N_train,)
     codes = np.asarray(train_codes)

@@ -1,6 +1,6 @@
 """Labelled sequences for classification: from ``.ts`` files, CSV files or arrays, to padded tensors.
 
-Shape legend: N sequences, T time steps (T_i of sequence i, T_max the longest), C channels.
+Shapes use the legend of :mod:`grukit.nn.functional`.
 
 Every source becomes a :class:`SequenceSet`: a list of (T_i, C) arrays, their labels (or None)
 and ids. Sources:

@@ -8,7 +8,7 @@ sets the defaults never saw") and ``benchmarks/classify_ucr.py --cv 5``.
     model      a bidirectional GRU of 128 units per direction over segments of the sequence, mean
                pooling, dropout 0.2 before the head; z-scored channels, Gaussian jitter 0.1 on the
                training inputs.
-    segments   segment_length 0 -> max(1, round(T / SEGMENTS)), T the longest training sequence:
+    segments   segment_length 0 -> max(1, round(T_max / SEGMENTS)) over the training sequences:
                the GRU reads about SEGMENTS embedded segments whatever the length.
     training   no validation hold-out (small sets cannot spare one) and the full schedule:
                TRAIN_DEFAULTS' epochs, batch size and learning rate, with at most MAX_STEPS

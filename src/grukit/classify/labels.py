@@ -1,4 +1,4 @@
-"""Class labels: the sorted classes of a training set, and labels to codes 0..K-1 with a clear error.
+"""Class labels: the sorted classes of a training set, and labels to codes 0..J-1 with a clear error.
 
 Labels keep the type they were given (text from a ``.ts`` file, ints from a CSV column or an
 array). Two labels are the same class when their text is the same, so a model trained on the ints

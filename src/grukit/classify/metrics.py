@@ -1,7 +1,8 @@
-"""Classification metrics as pure NumPy functions of integer class codes 0..K-1.
+"""Classification metrics as pure NumPy functions of integer class codes 0..J-1.
 
-Shape legend: N sequences, K classes. ``M = confusion_matrix(...)`` has true classes in rows and
-predicted classes in columns: ``M[i, j]`` counts sequences of class i predicted as j.
+Shapes use the legend of :mod:`grukit.nn.functional`. ``M = confusion_matrix(...)`` has true
+classes in rows and predicted classes in columns: ``M[i, j]`` counts sequences of class i predicted
+as j.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def accuracy(y_true, y_pred) -> float:
 
 
 def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
-    """The (K, K) count matrix M[i, j] = sum_n 1[y_n = i and yhat_n = j] (rows: true, columns: predicted).
+    """The (J, J) count matrix M[i, j] = sum_n 1[y_n = i and yhat_n = j] (rows: true, columns: predicted).
 
     Example:
         >>> confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2], num_classes=3).tolist()
@@ -62,7 +63,7 @@ def per_class_scores(matrix: np.ndarray) -> dict[str, np.ndarray]:
         F1_k        = 2 precision_k recall_k / (precision_k + recall_k)   (0 when both are 0)
         support_k   = sum_j M[k, j]
 
-    Returns a dict of (K,) arrays: "precision", "recall", "f1", "support".
+    Returns a dict of (J,) arrays: "precision", "recall", "f1", "support".
 
     Example:
         >>> scores = per_class_scores(np.array([[1, 0], [1, 2]]))
@@ -71,7 +72,7 @@ def per_class_scores(matrix: np.ndarray) -> dict[str, np.ndarray]:
     """
     m = np.asarray(matrix, dtype=np.float64)
     if m.ndim != 2 or m.shape[0] != m.shape[1]:
-        raise ValueError(f"matrix must be a square (K, K) confusion matrix; got shape {m.shape}.")
+        raise ValueError(f"matrix must be a square (J, J) confusion matrix; got shape {m.shape}.")
     hits = np.diag(m)
     predicted, support = m.sum(axis=0), m.sum(axis=1)
     precision = np.divide(hits, predicted, out=np.zeros_like(hits), where=predicted > 0)
@@ -82,11 +83,11 @@ def per_class_scores(matrix: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def macro_f1(matrix: np.ndarray) -> float:
-    """The unweighted mean of the per-class F1 over the K classes: (1/K) sum_k F1_k.
+    """The unweighted mean of the per-class F1 over the J classes: (1/J) sum_k F1_k.
 
     Every class of the matrix counts, also one absent from y_true (its F1 is 0 when it was
     predicted, since then its precision is 0), as scikit-learn's ``f1_score(average="macro")``
-    does with ``labels`` set to all K classes.
+    does with ``labels`` set to all J classes.
 
     Example:
         >>> round(macro_f1(np.array([[1, 0], [1, 2]])), 4)

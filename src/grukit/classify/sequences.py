@@ -1,6 +1,6 @@
 """``SequenceSet``: labelled sequences of different lengths, what every classification source is read into.
 
-Shape legend: N sequences, T_i time steps of sequence i, C channels.
+Shapes use the legend of :mod:`grukit.nn.functional`.
 """
 
 from __future__ import annotations

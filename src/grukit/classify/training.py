@@ -1,6 +1,6 @@
 """The pieces of a classification fit: the stratified validation split, class weights, tensors, the loss.
 
-Shape legend: N sequences, T_max the longest, C channels, K classes.
+Shapes use the legend of :mod:`grukit.nn.functional`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def stratified_split(codes: np.ndarray, val_size: float, seed: int) -> tuple[np.
 
 
 def balanced_class_weights(codes: np.ndarray, num_classes: int) -> np.ndarray:
-    """w_k = N / (K n_k): each class weighs as much in the loss as the others (scikit-learn's "balanced").
+    """w_k = N / (J n_k): each class weighs as much in the loss as the others (scikit-learn's "balanced").
 
     A class absent from ``codes`` gets weight 0 (it contributes no term anyway).
 
@@ -77,7 +77,7 @@ def cross_entropy_loss(class_weights: np.ndarray | None, jitter: float = 0.0):
         x, lengths, y = batch  # (B, T, C), (B,), (B,)
         if jitter > 0 and model.training:
             x = x + jitter * torch.randn_like(x)  # (B, T, C); the net zeroes the padded steps itself
-        logits = model(x, lengths)  # (B, K)
+        logits = model(x, lengths)  # (B, J)
         return F.cross_entropy(logits, y, weight=None if weight is None else weight.to(logits.device))
 
     return loss_fn

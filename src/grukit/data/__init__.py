@@ -1,10 +1,14 @@
-"""Forecasting data: load, check, split, scale, add calendar features and cut into windows.
+"""Time-series tables: load, check, split, scale, add calendar features and cut into windows.
+
+Forecasting uses all of it; detection, classification and audio use the file reading
+(``data.source``), the value and time checks, ``StandardScaler`` and the windows. What only one
+task reads stays in its package: labelled sequence files in ``grukit.classify``, text in
+``grukit.lm``, piano rolls and MIDI in ``grukit.music``.
 
 ``import grukit.data`` does not import torch (nor matplotlib); ``WindowDataset`` is imported from
 ``grukit.data.torch_dataset`` the first time it is used.
 
-Shape legend: N rows of a series, C target channels, P past covariates, F calendar features,
-T = lookback, K = horizon, M windows.
+Shapes use the legend of :mod:`grukit.nn.functional`.
 
 Example:
     >>> from grukit.data import SplitSpec, load_dataset, load_series, split_ranges

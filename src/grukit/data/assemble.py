@@ -1,6 +1,6 @@
 """Put a ``SeriesSet`` into the per-series arrays a ``WindowDataset`` reads.
 
-Per series i, with C targets, P past covariates and F calendar features:
+Per series i of N_i rows (shapes use the legend of :mod:`grukit.nn.functional`):
 
     inputs[i]       = [scaled targets | scaled covariates | calendar]   (N_i, C + P + F)
     targets[i]      =  scaled targets                                   (N_i, C)

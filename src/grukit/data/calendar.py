@@ -1,12 +1,12 @@
 """Calendar features: where a timestamp falls in the day, the week and the year, as sin/cos pairs.
 
-For a cycle of length P and position u in [0, P):
+For a cycle of length p and position u in [0, p):
 
-    sin(2 * pi * u / P), cos(2 * pi * u / P)
+    sin(2 * pi * u / p), cos(2 * pi * u / p)
 
 so the end of a cycle sits next to its start (23:00 is close to 00:00, December to January).
 
-    feature   u                                     P     used when one step is
+    feature   u                                     p     used when one step is
     hour      hour + minute / 60 + second / 3600    24    shorter than a day (sub-daily data)
     weekday   day of week, Monday = 0               7     at most 1.5 days (daily, business-daily or finer)
     month     month - 1, January = 0                12    at most 31 days (monthly or finer)

@@ -7,12 +7,13 @@ search over the counts. Its memory is O(series), whatever the number of windows;
 window are read (gathered into float32) only when it is drawn, a batch at a time, so a training
 run holds at most a batch of windows.
 
-With w_s windows in series s, ends_s = w_0 + ... + w_s and T = lookback, K = horizon, item i is:
+With w_s windows in series s and ends_s = w_0 + ... + w_s, item i is (shapes use the legend of
+:mod:`grukit.nn.functional`):
 
     s      = the first series with ends_s > i
     start  = first_s + (i - ends_s + w_s) * stride                the window's first row in the stack
-    x      = inputs[start : start + T]                            (T, C_in)
-    y      = targets[start + T : start + T + K]                   (K, C_target)
+    x      = inputs[start : start + T]                            (T, I)
+    y      = targets[start + T : start + T + K]                   (K, C)
     future = known_future[start + T : start + T + K]              (K, F)   only with known_future
 
 which is item i of ``WindowDataset`` over the same series with ``window_index(ranges, ...)``.
@@ -35,17 +36,17 @@ class LazyWindowDataset(torch.utils.data.Dataset):
     """(lookback, horizon) windows over stacked series, drawn lazily; float32 tensors.
 
     Args:
-        inputs: (R, C_in), every series' input rows one after the other; np.memmap works as is.
+        inputs: (N, I), every series' input rows one after the other; np.memmap works as is.
         offsets: (S + 1,) int row offsets: series s is rows [offsets[s], offsets[s + 1]).
         lookback: T, the input rows per window.
         horizon: K, the target rows per window.
-        targets: (R, C_target), the values to forecast; None: ``inputs`` themselves.
-        known_future: (R, F), features known ahead (calendar); None for none.
+        targets: (N, C), the values to forecast; None: ``inputs`` themselves.
+        known_future: (N, F), features known ahead (calendar); None for none.
         stride: rows between one window's start and the next within a series.
         ranges: (S, 2) int row ranges [lo, hi) inside each series (0 = its first row) that hold its
             windows, e.g. its training part; None: every row.
 
-    Items are ``(x (T, C_in), y (K, C_target))``, plus ``future (K, F)`` with ``known_future``.
+    Items are ``(x (T, I), y (K, C))``, plus ``future (K, F)`` with ``known_future``.
 
     Example:
         >>> values = np.arange(10.0)[:, None]                          # two series of 5 rows
@@ -69,7 +70,7 @@ class LazyWindowDataset(torch.utils.data.Dataset):
         self.lookback = check_positive_int("lookback", lookback)
         self.horizon = check_positive_int("horizon", horizon)
         self.stride = check_positive_int("stride", stride)
-        self.inputs = _rows(inputs, "inputs", None)  # (R, C_in), kept as given: no copy
+        self.inputs = _rows(inputs, "inputs", None)  # (N, I), kept as given: no copy
         self.targets = self.inputs if targets is None else _rows(targets, "targets", len(self.inputs))
         self.known_future = None if known_future is None else _rows(known_future, "known_future", len(self.inputs))
         offsets = _check_offsets(offsets, len(self.inputs))  # (S + 1,)
@@ -88,14 +89,14 @@ class LazyWindowDataset(torch.utils.data.Dataset):
         return int(self.ends[-1]) if len(self.ends) else 0
 
     def starts(self, items: np.ndarray) -> np.ndarray:
-        """The first stack row of each window in ``items`` (M,): an int64 array (M,)."""
+        """The first stack row of each window in ``items`` (W,): an int64 array (W,)."""
         items = np.asarray(items, dtype=np.int64)
         bad = np.flatnonzero((items < 0) | (items >= len(self)))
         if bad.size:
             raise IndexError(f"LazyWindowDataset: window {items[bad[0]]} is out of range; "
                              f"there are {len(self)} windows.")
-        series = np.searchsorted(self.ends, items, side="right")  # (M,)
-        counts_before = np.where(series > 0, self.ends[series - 1], 0)  # (M,) windows in earlier series
+        series = np.searchsorted(self.ends, items, side="right")  # (W,)
+        counts_before = np.where(series > 0, self.ends[series - 1], 0)  # (W,) windows in earlier series
         return self.first[series] + (items - counts_before) * self.stride
 
     def __getitem__(self, item: int) -> tuple[torch.Tensor, ...]:
@@ -106,7 +107,7 @@ class LazyWindowDataset(torch.utils.data.Dataset):
         cut = self.starts(items) + self.lookback  # (B,)
         past = cut[:, None] - self.lookback + np.arange(self.lookback)  # (B, T) row numbers
         ahead = cut[:, None] + np.arange(self.horizon)  # (B, K)
-        parts = [_float32(self.inputs[past]), _float32(self.targets[ahead])]  # (B, T, C_in), (B, K, C_target)
+        parts = [_float32(self.inputs[past]), _float32(self.targets[ahead])]  # (B, T, I), (B, K, C)
         if self.known_future is not None:
             parts.append(_float32(self.known_future[ahead]))  # (B, K, F)
         return list(zip(*parts))
@@ -152,7 +153,7 @@ def _rows(values: np.ndarray, name: str, rows: int | None) -> np.ndarray:
     """``values`` as is when it is a 2-D array (an np.memmap stays one) with ``rows`` rows."""
     if not isinstance(values, np.ndarray) or values.ndim != 2:
         shape = getattr(values, "shape", None)
-        raise DataError(f"LazyWindowDataset: {name} must be a 2-D NumPy array (R, C); got "
+        raise DataError(f"LazyWindowDataset: {name} must be a 2-D NumPy array (N, C); got "
                         f"{type(values).__name__} of shape {shape}.")
     if rows is not None and len(values) != rows:
         raise DataError(f"LazyWindowDataset: {name} has {len(values)} rows but inputs have {rows}; "

@@ -1,6 +1,6 @@
 """The two data classes every forecasting step shares: one ``Series`` and a ``SeriesSet`` of them.
 
-Shape legend: N rows (time steps) of one series, C target channels, P past-covariate channels.
+Shapes use the legend of :mod:`grukit.nn.functional`.
 
 A ``SeriesSet`` carries the arrays and the *schema* (which columns were targets, which were
 covariates, the time and id columns, the frequency, the layout). ``to_dict``/``from_dict`` save and

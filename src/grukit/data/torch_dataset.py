@@ -3,10 +3,10 @@
 The only file of ``grukit.data`` that imports torch. Each item is cut from its series as a tensor
 view (basic slicing, no copy); the ``DataLoader``'s collate then stacks a batch.
 
-For index entry (s, start), with T = lookback and K = horizon:
+For index entry (s, start) (shapes use the legend of :mod:`grukit.nn.functional`):
 
-    x      = inputs[s][start : start + T]                     (T, C_in)
-    y      = targets[s][start + T : start + T + K]            (K, C_target)
+    x      = inputs[s][start : start + T]                     (T, I)
+    y      = targets[s][start + T : start + T + K]            (K, C)
     future = known_future[s][start + T : start + T + K]       (K, F)   only with known_future
 """
 
@@ -27,14 +27,14 @@ class WindowDataset(torch.utils.data.Dataset):
     """Windows over per-series arrays, returned as float32 tensors.
 
     Args:
-        inputs: per series (N_i, C_in): scaled targets, past covariates and calendar features.
-        targets: per series (N_i, C_target): the scaled values to forecast.
-        index: (M, 2) int pairs (series, start), e.g. from ``window_index``.
+        inputs: per series (N_i, I): scaled targets, past covariates and calendar features.
+        targets: per series (N_i, C): the scaled values to forecast.
+        index: (W, 2) int pairs (series, start), e.g. from ``window_index``.
         lookback: T, the input rows per window.
         horizon: K, the target rows per window.
         known_future: per series (N_i, F), features known ahead (calendar); None for none.
 
-    Items are ``(x (T, C_in), y (K, C_target))``, plus ``future (K, F)`` when ``known_future`` is given.
+    Items are ``(x (T, I), y (K, C))``, plus ``future (K, F)`` when ``known_future`` is given.
     float32 inputs are used without copying, so items share memory with the arrays passed in.
 
     Example:
@@ -56,13 +56,13 @@ class WindowDataset(torch.utils.data.Dataset):
     ) -> None:
         self.lookback = check_positive_int("lookback", lookback)
         self.horizon = check_positive_int("horizon", horizon)
-        self.inputs = [_tensor(a, f"inputs[{i}]") for i, a in enumerate(inputs)]  # (N_i, C_in) each
-        self.targets = [_tensor(a, f"targets[{i}]") for i, a in enumerate(targets)]  # (N_i, C_target) each
+        self.inputs = [_tensor(a, f"inputs[{i}]") for i, a in enumerate(inputs)]  # (N_i, I) each
+        self.targets = [_tensor(a, f"targets[{i}]") for i, a in enumerate(targets)]  # (N_i, C) each
         self.known_future = None
         if known_future is not None:
             self.known_future = [_tensor(a, f"known_future[{i}]") for i, a in enumerate(known_future)]
         self._check_rows()
-        self.index = _check_index(index, [len(a) for a in self.inputs], self.lookback + self.horizon)  # (M, 2)
+        self.index = _check_index(index, [len(a) for a in self.inputs], self.lookback + self.horizon)  # (W, 2)
 
     def __len__(self) -> int:
         return int(self.index.shape[0])
@@ -70,8 +70,8 @@ class WindowDataset(torch.utils.data.Dataset):
     def __getitem__(self, item: int) -> tuple[torch.Tensor, ...]:
         series, start = (int(v) for v in self.index[item])
         cut = start + self.lookback
-        x = self.inputs[series][start:cut]  # (T, C_in), a view
-        y = self.targets[series][cut : cut + self.horizon]  # (K, C_target), a view
+        x = self.inputs[series][start:cut]  # (T, I), a view
+        y = self.targets[series][cut : cut + self.horizon]  # (K, C), a view
         if self.known_future is None:
             return x, y
         return x, y, self.known_future[series][cut : cut + self.horizon]  # + (K, F)
@@ -105,14 +105,14 @@ def _tensor(values: np.ndarray, name: str) -> torch.Tensor:
 
 
 def _check_index(index: np.ndarray, rows: list[int], window: int) -> np.ndarray:
-    """(M, 2) int64 (series, start) pairs whose windows lie inside their series."""
+    """(W, 2) int64 (series, start) pairs whose windows lie inside their series."""
     index = np.asarray(index)
     if index.ndim != 2 or index.shape[1] != 2 or (index.size and not np.issubdtype(index.dtype, np.integer)):
-        raise DataError(f"WindowDataset: index must be an (M, 2) integer array of (series, start); got shape {index.shape}.")
+        raise DataError(f"WindowDataset: index must be a (W, 2) integer array of (series, start); got shape {index.shape}.")
     index = index.astype(np.int64).reshape(-1, 2)
-    series, starts = index[:, 0], index[:, 1]  # (M,), (M,)
+    series, starts = index[:, 0], index[:, 1]  # (W,), (W,)
     known = (series >= 0) & (series < len(rows))
-    n_rows = np.asarray(rows + [0], dtype=np.int64)[np.where(known, series, len(rows))]  # (M,), 0 if unknown
+    n_rows = np.asarray(rows + [0], dtype=np.int64)[np.where(known, series, len(rows))]  # (W,), 0 if unknown
     bad = np.flatnonzero(~known | (starts < 0) | (starts + window > n_rows))
     if bad.size:
         s, start = (int(v) for v in index[bad[0]])

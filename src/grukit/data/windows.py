@@ -1,9 +1,10 @@
 """Sliding windows over a series, as views: no window is ever copied out of its series.
 
-A window starting at row s takes ``lookback`` input rows and the ``horizon`` rows that follow:
+A window starting at row s takes ``lookback`` input rows and the ``horizon`` rows that follow
+(shapes use the legend of :mod:`grukit.nn.functional`):
 
-    x = values[s : s + lookback]                    (T, C), T = lookback
-    y = values[s + lookback : s + lookback + horizon]   (K, C), K = horizon
+    x = values[s : s + lookback]                        (T, C)
+    y = values[s + lookback : s + lookback + horizon]   (K, C)
 
 A start s is valid inside a row range [start, stop) when start <= s and s + lookback + horizon <= stop.
 """
@@ -41,7 +42,7 @@ def window_starts(start: int, stop: int, lookback: int, horizon: int, stride: in
 def window_index(
     ranges: Sequence[tuple[int, int] | None], lookback: int, horizon: int, stride: int = 1
 ) -> np.ndarray:
-    """All (series, start) pairs for one row range per series (None = no range): int64 (M, 2).
+    """All (series, start) pairs for one row range per series (None = no range): int64 (W, 2).
 
     Example:
         >>> window_index([(0, 4), None, (1, 5)], lookback=2, horizon=1).tolist()

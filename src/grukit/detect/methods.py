@@ -5,7 +5,7 @@
 
 Each method gives a network, its training and validation datasets over row ranges, its loss, and
 ``step_errors``: one error per row (NaN where no full window lies behind the row), see
-:mod:`grukit.detect.scores` for the equations. Shape legend: N rows, C channels, T = lookback, B batch.
+:mod:`grukit.detect.scores` for the equations. Shapes use the legend of :mod:`grukit.nn.functional`.
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ def threshold_events(
     profile: NabProfile | str = "standard",
     probationary_percent: float = PROBATIONARY_PERCENT,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The events (v, d) of one file's anomaly ``scores`` (N,): (E,) values and (E,) score changes.
+    """The events (v, d) of one file's anomaly ``scores`` (N,): two arrays, a value and a score change per event.
 
     Example:
         >>> scores = np.full(24, np.nan); scores[20:23] = [0.9, 0.5, 0.95]   # NaN: no score, never detected

@@ -1,7 +1,7 @@
 """From per-step errors to anomaly scores and a threshold: small pure functions on NumPy arrays.
 
-Shape legend: N rows, C channels, T = lookback, W windows. An undefined score (a row too early to
-have a full window behind it) is NaN and is never flagged.
+Shapes use the legend of :mod:`grukit.nn.functional`. An undefined score (a row too early to have
+a full window behind it) is NaN and is never flagged.
 
     forecast residual error     e_t = mean_c (x_tc - x^_tc)^2,  x^_t forecast from x_{t-T} .. x_{t-1}   (t >= T)
     autoencoder window error    e_t = mean_{s = t-T+1 .. t} mean_c (x_sc - x^_sc)^2 over the window

@@ -1,14 +1,18 @@
 """Evaluate forecasts: accuracy metrics, baseline forecasts, plots and a self-contained report.
 
+The plots (``plot_loss``, ``figure``, ``save_png``) and the report's HTML pieces
+(:mod:`grukit.evaluate.html`) serve every task's report; each task's own metrics (accuracy,
+NAB score, bits per character, NLL per step) live in its package.
+
 Everything here works on NumPy arrays in the original scale of the data and never imports torch;
 matplotlib is imported only when a plot is drawn.
 
-Shape legend: B windows, L lookback steps, K horizon steps, C channels, N training steps.
+Shapes use the legend of :mod:`grukit.nn.functional`; a batch B holds windows.
 
 Example:
     >>> import numpy as np
     >>> from grukit.evaluate import all_baselines, evaluate_all
-    >>> history = np.array([[[1.0], [2.0], [3.0]]])             # (B, L, C)
+    >>> history = np.array([[[1.0], [2.0], [3.0]]])             # (B, T, C)
     >>> y_true = np.array([[[4.0], [5.0]]])                     # (B, K, C)
     >>> forecasts = all_baselines(history, horizon=2)           # name -> (B, K, C)
     >>> evaluate_all(y_true, forecasts["naive"], y_train=[1.0, 2.0, 3.0])["mae"]
@@ -30,7 +34,7 @@ __all__ = [
     "smape",
     "mase",
     "evaluate_all",
-    # baselines.py: history (B, L, C), horizon K -> (B, K, C)
+    # baselines.py: history (B, T, C), horizon K -> (B, K, C)
     "naive",
     "seasonal_naive",
     "drift",

@@ -1,10 +1,10 @@
 """Simple benchmark forecasts, made from the same input windows as the model's.
 
-Shape legend: B windows, L lookback steps, K horizon steps, C channels.
+Shapes use the legend of :mod:`grukit.nn.functional`; a batch B holds windows.
 
-Every baseline takes ``history`` (B, L, C), the last L observed values before each window's
+Every baseline takes ``history`` (B, T, C), the last T observed values before each window's
 forecast in the original scale, and the horizon K, and returns forecasts (B, K, C) as float64.
-Below, y_1 .. y_T are one window's history for one channel (T = L) and h = 1 .. K.
+Below, y_1 .. y_T are one window's history for one channel and h = 1 .. K.
 A model worth keeping should beat all of them on the same test windows.
 """
 
@@ -49,7 +49,7 @@ def seasonal_naive(history: object, horizon: int, season_length: int) -> np.ndar
     lookback = x.shape[1]
     if lookback < m:
         return naive(x, k)
-    # T+h-m*ceil(h/m) as an index into the window (y_T at L-1) is L-m + (h-1) mod m.
+    # T+h-m*ceil(h/m) as an index into the window (y_T at T-1) is T-m + (h-1) mod m.
     index = lookback - m + (np.arange(k) % m)  # (K,)
     return x[:, index, :]  # (B, K, C)
 
@@ -105,13 +105,13 @@ def all_baselines(history: object, horizon: int, season_length: int = 1) -> dict
 
 
 def _as_history(owner: str, history: object) -> np.ndarray:
-    """``history`` as a finite float64 array (B, L, C) with L >= 1."""
+    """``history`` as a finite float64 array (B, T, C) with T >= 1."""
     x = as_finite_array(owner, "history", history)
     if x.ndim != 3:
         raise ValueError(
-            f"{owner}: history must be 3-D (B, L, C); got a {x.ndim}-D array of shape {x.shape}. "
-            f"For a single window of shape (L, C) add a batch axis, e.g. history[None]."
+            f"{owner}: history must be 3-D (B, T, C); got a {x.ndim}-D array of shape {x.shape}. "
+            f"For a single window of shape (T, C) add a batch axis, e.g. history[None]."
         )
     if x.shape[1] == 0:
-        raise ValueError(f"{owner}: history must hold at least one step (L >= 1); got shape {x.shape}.")
+        raise ValueError(f"{owner}: history must hold at least one step (T >= 1); got shape {x.shape}.")
     return x

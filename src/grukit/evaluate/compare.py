@@ -22,7 +22,7 @@ def compare_with_baselines(
     """Score the model's forecasts and each baseline's on the same windows with :func:`evaluate_all`.
 
     Args:
-        history: (B, L, C) the observed values before each window's forecast, original scale.
+        history: (B, T, C) the observed values before each window's forecast, original scale.
         y_true, y_pred: (B, K, C) actuals and the model's forecasts, original scale.
         y_train, season_length, series_index: as in :func:`grukit.evaluate.mase`; season_length is
             also the seasonal-naive baseline's season.
@@ -32,7 +32,7 @@ def compare_with_baselines(
         :func:`format_metrics_table` and :func:`write_report` read (add "split" and "scaled" as needed).
 
     Example:
-        >>> history = np.array([[[1.0], [2.0], [3.0]]])            # (B=1, L=3, C=1)
+        >>> history = np.array([[[1.0], [2.0], [3.0]]])            # (B=1, T=3, C=1)
         >>> result = compare_with_baselines(history, [[[4.0], [5.0]]], [[[4.0], [5.5]]], [1.0, 2.0, 3.0])
         >>> result["model"]["mae"], result["baselines"]["drift"]["mae"]
         (0.25, 0.0)

@@ -1,6 +1,6 @@
 """Point-forecast accuracy: MAE, MSE, RMSE, MAPE, sMAPE and MASE as pure NumPy functions.
 
-Shape legend: B windows, K horizon steps, C channels, N training steps, S series.
+Shapes use the legend of :mod:`grukit.nn.functional`; a batch B holds windows.
 
 Every metric takes ``y_true`` (actuals) and ``y_pred`` (forecasts) of one shape (..., K, C), in the
 original scale of the data, averages over every element (all windows, steps and channels) and

@@ -4,7 +4,7 @@ matplotlib is imported inside the functions that draw, and figures are drawn on 
 canvas (no pyplot), so importing grukit.evaluate stays light and the plots never touch the
 caller's matplotlib backend or open a window. Every file is written atomically.
 
-Shape legend: L history steps, K horizon steps, C channels.
+Shapes use the legend of :mod:`grukit.nn.functional`; T counts the history steps drawn.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ def plot_forecast(
 
     Args:
         path: the PNG file to write.
-        history_time, future_time: L and K time stamps (numbers or datetimes).
-        history_values: (L, C) or (L,) observed values before the forecast.
+        history_time, future_time: T and K time stamps (numbers or datetimes).
+        history_values: (T, C) or (T,) observed values before the forecast.
         actual: (K, C) or (K,) values that came true, or None when they are not known.
         forecast: (K, C) or (K,) the point forecast.
         lower, upper: optional (K, C) or (K,) P10 and P90, drawn as a shaded band labelled "P10-P90";
@@ -87,7 +87,7 @@ def plot_forecast(
 def plot_series_grid(path: Path, panels: Sequence[Mapping], title: str = "") -> Path:
     """Small multiples: one panel per series with the end of its history and its forecast.
 
-    Each panel is a mapping with "title", "history_time" (L,), "history" (L,), "future_time" (K,),
+    Each panel is a mapping with "title", "history_time" (T,), "history" (T,), "future_time" (K,),
     "forecast" (K,) and optionally "lower" and "upper" (K,) for a band. Panels fill rows of 3.
     Returns ``path``.
     """

@@ -1,6 +1,7 @@
 """The Theta method (Assimakopoulos & Nikolopoulos 2000), in the form of Hyndman & Billah (2003).
 
-Shape legend: B series (windows), T history steps, K horizon steps, C channels.
+Shapes use the legend of :mod:`grukit.nn.functional`; a batch B holds windows, each the last T
+steps of a series' history.
 
 Per series and channel, with y_1 .. y_n its real values:
 
@@ -61,23 +62,23 @@ def theta(history: np.ndarray, horizon: int, season_length: int = 1) -> np.ndarr
 
 
 def ses(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The last level l_n of simple exponential smoothing and its alpha, per row of x (N, T): (N,), (N,).
+    """The last level l_n of simple exponential smoothing and its alpha, per row of x (S, T): (S,), (S,).
 
         l_1 = y_1,   l_t = l_{t-1} + alpha (y_t - l_{t-1}),   alpha = argmin_alpha sum_t (y_t - l_{t-1})^2
 
     over the grid ALPHAS; NaN values before a row's first value are skipped (filled with the first
     value, they add no error and leave the level at y_1).
     """
-    if len(x) > SES_ROWS:  # in blocks of rows whose (rows, A) arrays stay in cache: 2.5x faster on 10,000 rows
+    if len(x) > SES_ROWS:  # in blocks whose (rows, len(ALPHAS)) arrays stay in cache: 2.5x faster on 10,000 rows
         parts = [ses(x[i : i + SES_ROWS]) for i in range(0, len(x), SES_ROWS)]
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-    real = ~np.isnan(x)  # (N, T)
-    first = x[np.arange(len(x)), real.argmax(axis=1)]  # (N,)
-    x = np.where(real, x, first[:, None])  # (N, T)
-    level = np.repeat(first[:, None], len(ALPHAS), axis=1)  # (N, A)
+    real = ~np.isnan(x)  # (S, T)
+    first = x[np.arange(len(x)), real.argmax(axis=1)]  # (S,)
+    x = np.where(real, x, first[:, None])  # (S, T)
+    level = np.repeat(first[:, None], len(ALPHAS), axis=1)  # (S, len(ALPHAS))
     sse, error = np.zeros_like(level), np.empty_like(level)
     for step in range(1, x.shape[1]):
-        np.subtract(x[:, step : step + 1], level, out=error)  # (N, A)
+        np.subtract(x[:, step : step + 1], level, out=error)  # (S, len(ALPHAS))
         sse += error * error
         level += ALPHAS * error
     best = sse.argmin(axis=1)  # ties: the smallest alpha
@@ -86,11 +87,11 @@ def ses(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def linear_slope(x: np.ndarray) -> np.ndarray:
-    """The least-squares slope of each row's real values against time, (N,); 0 with one value.
+    """The least-squares slope of each row's real values against time, (S,); 0 with one value.
 
         b = sum_t (t - tbar)(y_t - ybar) / sum_t (t - tbar)^2
     """
-    real = ~np.isnan(x)  # (N, T)
+    real = ~np.isnan(x)  # (S, T)
     n = np.maximum(real.sum(axis=1), 1)
     time = np.broadcast_to(np.arange(x.shape[1], dtype=np.float64), x.shape)
     t_bar = np.where(real, time, 0.0).sum(axis=1) / n
@@ -102,12 +103,12 @@ def linear_slope(x: np.ndarray) -> np.ndarray:
 
 
 def seasonal_indices(x: np.ndarray, season_length: int, additive: np.ndarray) -> np.ndarray | None:
-    """Classical decomposition's seasonal indices (N, m) for the rows that pass :func:`seasonal_test`;
+    """Classical decomposition's seasonal indices (S, m) for the rows that pass :func:`seasonal_test`;
     the other rows get the neutral index (1, or 0 for additive rows). None when no row is seasonal.
 
     The trend is the centred moving average of m values (2 x m when m is even); a row's index of
     phase j is the mean of y_t / trend_t (y_t - trend_t for a row with a value <= 0) over t = j
-    mod m, normalised to mean 1 (0); ``additive`` (N,) marks those rows. Phases count in the
+    mod m, normalised to mean 1 (0); ``additive`` (S,) marks those rows. Phases count in the
     padded time axis, so every row of x shares the phase of its last step.
     """
     m = int(season_length)
@@ -116,24 +117,24 @@ def seasonal_indices(x: np.ndarray, season_length: int, additive: np.ndarray) ->
         return None
     weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
     half = (len(weights) - 1) // 2
-    windows = np.lib.stride_tricks.sliding_window_view(x, len(weights), axis=1)  # (N, T-2*half, len(weights))
+    windows = np.lib.stride_tricks.sliding_window_view(x, len(weights), axis=1)  # (S, T-2*half, len(weights))
     trend = np.full(x.shape, np.nan)
     trend[:, half : x.shape[1] - half] = windows @ weights  # NaN wherever a window touches padding
-    additive = additive[:, None]  # (N, 1)
-    ratio = np.where(additive, x - trend, x / np.where(additive, 1.0, trend))  # (N, T); additive rows never divide
+    additive = additive[:, None]  # (S, 1)
+    ratio = np.where(additive, x - trend, x / np.where(additive, 1.0, trend))  # (S, T); additive rows never divide
     seasons = -(-x.shape[1] // m)  # ceil(T / m)
     by_phase = np.full((len(x), seasons * m), np.nan)
     by_phase[:, : x.shape[1]] = ratio
-    index = _nanmean(by_phase.reshape(len(x), seasons, m).transpose(0, 2, 1))  # (N, m): phase j = t mod m
-    mean = index.mean(axis=1, keepdims=True)  # (N, 1)
+    index = _nanmean(by_phase.reshape(len(x), seasons, m).transpose(0, 2, 1))  # (S, m): phase j = t mod m
+    mean = index.mean(axis=1, keepdims=True)  # (S, 1)
     index = np.where(additive, index - mean, index / np.where(additive | (mean == 0), 1.0, mean))
     neutral = np.where(additive, 0.0, 1.0)
     return np.where(seasonal[:, None], index, neutral)
 
 
 def _seasonal(values: np.ndarray, index: np.ndarray, additive: np.ndarray, remove: bool) -> np.ndarray:
-    """values (N, S) with the seasonal index of each step (N, S) removed (``remove``) or put back:
-    y / s and y * s, or y - s and y + s for the ``additive`` rows (N,)."""
+    """values (S, T) or (S, K) with the seasonal index of each step (same shape) removed (``remove``) or
+    put back: y / s and y * s, or y - s and y + s for the ``additive`` rows (S,)."""
     add = additive[:, None]
     if remove:
         return np.where(add, values - index, values / np.where(add, 1.0, index))
@@ -141,7 +142,7 @@ def _seasonal(values: np.ndarray, index: np.ndarray, additive: np.ndarray, remov
 
 
 def _additive(x: np.ndarray) -> np.ndarray:
-    """Rows with a real value <= 0, which the seasonal adjustment treats additively: (N,) bool."""
+    """Rows with a real value <= 0, which the seasonal adjustment treats additively: (S,) bool."""
     return (np.nan_to_num(x, nan=1.0) <= 0).any(axis=1)
 
 

@@ -39,8 +39,8 @@ def export_gru(gru: nn.Module, path: str | Path, format: str = "onnx", *, batch_
     ``path + ".json"``, the shapes and options. Weights trained with any backend ("fused"
     included) are the same parameters.
 
-    Shapes (B batch, T time, I input, H hidden, L layers, D directions): x (B, T, I) with
-    batch_first, else (T, B, I); h and h_next (L*D, B, H); y like x with D*H features.
+    Shapes (legend of :mod:`grukit.nn.functional`): x (B, T, I) with batch_first, else (T, B, I);
+    h and h_next (L*D, B, H); y like x with D*H features.
 
     Example:
         >>> gru = GRU(3, 16, num_layers=2, batch_first=True, reset="before")

@@ -1,7 +1,7 @@
 """``ForecastGraph``: a trained ``ForecastNet`` as ``(x, h[, future]) -> (y, h_next)``, exportable.
 
 The graph runs the encoder GRU from the state ``h`` over the rows ``x`` and forecasts the next K
-steps from the state it reaches; ``h_next`` is that state. Feeding a window of L rows from
+steps from the state it reaches; ``h_next`` is that state. Feeding a window of T rows from
 ``h = 0`` gives exactly what ``ForecastNet`` gives for that window. Two kinds of graph:
 
     stateful  step-wise GRU, no RevIN: the forecast is a function of (state, new rows), so the
@@ -11,9 +11,8 @@ steps from the state it reaches; ``h_next`` is that state. Feeding a window of L
               segment model reads x in segments of w rows (T a multiple of w), so chunks
               carrying h would not equal one call.
 
-Inputs and outputs are in the model's scaled space (B batch, T rows, C targets, P covariates,
-F calendar features, K horizon, Q quantiles, L layers, H hidden, S = B, or B*C with independent
-channels)::
+Inputs and outputs are in the model's scaled space (shapes use the legend of
+:mod:`grukit.nn.functional`; S = B, or B*C with independent channels, whose C' is 1, else C)::
 
     x       (B, T, C+P+F)  scaled targets, scaled covariates, calendar features of each row
     h       (L, S, H)      the encoder state; zeros before the first row of a window
@@ -161,7 +160,7 @@ class ForecastGraph(nn.Module):
 
     def forward(self, x: Tensor, h: Tensor, future: Tensor) -> Tuple[Tensor, Tensor]:
         if self.reads > 0:
-            x = x[:, -self.reads :]  # (B, r, C_in): this network reads the last r rows of the window
+            x = x[:, -self.reads :]  # (B, r, I): this network reads the last r rows of the window
         targets, others = x[..., : self.target_size], x[..., self.target_size :]  # (B, T, C), (B, T, P+F)
         mask = others[..., :1] if self.observed else torch.ones_like(targets[..., :1])  # (B, T, 1)
         level, scale = targets[:, -1:], targets[:, -1:]  # (B, 1, C); replaced with window scaling

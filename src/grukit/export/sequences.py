@@ -1,8 +1,8 @@
 """Reshapes between a forecast window and the GRU's sequences, shared by the exported graphs.
 
 With independent channels each of the C targets is its own sequence (S = B*C rows of one
-channel each, beside the shared covariates); otherwise S = B. Shape legend as in
-:mod:`grukit.export.forecast_graph`. TorchScript-compatible, ONNX-exportable.
+channel each, beside the shared covariates, so C' = 1); otherwise S = B and C' = C. Shapes use
+the legend of :mod:`grukit.nn.functional`. TorchScript-compatible, ONNX-exportable.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ Eval-mode semantics only: dropout between layers and recurrent dropout are off, 
 its expectation ``h' = p h + (1 - p) h_new``, as ``GRU.eval()`` does. Weights trained with any
 backend ("fused" included) are the same parameters, so the export matches them.
 
-Shape legend: B batch, T time, I input features, H hidden units, L layers, D directions.
+Shapes use the legend of :mod:`grukit.nn.functional`.
 """
 
 from __future__ import annotations

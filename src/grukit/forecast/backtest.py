@@ -1,10 +1,10 @@
 """Rolling-origin backtest: a model refitted at several forecast origins, scored on the horizon after each.
 
-With N folds and horizon K, fold k (k = 1..N) forecasts the K rows after its origin, the origins
-stepping back K rows at a time from the end of each series, so the N test stretches tile the
-last N K rows. Each fold's model is trained on the rows before its origin, with the estimator's
+With W folds and horizon K, fold k (k = 1..W) forecasts the K rows after its origin, the origins
+stepping back K rows at a time from the end of each series, so the W test stretches tile the
+last W K rows. Each fold's model is trained on the rows before its origin, with the estimator's
 own options: this is :func:`grukit.forecast.cross_validation.cross_validation` with
-``n_windows=N, step=K, refit=True``, whose per-cutoff forecasts the command writes as well.
+``n_windows=W, step=K, refit=True``, whose per-cutoff forecasts the command writes as well.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``combine="theta"``: the network's forecast combined with the Theta method's, weighted per series.
 
-Shape legend: S series (or windows), R history rows, K horizon steps, C channels, Q quantiles.
+Shapes use the legend of :mod:`grukit.nn.functional`.
 
     yhat   = w f_net + (1 - w) f_theta
     yhat_q = f_net_q + (1 - w) (f_theta - f_net)       every quantile moves with the point forecast

@@ -148,11 +148,11 @@ def baseline_forecasts(history: np.ndarray, h: int, season: int) -> dict[str, np
 def _window(series_set, kept, history, forecast, h, config, season) -> tuple[pd.DataFrame, dict]:
     """One window's rows (id, time, cutoff, actual, GRU and its quantiles, baselines) and its arrays.
 
-    The arrays: "histories" (one (n, C) per series), "actual" and one (S, h, C) per model.
+    The arrays: "histories" (one (N, C) per series), "actual" and one (S, K, C) per model.
     """
     columns = series_set.target_columns
     id_name, time_name = forecast.columns[0], forecast.columns[1]
-    actual = np.stack([s.target[len(p): len(p) + h] for s, p in zip(kept, history)])  # (S, h, C)
+    actual = np.stack([s.target[len(p): len(p) + h] for s, p in zip(kept, history)])  # (S, K, C)
     baselines = [baseline_forecasts(p.target, h, season) for p in history]
     unseasoned = [p.id for p in history if len(p) < season]
     if unseasoned:  # seasonal naive needs one whole season of history to repeat
@@ -163,7 +163,7 @@ def _window(series_set, kept, history, forecast, h, config, season) -> tuple[pd.
               "rows": len(history[0]),
               MODEL: forecast[columns].to_numpy().reshape(len(kept), h, len(columns))}
     for name in ("Naive", "SeasonalNaive"):
-        arrays[name] = np.stack([b[name] for b in baselines])  # (S, h, C)
+        arrays[name] = np.stack([b[name] for b in baselines])  # (S, K, C)
     parts = []
     for c, target in enumerate(columns):
         part = pd.DataFrame({id_name: forecast[id_name], time_name: forecast[time_name]})
@@ -189,13 +189,13 @@ def _metrics(windows: list[dict], h: int, season: int) -> dict:
     """
     from grukit.evaluate import metrics as scores
 
-    actual = np.concatenate([w["actual"] for w in windows])  # (W, h, C)
+    actual = np.concatenate([w["actual"] for w in windows])  # (W, K, C)
     histories = [past for w in windows for past in w["histories"]]
     scales = np.stack([in_sample_scale(past, season) for past in histories])  # (W, C)
     usable = scales > 0  # (W, C)
 
     def score(name: str) -> dict:
-        forecast = np.concatenate([w[name] for w in windows])  # (W, h, C)
+        forecast = np.concatenate([w[name] for w in windows])  # (W, K, C)
         metrics = {name: getattr(scores, name)(actual, forecast) for name in ("mae", "rmse", "mse", "mape", "smape")}
         mae_w = np.abs(actual - forecast).mean(axis=1)  # (W, C)
         metrics["mase"] = float(np.mean(mae_w[usable] / scales[usable])) if usable.any() else float("nan")
@@ -246,7 +246,7 @@ def per_series_metrics(windows: list[dict], columns: list[str], season: int) -> 
 
 
 def in_sample_scale(history: np.ndarray, season: int) -> np.ndarray:
-    """mean_t |y_t - y_{t-m}| per channel of a history (n, C); m = 1 when n <= m (MASE's denominator).
+    """mean_t |y_t - y_{t-m}| per channel of a history (N, C); m = 1 when N <= m (MASE's denominator).
 
     Example:
         >>> in_sample_scale(np.array([[1.0], [2.0], [4.0]]), 12).tolist()

@@ -11,7 +11,7 @@ from grukit.forecast.pipeline import PreparedData, forecast_rows, original_windo
 
 
 def predict_windows(net, dataset, batch_size: int = 256) -> np.ndarray:
-    """The network's scaled forecasts for every window of ``dataset``: (M, K, C, Q)."""
+    """The network's scaled forecasts for every window of ``dataset``: (W, K, C, Q)."""
     import torch
 
     device = next(net.parameters()).device
@@ -26,7 +26,7 @@ def predict_windows(net, dataset, batch_size: int = 256) -> np.ndarray:
 
 
 def _per_series(prepared: PreparedData, part: str, values: np.ndarray, inverse: bool) -> np.ndarray:
-    """Apply each window's own series scaler to (M, ..., C) values."""
+    """Apply each window's own series scaler to (W, ..., C) values."""
     out = np.empty_like(values)
     for row, (series, _) in enumerate(prepared.index[part]):
         scaler = prepared.target_scalers[series]
@@ -45,7 +45,7 @@ def report_scalers(prepared: PreparedData, config: ForecastConfig, train: list[n
 
 
 def _z(scalers: list, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """z-score each window's values (M, ..., C) with its series' scaler."""
+    """z-score each window's values (W, ..., C) with its series' scaler."""
     return np.stack([scalers[s].transform(v) for s, v in zip(rows, values)])
 
 
@@ -56,13 +56,13 @@ def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
 
 def evaluate_test(net, prepared: PreparedData, config: ForecastConfig, part: str = "test") -> dict:
     """metrics.json's content: the model and the baselines on the original and the scaled scale."""
-    scaled_pred = predict_windows(net, window_dataset(prepared, part, config))  # (M, K, C, Q)
-    median = scaled_pred[..., median_index(config.quantiles)]  # (M, K, C)
+    scaled_pred = predict_windows(net, window_dataset(prepared, part, config))  # (W, K, C, Q)
+    median = scaled_pred[..., median_index(config.quantiles)]  # (W, K, C)
     # the baselines see at least one season of history, so seasonal naive repeats a real season
     length = max(config.lookback, prepared.season_length)
-    history, actual = original_windows(prepared, part, config, length)  # (M, H, C), (M, K, C)
+    history, actual = original_windows(prepared, part, config, length)  # (W, T, C), (W, K, C)
     prediction = _per_series(prepared, part, median, inverse=True)
-    shift = _theta_shift(net, prepared, part, config, prediction)  # (M, K, C): moves the forecast and quantiles
+    shift = _theta_shift(net, prepared, part, config, prediction)  # (W, K, C): moves the forecast and quantiles
     prediction = prediction + shift
     series_index = prepared.index[part][:, 0]
     train = prepared.train_targets()
@@ -86,7 +86,7 @@ def evaluate_test(net, prepared: PreparedData, config: ForecastConfig, part: str
 
 def _theta_shift(net, prepared: PreparedData, part: str, config: ForecastConfig, prediction: np.ndarray
                  ) -> np.ndarray:
-    """What ``combine="theta"`` adds to each window's point forecast (M, K, C); zeros with ``combine="none"``.
+    """What ``combine="theta"`` adds to each window's point forecast (W, K, C); zeros with ``combine="none"``.
 
     As :func:`grukit.forecast.combine.theta_combined` does after a series' end, for every window:
     the backtest is the same window one horizon earlier, scored on the K rows before the forecast.
@@ -102,14 +102,14 @@ def _theta_shift(net, prepared: PreparedData, part: str, config: ForecastConfig,
     index = prepared.index[part]
     back = index.copy()
     back[:, 1] -= k
-    usable = (back[:, 1] >= 0) & (back[:, 1] + config.lookback - prepared.pad >= forecast_rows(config))  # (M,)
+    usable = (back[:, 1] >= 0) & (back[:, 1] + config.lookback - prepared.pad >= forecast_rows(config))  # (W,)
     back[~usable] = index[~usable]  # scored, then weighted 1/2
     dataset = WindowDataset(a.inputs, a.targets, back, config.lookback, k, known_future=a.known_future)
-    point = predict_windows(net, dataset)[..., median_index(config.quantiles)]  # (M, K, C), scaled
+    point = predict_windows(net, dataset)[..., median_index(config.quantiles)]  # (W, K, C), scaled
     net_back = _per_series(prepared, part, point, inverse=True)
     history_back, actual_back = original_windows(prepared, part, config, rows, fill=np.nan, index=back)
-    weight = network_weight(net_back, theta(history_back, k, prepared.season_length), actual_back, usable)  # (M, C)
-    history, _ = original_windows(prepared, part, config, rows, fill=np.nan)  # (M, R, C)
+    weight = network_weight(net_back, theta(history_back, k, prepared.season_length), actual_back, usable)  # (W, C)
+    history, _ = original_windows(prepared, part, config, rows, fill=np.nan)  # (W, T, C)
     combined = with_theta(prediction[..., None], theta(history, k, prepared.season_length), weight)[..., 0]
     return combined - prediction
 

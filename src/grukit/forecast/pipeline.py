@@ -46,7 +46,7 @@ class PreparedData:
     covariate_scalers: list[StandardScaler] | None
     arrays: ModelArrays
     ranges: list[dict]  # per series {"train": (a, b), "val": (a, b) | None, "test": (a, b)}
-    index: dict[str, np.ndarray]  # "train" | "val" | "test" -> (M, 2) (series, start) window pairs
+    index: dict[str, np.ndarray]  # "train" | "val" | "test" -> (W, 2) (series, start) window pairs
     season_length: int  # for MASE, seasonal naive and Theta: the config, the frequency or the train rows; 1: none
     source_name: str  # the file, the bundled dataset or "DataFrame"
     pad: int = 0  # rows of left padding before each series in ``arrays`` (ranges and index count them)
@@ -173,7 +173,7 @@ def _detected_season(prepared: PreparedData) -> int:
     from grukit.data.season import detect_season
 
     columns = [target[:, c : c + 1] for target in prepared.train_targets() for c in range(target.shape[1])]
-    return detect_season(last_rows(columns, max(map(len, columns)))[..., 0])  # (N, T), left-padded with NaN
+    return detect_season(last_rows(columns, max(map(len, columns)))[..., 0])  # (S*C, T), left-padded with NaN
 
 
 def check_lengths(series_set: SeriesSet, config: ForecastConfig) -> tuple[list[str], list[str]]:
@@ -206,7 +206,7 @@ def check_lengths(series_set: SeriesSet, config: ForecastConfig) -> tuple[list[s
 
 
 def last_rows(targets: list[np.ndarray], rows: int) -> np.ndarray:
-    """The last ``rows`` rows of each series' targets (n_i, C), left-padded with NaN: (S, R, C).
+    """The last ``rows`` rows of each series' targets (N_i, C), left-padded with NaN: (S, T, C), T = ``rows``.
 
     Example:
         >>> last_rows([np.array([[1.0], [2.0], [3.0]]), np.array([[4.0]])], 2)[..., 0].tolist()
@@ -248,12 +248,12 @@ def window_dataset(prepared: PreparedData, part: str, config: ForecastConfig):
 
 def original_windows(prepared: PreparedData, part: str, config: ForecastConfig, length: int | None = None,
                      fill: float | None = None, index: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The original-scale target history (M, H, C) and actuals (M, K, C) of a part's windows.
+    """The original-scale target history (W, T, C) and actuals (W, K, C) of a part's windows.
 
-    ``length`` H: rows of history before each window's forecast, the lookback by default (the
+    ``length`` T: rows of history before each window's forecast, the lookback by default (the
     baselines ask for at least one season); rows before the series' start repeat its first
     value, or are ``fill`` when given (NaN for the Theta method). ``index``: other (series,
-    start) windows (M, 2) than the part's, such as the part's shifted one horizon back.
+    start) windows (W, 2) than the part's, such as the part's shifted one horizon back.
     """
     length = length or config.lookback
     history, actual = [], []
@@ -261,8 +261,8 @@ def original_windows(prepared: PreparedData, part: str, config: ForecastConfig, 
         target = prepared.series_set.series[series].target  # (N, C)
         start -= prepared.pad  # in the series' own rows; negative: the history starts in the padding
         end = start + config.lookback  # the first forecast row
-        past = target[max(0, end - length) : end]  # (<= H, C)
-        before = np.repeat(past[:1], length - len(past), axis=0)  # (H - len(past), C)
+        past = target[max(0, end - length) : end]  # (<= T, C)
+        before = np.repeat(past[:1], length - len(past), axis=0)  # (T - len(past), C)
         if fill is not None:
             before = np.full_like(before, fill)
         history.append(np.concatenate([before, past]))
@@ -281,7 +281,7 @@ def standard_stats(scalers: list) -> tuple[np.ndarray, np.ndarray] | None:
 def last_windows(series_list: list, stats: tuple[np.ndarray, np.ndarray], config: ForecastConfig,
                  cuts: list[int] | None = None) -> np.ndarray:
     """:func:`last_window` for every series at once, for models with targets alone (no covariates, no
-    calendar): x (S, L, C_in), equal to stacking ``last_window`` of each series.
+    calendar): x (S, T, I), equal to stacking ``last_window`` of each series.
 
     ``stats``: the series' z-score means and scales (S, C) (:func:`standard_stats`). ``cuts``: per
     series, rows left out at its end first (the window ends that many rows earlier); None: none.
@@ -289,15 +289,15 @@ def last_windows(series_list: list, stats: tuple[np.ndarray, np.ndarray], config
     mean, scale = stats
     cuts = cuts or [0] * len(series_list)
     targets = [s.target[: len(s) - cut] for s, cut in zip(series_list, cuts)]
-    rows = last_rows(targets, config.lookback)  # (S, L, C), NaN before a series' start
-    real = ~np.isnan(rows[..., :1])  # (S, L, 1)
+    rows = last_rows(targets, config.lookback)  # (S, T, C), NaN before a series' start
+    real = ~np.isnan(rows[..., :1])  # (S, T, 1)
     x = np.where(real, (rows - mean[:, None]) / scale[:, None], 0.0)  # padded rows are zeros
     return np.concatenate([x, real.astype(np.float64)], axis=2) if config.pad else x
 
 
 def last_window(series, target_scaler, covariate_scaler, config: ForecastConfig, freq: str | None,
                 future_size: int, future_values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """The network's input for a forecast after the end of ``series``: x (L, C_in) and future (K, F) or None.
+    """The network's input for a forecast after the end of ``series``: x (T, I) and future (K, F) or None.
 
     The same layout as training: [scaled targets | observed mask (with padding) | scaled past
     covariates | calendar | scaled future covariates]; a series shorter than lookback is
@@ -328,7 +328,7 @@ def last_window(series, target_scaler, covariate_scaler, config: ForecastConfig,
         if covariate_scaler is not None:
             ahead = covariate_scaler.transform(ahead, channels=list(range(split, split + n_future)))
         known.append(ahead)
-    x = np.concatenate(parts, axis=1)  # (rows, C_in)
+    x = np.concatenate(parts, axis=1)  # (rows, I)
     if rows < config.lookback:
-        x = np.concatenate([np.zeros((config.lookback - rows, x.shape[1])), x])  # (L, C_in)
+        x = np.concatenate([np.zeros((config.lookback - rows, x.shape[1])), x])  # (T, I)
     return x, (np.concatenate(known, axis=1) if known else None)

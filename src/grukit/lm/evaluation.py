@@ -18,23 +18,23 @@ __all__ = ["stream_loss", "evaluate_text"]
 def stream_loss(model: CharLM, tokens: np.ndarray, lanes: int = 16, chunk_length: int = 256) -> tuple[float, int]:
     """(sum of -ln p over the scored tokens, their count), reading ``lanes`` parts of the stream in parallel.
 
-    The stream is cut into B lanes of S = (N - 1) // B tokens; each lane is read from a zero state
+    The stream is cut into B lanes of n = (N - 1) // B tokens; each lane is read from a zero state
     in chunks of T (the last may be shorter), carrying the state, so every token but the first of
-    a lane is predicted from all of the lane before it. B * S tokens are scored.
+    a lane is predicted from all of the lane before it. B * n tokens are scored.
 
-    Shapes: tokens (N,) -> x, y (B, S).
+    Shapes (legend of :mod:`grukit.nn.functional`): tokens (N,) -> x, y (B, n).
 
     Example:
         >>> total, count = stream_loss(model, vocab.encode(val_text))
         >>> total / count   # nats per token
     """
     tokens = torch.as_tensor(np.asarray(tokens, dtype=np.int64))
-    lane_length = (len(tokens) - 1) // lanes  # S
+    lane_length = (len(tokens) - 1) // lanes  # n
     if lane_length < 1:
         raise DataError(f"the text has {len(tokens)} tokens; scoring with {lanes} lanes needs at least {lanes + 1}.")
     device = next(model.parameters()).device
-    x = tokens[: lanes * lane_length].reshape(lanes, lane_length).to(device)  # (B, S)
-    y = tokens[1 : lanes * lane_length + 1].reshape(lanes, lane_length).to(device)  # (B, S)
+    x = tokens[: lanes * lane_length].reshape(lanes, lane_length).to(device)  # (B, n)
+    y = tokens[1 : lanes * lane_length + 1].reshape(lanes, lane_length).to(device)  # (B, n)
     model.eval()
     total, state = torch.zeros((), dtype=torch.float64, device=device), None
     with torch.no_grad():

@@ -18,14 +18,14 @@ __all__ = ["lane_layout", "lane_dataset"]
 def lane_layout(tokens: np.ndarray, lanes: int, chunk_length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inputs, targets and chunk index of every (chunk, lane) pair, chunk-major.
 
-    With N tokens, S = ((N - 1) // B // T) * T tokens per lane and K = S / T chunks:
+    With N tokens, n = ((N - 1) // B // T) * T tokens per lane and u = n / T chunks:
 
-        x[k*B + b, t] = tokens[b*S + k*T + t],   y[k*B + b, t] = tokens[b*S + k*T + t + 1],   chunk[k*B + b] = k
+        x[k*B + b, t] = tokens[b*n + k*T + t],   y[k*B + b, t] = tokens[b*n + k*T + t + 1],   chunk[k*B + b] = k
 
     so rows k*B .. k*B + B-1 are chunk k of lanes 0 .. B-1, and a batch of B rows in order is one
-    step of truncated BPTT. The last (N - 1) - B*S tokens are not used.
+    step of truncated BPTT. The last (N - 1) - B*n tokens are not used.
 
-    Shapes: tokens (N,) -> x, y (K*B, T) int64, chunk (K*B,) int64.
+    Shapes (legend of :mod:`grukit.nn.functional`): tokens (N,) -> x, y (u*B, T) int64, chunk (u*B,) int64.
 
     Example:
         >>> x, y, k = lane_layout(np.arange(13), lanes=2, chunk_length=3)
@@ -33,18 +33,18 @@ def lane_layout(tokens: np.ndarray, lanes: int, chunk_length: int) -> tuple[np.n
         ([[0, 1, 2], [6, 7, 8], [3, 4, 5], [9, 10, 11]], [0, 0, 1, 1])
     """
     tokens = np.asarray(tokens, dtype=np.int64)
-    lane_length = (len(tokens) - 1) // lanes // chunk_length * chunk_length  # S
+    lane_length = (len(tokens) - 1) // lanes // chunk_length * chunk_length  # n
     if lane_length == 0:
         raise DataError(f"the text has {len(tokens)} tokens, fewer than batch_size * chunk_length + 1 = "
                         f"{lanes * chunk_length + 1} that one step of truncated BPTT needs; use a longer text "
                         f"or lower --batch-size (the lanes) or --chunk-length.")
-    chunks = lane_length // chunk_length  # K
+    chunks = lane_length // chunk_length  # u
     used = lanes * lane_length
-    x = tokens[:used].reshape(lanes, chunks, chunk_length)  # (B, K, T)
-    y = tokens[1 : used + 1].reshape(lanes, chunks, chunk_length)  # (B, K, T)
-    x = x.transpose(1, 0, 2).reshape(chunks * lanes, chunk_length)  # (K*B, T), chunk-major
-    y = y.transpose(1, 0, 2).reshape(chunks * lanes, chunk_length)  # (K*B, T)
-    chunk = np.repeat(np.arange(chunks, dtype=np.int64), lanes)  # (K*B,)
+    x = tokens[:used].reshape(lanes, chunks, chunk_length)  # (B, u, T)
+    y = tokens[1 : used + 1].reshape(lanes, chunks, chunk_length)  # (B, u, T)
+    x = x.transpose(1, 0, 2).reshape(chunks * lanes, chunk_length)  # (u*B, T), chunk-major
+    y = y.transpose(1, 0, 2).reshape(chunks * lanes, chunk_length)  # (u*B, T)
+    chunk = np.repeat(np.arange(chunks, dtype=np.int64), lanes)  # (u*B,)
     return x, y, chunk
 
 

@@ -87,8 +87,8 @@ def generate(model: CharLM, vocab: Vocabulary, prompt: str, length: int, tempera
     next(decoder)
     model.eval()
     with torch.no_grad():
-        tokens = torch.as_tensor(vocab.encode(prompt), device=device).unsqueeze(0)  # (1, P)
-        logits, state = model(tokens)  # (1, P, V), (L, 1, H)
+        tokens = torch.as_tensor(vocab.encode(prompt), device=device).unsqueeze(0)  # (1, T), the prompt's T tokens
+        logits, state = model(tokens)  # (1, T, V), (L, 1, H)
         logits = logits[:, -1]  # (1, V)
         for _ in range(length):
             token = next_token(logits, temperature, top_k, generator)  # (1,)

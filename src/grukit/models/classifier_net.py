@@ -1,14 +1,14 @@
 """``ClassifierNet``: many-to-one classification, a GRU encoder pooled over time and a linear head.
 
-Shape legend: B batch, T time steps (padded), C input channels, H hidden size, D directions
-(2 when bidirectional), K classes, w segment length, S = ceil(T / w) segments.
+Shapes use the legend of :mod:`grukit.nn.functional` (T counts the padded steps, and G =
+ceil(T / w) the segments of w steps, G = T when w = 1).
 
 For a batch of padded sequences x (B, T, C) with valid lengths l (B,)::
 
     e_s   = ReLU(W_e vec(x_{(s-1)w+1 .. sw}) + b_e)   segment embedding, when w > 1 (else e_t = x_t)
-    o, h  = GRU(e, lengths=ceil(l / w))               o (B, S, D*H); h the final states
+    o, h  = GRU(e, lengths=ceil(l / w))               o (B, G, D*H); h the final states
     z     = pool(o, h)                                "last", "mean" or "attention", valid steps only
-    logits = W_y Dropout(z) + b_y                     (B, K)
+    logits = W_y Dropout(z) + b_y                     (B, J)
 
 Padding never reaches the result: the input is zeroed past each sequence's length, the GRU
 stops at the length, and the pools weigh only the valid steps.
@@ -35,10 +35,10 @@ def valid_mask(lengths: Tensor, steps: int) -> Tensor:
 def masked_mean(output: Tensor, mask: Tensor) -> Tensor:
     """The mean of the valid steps: z_b = sum_t m_bt o_bt / sum_t m_bt.
 
-    Shapes: output (B, T, F), mask (B, T) bool -> (B, F).
+    Shapes: output (B, T, D*H), mask (B, T) bool -> (B, D*H).
     """
     weights = mask.to(output.dtype).unsqueeze(-1)  # (B, T, 1)
-    return (output * weights).sum(dim=1) / weights.sum(dim=1).clamp_min(1.0)  # (B, F)
+    return (output * weights).sum(dim=1) / weights.sum(dim=1).clamp_min(1.0)  # (B, D*H)
 
 
 def attention_pool(output: Tensor, scores: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
@@ -48,11 +48,11 @@ def attention_pool(output: Tensor, scores: Tensor, mask: Tensor) -> tuple[Tensor
 
     with ``scores`` s_bt = v^T tanh(W o_bt + b) computed by the caller.
 
-    Shapes: output (B, T, F), scores (B, T), mask (B, T) bool -> z (B, F), alpha (B, T).
+    Shapes: output (B, T, D*H), scores (B, T), mask (B, T) bool -> z (B, D*H), alpha (B, T).
     """
     scores = scores.masked_fill(~mask, float("-inf"))  # (B, T)
     alpha = torch.softmax(scores, dim=1)  # (B, T); every row has a valid step, so no NaN
-    return (alpha.unsqueeze(-1) * output).sum(dim=1), alpha  # (B, F), (B, T)
+    return (alpha.unsqueeze(-1) * output).sum(dim=1), alpha  # (B, D*H), (B, T)
 
 
 def last_state(h_n: Tensor, num_directions: int) -> Tensor:
@@ -71,7 +71,7 @@ class ClassifierNet(nn.Module):
 
     Args:
         input_size: C, channels per time step.
-        num_classes: K, the logits per sequence.
+        num_classes: J, the logits per sequence.
         hidden_size, num_layers, dropout: the GRU's; ``dropout`` also applies before the head.
         bidirectional: read each sequence both ways (D = 2).
         pooling: "last" (the final states), "mean" (over valid steps) or "attention" (a learned
@@ -81,7 +81,7 @@ class ClassifierNet(nn.Module):
             structure survives). 1: the GRU reads the steps themselves.
         reset, layer_norm, zoneout, recurrent_dropout: the GRU's options (see :class:`grukit.nn.GRU`).
 
-    Shapes: x (B, T, C), lengths (B,) valid steps or None (all T) -> logits (B, K).
+    Shapes: x (B, T, C), lengths (B,) valid steps or None (all T) -> logits (B, J).
 
     Example:
         >>> net = ClassifierNet(input_size=3, num_classes=4, hidden_size=16, bidirectional=True,
@@ -137,26 +137,26 @@ class ClassifierNet(nn.Module):
             lengths = torch.full((batch,), steps, dtype=torch.int64, device=x.device)
         lengths = lengths.to(device=x.device, dtype=torch.int64)
         x = x * valid_mask(lengths, steps).unsqueeze(-1).to(x.dtype)  # (B, T, C), zero past each length
-        x, lengths = self._segments(x, lengths)  # (B, S, C or H), (B,)
-        output, h_n = self.gru(x, lengths=lengths.cpu())  # (B, S, D*H), (L*D, B, H)
-        return self.head(self.pool(output, h_n, lengths))  # (B, K)
+        x, lengths = self._segments(x, lengths)  # (B, G, C or H), (B,)
+        output, h_n = self.gru(x, lengths=lengths.cpu())  # (B, G, D*H), (L*D, B, H)
+        return self.head(self.pool(output, h_n, lengths))  # (B, J)
 
     def _segments(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
-        """Embed segments of w steps (the last one zero-padded): (B, T, C) -> (B, S, H), lengths ceil(l / w)."""
+        """Embed segments of w steps (the last one zero-padded): (B, T, C) -> (B, G, H), lengths ceil(l / w)."""
         w = self.segment_length
         if self.embed is None:
             return x, lengths
         batch, steps, channels = x.shape
         pad = -steps % w
-        x = nn.functional.pad(x, (0, 0, 0, pad))  # (B, S*w, C)
-        segments = x.reshape(batch, (steps + pad) // w, w * channels)  # (B, S, w*C)
+        x = nn.functional.pad(x, (0, 0, 0, pad))  # (B, G*w, C)
+        segments = x.reshape(batch, (steps + pad) // w, w * channels)  # (B, G, w*C)
         return self.embed(segments), (lengths + w - 1) // w
 
     def pool(self, output: Tensor, h_n: Tensor, lengths: Tensor) -> Tensor:
-        """One (B, D*H) vector per sequence from the GRU's output (B, S, D*H) and final states."""
+        """One (B, D*H) vector per sequence from the GRU's output (B, G, D*H) and final states."""
         if self.pooling == "last":
             return last_state(h_n, self.gru.num_directions)
-        mask = valid_mask(lengths, output.shape[1])  # (B, S)
+        mask = valid_mask(lengths, output.shape[1])  # (B, G)
         if self.pooling == "mean":
             return masked_mean(output, mask)
         return attention_pool(output, self.score(output).squeeze(-1), mask)[0]

@@ -14,16 +14,17 @@ STRATEGIES = ("direct", "recursive")
 
 
 class ForecastNet(nn.Module):
-    """Forecast K steps of C target channels from L past steps.
+    """Forecast K steps of C target channels from T past steps.
 
-    Input layout: x (B, L, C_in) holds, in this order, the C target channels (scaled), P past
-    covariates and F calendar features of the past steps; ``future`` (B, K, F) holds the calendar
-    features of the K forecast steps (known in advance). Output (B, K, C, Q): Q quantiles per
-    value, Q = 1 for a point forecast.
+    Shapes use the legend of :mod:`grukit.nn.functional`; the GRU reads S = B sequences, or B*C
+    with independent channels, whose C' is 1 (else C). Input layout: x (B, T, I) holds, in this
+    order, the C target channels (scaled), P past covariates and F calendar features of the past
+    steps; ``future`` (B, K, F) holds the calendar features of the K forecast steps (known in
+    advance). Output (B, K, C, Q): Q quantiles per value, Q = 1 for a point forecast.
 
     Strategies:
-        direct     y = Linear([h_L ; future]) gives all K steps in one pass from the encoder's
-                   last state h_L.
+        direct     y = Linear([h_T ; future]) gives all K steps in one pass from the encoder's
+                   last state h_T.
         recursive  a one-step model: y_{t+1} = Linear(h_t). Training feeds the true values (teacher
                    forcing: one pass over the lookback and the horizon); forecasting feeds each
                    prediction back and carries the GRU state with ``GRU.step``, so the lookback is
@@ -118,7 +119,7 @@ class ForecastNet(nn.Module):
 
     # ----------------------------------------------------------------- layout helpers
     def _sequence_inputs(self, targets: Tensor, others: Tensor) -> Tensor:
-        """Targets (B, T, C) and the other inputs (B, T, P+F) -> GRU input (B*C', T, C'+P+F)."""
+        """Targets (B, T, C) and the other inputs (B, T, P+F) -> GRU input (S, T, C'+P+F)."""
         if not self.channel_independent:
             return torch.cat([targets, others], dim=-1)
         channels = targets.shape[-1]
@@ -127,7 +128,7 @@ class ForecastNet(nn.Module):
         return torch.cat([per_channel, others], dim=-1).flatten(0, 1)  # (B*C, T, 1+P+F)
 
     def _from_sequences(self, y: Tensor, batch: int) -> Tensor:
-        """Head output (B*C', K, C'*Q) -> (B, K, C, Q)."""
+        """Head output (S, K, C'*Q) -> (B, K, C, Q)."""
         if not self.channel_independent:
             return y.unflatten(-1, (self.target_size, self.num_quantiles))
         y = y.unflatten(0, (batch, self.target_size))  # (B, C, K, Q)
@@ -160,15 +161,15 @@ class ForecastNet(nn.Module):
 
     # ----------------------------------------------------------------- forward
     def forward(self, x: Tensor, future: Tensor | None = None, y: Tensor | None = None) -> Tensor:
-        """x (B, L, C_in), future (B, K, F), y (B, K, C) true values for teacher forcing -> (B, K, C, Q).
+        """x (B, T, I), future (B, K, F), y (B, K, C) true values for teacher forcing -> (B, K, C, Q).
 
         ``y`` is used only by the recursive strategy in training mode.
         """
         batch = x.shape[0]
         if self.reads:
-            x = x[:, -self.reads :]  # (B, r, C_in): the last r rows
-        targets, others = x[..., : self.target_size], x[..., self.target_size :]  # (B, L, C), (B, L, P+F)
-        mask = others[..., :1] if self.observed else None  # (B, L, 1) observed rows
+            x = x[:, -self.reads :]  # (B, r, I): the last r rows
+        targets, others = x[..., : self.target_size], x[..., self.target_size :]  # (B, T, C), (B, T, P+F)
+        mask = others[..., :1] if self.observed else None  # (B, T, 1) observed rows
         window = None
         if self.window_norm:
             window = wn.window_stats(targets, mask)  # (level, scale), each (B, 1, C)
@@ -195,14 +196,14 @@ class ForecastNet(nn.Module):
         return out if window is None else wn.denormalize(out, *window)
 
     def _direct(self, targets: Tensor, others: Tensor, future: Tensor | None, batch: int) -> Tensor:
-        _, h_n = self.gru(self._sequence_inputs(targets, others))  # h_n (layers, B*C', H)
+        _, h_n = self.gru(self._sequence_inputs(targets, others))  # h_n (L, S, H)
         features = h_n[-1]
         if self.future_size:
             flat_future = future.flatten(1)  # (B, K*F)
             if self.channel_independent:
                 flat_future = flat_future.repeat_interleave(self.target_size, dim=0)  # (B*C, K*F)
             features = torch.cat([features, flat_future], dim=-1)
-        y = self.head(features).unflatten(-1, (self.horizon, -1))  # (B*C', K, C'*Q)
+        y = self.head(features).unflatten(-1, (self.horizon, -1))  # (S, K, C'*Q)
         return self._from_sequences(y, batch)
 
     def _segments(self, targets: Tensor, others: Tensor, future: Tensor | None, batch: int) -> Tensor:
@@ -211,20 +212,20 @@ class ForecastNet(nn.Module):
             channel = torch.arange(self.target_size, device=targets.device).repeat(batch)  # (B*C,) channel ids
             if future is not None:
                 future = future.repeat_interleave(self.target_size, dim=0)  # (B*C, K, F)
-        y = self.segment(self._sequence_inputs(targets, others), future, channel)  # (B*C', K, C'*Q)
+        y = self.segment(self._sequence_inputs(targets, others), future, channel)  # (S, K, C'*Q)
         return self._from_sequences(y, batch)
 
     def _teacher_forced(self, targets: Tensor, others: Tensor, future: Tensor | None, y: Tensor, batch: int) -> Tensor:
         """One pass over lookback + the first K-1 true future values; the last K outputs predict y."""
-        fed = torch.cat([targets, y[:, :-1]], dim=1)  # (B, L+K-1, C)
-        calendar = fed[..., :0] if future is None else torch.cat([others, future[:, :-1]], dim=1)  # (B, L+K-1, F)
-        output, _ = self.gru(self._sequence_inputs(fed, calendar))  # (B*C', L+K-1, H)
+        fed = torch.cat([targets, y[:, :-1]], dim=1)  # (B, T+K-1, C)
+        calendar = fed[..., :0] if future is None else torch.cat([others, future[:, :-1]], dim=1)  # (B, T+K-1, F)
+        output, _ = self.gru(self._sequence_inputs(fed, calendar))  # (S, T+K-1, H)
         return self._from_sequences(self.head(output[:, -self.horizon :]), batch)  # (B, K, C, Q)
 
     def _rollout(self, targets: Tensor, others: Tensor, future: Tensor | None, batch: int) -> Tensor:
         """Encode the lookback once, then feed each forecast back, carrying the GRU state."""
-        output, h = self.gru(self._sequence_inputs(targets, others))  # (B*C', L, H), (layers, B*C', H)
-        step_out = output[:, -1]  # (B*C', H)
+        output, h = self.gru(self._sequence_inputs(targets, others))  # (S, T, H), (L, S, H)
+        step_out = output[:, -1]  # (S, H)
         predictions = []
         for k in range(self.horizon):
             y_k = self._from_sequences(self.head(step_out).unsqueeze(1), batch)  # (B, 1, C, Q)

@@ -14,10 +14,10 @@ from torch import Tensor, nn
 class RevIN(nn.Module):
     """Normalize each window per channel, then undo it on the forecast.
 
-    normalize:   x' = (x - mean_L(x)) / sqrt(var_L(x) + eps) * gamma + beta
-    denormalize: y  = (y' - beta) / gamma * sqrt(var_L(x) + eps) + mean_L(x)
+    normalize:   x' = (x - mean_T(x)) / sqrt(var_T(x) + eps) * gamma + beta
+    denormalize: y  = (y' - beta) / gamma * sqrt(var_T(x) + eps) + mean_T(x)
 
-    Shapes: x (B, L, C) -> x' (B, L, C) and the statistics (B, 1, C); y' (B, K, C[, Q]) -> y.
+    Shapes: x (B, T, C) -> x' (B, T, C) and the statistics (B, 1, C); y' (B, K, C[, Q]) -> y.
 
     Example:
         >>> revin = RevIN(num_channels=7)

@@ -4,7 +4,8 @@ The data are piano-roll JSON files (JSB Chorales and Nottingham in Boulanger-Lew
 2012's splits); the metric is their negative log-likelihood per time step, pooled over all steps
 of a split. Trained models sample new pieces, written as MIDI files and piano-roll PNGs.
 
-Shape legend: N sequences, T time steps, P = 88 piano keys (MIDI notes 21-108), H hidden.
+Shapes use the legend of :mod:`grukit.nn.functional`; a frame has 88 units, one per piano key (MIDI
+notes 21-108).
 
 Example:
     >>> from grukit.music import MusicModel, write_midi

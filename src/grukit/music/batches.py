@@ -3,10 +3,11 @@
 Sequences are sorted by length and cut into groups of ``batch_size``, so a batch pads little
 (Nottingham's tunes run from 40 to 1,788 steps); ``fit`` shuffles the groups every epoch, with
 its own ``batch_size`` set to 1 group. Each batch starts with the targets of its real steps,
-(N, P): ``fit`` weighs a batch's loss by the length of its first tensor, so its epoch means are
+(N, 88): ``fit`` weighs a batch's loss by the length of its first tensor, so its epoch means are
 exactly the pooled NLL per step, the metric itself.
 
-Shape legend: B sequences in a batch, T the longest of them, N real steps in the batch, P = 88 keys.
+Shapes use the legend of :mod:`grukit.nn.functional`: a batch of B rolls of 88 keys is padded to its
+longest, T steps, and holds N real steps.
 """
 
 from __future__ import annotations
@@ -45,19 +46,19 @@ class LengthGroups(Dataset):
 
 
 def collate_groups(items: list[list[np.ndarray]]) -> tuple[Tensor, Tensor, Tensor]:
-    """Groups of (T_i, P) rolls -> targets (N, P), rolls (B, T, P) zero-padded, lengths (B,)."""
+    """Groups of (T_i, 88) rolls -> targets (N, 88), rolls (B, T, 88) zero-padded, lengths (B,)."""
     rolls = [torch.from_numpy(np.asarray(r, dtype=np.float32)) for group in items for r in group]
     lengths = torch.tensor([r.shape[0] for r in rolls])
-    padded = torch.nn.utils.rnn.pad_sequence(rolls, batch_first=True)  # (B, T, P)
-    return torch.cat(rolls), padded, lengths  # (N, P) in sequence order, then step order
+    padded = torch.nn.utils.rnn.pad_sequence(rolls, batch_first=True)  # (B, T, 88)
+    return torch.cat(rolls), padded, lengths  # (N, 88) in sequence order, then step order
 
 
 def nll_loss(model: torch.nn.Module, batch: tuple[Tensor, Tensor, Tensor]) -> Tensor:
     """``loss_fn`` for fit: the mean over the batch's real steps of :func:`~grukit.music.metrics.step_nll`."""
-    targets, rolls, lengths = batch  # (N, P), (B, T, P), (B,)
-    logits, _ = model(shift_right(rolls), lengths)  # (B, T, P)
+    targets, rolls, lengths = batch  # (N, 88), (B, T, 88), (B,)
+    logits, _ = model(shift_right(rolls), lengths)  # (B, T, 88)
     mask = step_mask(lengths, rolls.shape[1])  # (B, T)
-    return step_nll(logits[mask], targets).mean()  # logits[mask]: (N, P), the same order as targets
+    return step_nll(logits[mask], targets).mean()  # logits[mask]: (N, 88), the same order as targets
 
 
 @torch.no_grad()
@@ -70,7 +71,7 @@ def split_step_nll(model: torch.nn.Module, rolls: Sequence[np.ndarray], batch_si
     for k in range(0, len(order), batch_size):
         chosen = order[k:k + batch_size]
         targets, padded, lengths = collate_groups([[rolls[i] for i in chosen]])
-        logits, _ = model(shift_right(padded.to(device)), lengths.to(device))  # (B, T, P)
+        logits, _ = model(shift_right(padded.to(device)), lengths.to(device))  # (B, T, 88)
         nll = step_nll(logits, padded.to(device)).double().cpu()  # (B, T)
         for row, i in enumerate(chosen):
             values[i] = nll[row, :rolls[i].shape[0]]

@@ -10,7 +10,7 @@ Unit ``n - 21`` of a frame is 1 when MIDI note ``n`` sounds: the 88 piano keys 2
 Every problem is a :class:`~grukit.errors.DataError` that names the file, the split and the
 index (``test[3][17]`` is step 17 of sequence 3 of the test split, both counted from 0).
 
-Shape legend: N sequences, T time steps, P = 88 piano keys.
+Shapes use the legend of :mod:`grukit.nn.functional`.
 
 Example:
     >>> rolls = read_piano_rolls("jsb_chorales.json", splits=("train", "valid"))   # doctest: +SKIP
@@ -104,7 +104,7 @@ def _roll(seq: object, where: str) -> np.ndarray:
     if not seq:
         raise DataError(f"{where} is an empty sequence; every sequence needs at least one step "
                         f"(a silent step is written []). Remove it or fill it.")
-    roll = np.zeros((len(seq), NUM_KEYS), dtype=np.uint8)  # (T, P)
+    roll = np.zeros((len(seq), NUM_KEYS), dtype=np.uint8)  # (T, 88)
     for t, step in enumerate(seq):
         if not isinstance(step, list):
             raise DataError(f"{where}[{t}] must be a list of MIDI note numbers (a silent step is []); "

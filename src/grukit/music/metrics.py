@@ -16,16 +16,16 @@ __all__ = ["step_nll", "pooled_nll"]
 
 
 def step_nll(logits: Tensor, target: Tensor) -> Tensor:
-    r"""The negative log-likelihood of each step, summed over the P note units.
+    r"""The negative log-likelihood of each step, summed over the 88 note units.
 
     .. math::
 
-        \mathrm{NLL}_t = -\sum_{n=1}^{P} \big[x_{t,n} \log p_{t,n} + (1 - x_{t,n}) \log(1 - p_{t,n})\big],
+        \mathrm{NLL}_t = -\sum_{n=1}^{88} \big[x_{t,n} \log p_{t,n} + (1 - x_{t,n}) \log(1 - p_{t,n})\big],
         \qquad p_{t,n} = \sigma(\mathrm{logit}_{t,n})
 
     computed from the logits (log-sigmoid, numerically stable).
 
-    Shapes: logits and target (..., P) -> (...).
+    Shapes: logits and target (..., 88) -> (...).
 
     Example:
         >>> step_nll(torch.zeros(1, 88), torch.zeros(1, 88))   # p = 0.5 everywhere: 88 ln 2

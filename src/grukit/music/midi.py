@@ -3,7 +3,7 @@
 Both libraries are imported inside the functions that use them. Frames carry no held/re-struck
 distinction (nor does the data), so a key that sounds in consecutive frames becomes one held note.
 
-Shape legend: T steps, P = 88 piano keys.
+Shapes use the legend of :mod:`grukit.nn.functional`; a frame has 88 units, one per piano key.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ def note_events(roll) -> list[tuple[int, int, int]]:
         [(60, 0, 2), (64, 1, 2), (60, 3, 4)]
     """
     on = _check_roll(roll)
-    padded = np.pad(on, ((1, 1), (0, 0))).astype(np.int8)  # (T + 2, P): silence before and after
-    change = np.diff(padded, axis=0)  # (T + 1, P): +1 where a note starts, -1 one past where it ends
+    padded = np.pad(on, ((1, 1), (0, 0))).astype(np.int8)  # (T + 2, 88): silence before and after
+    change = np.diff(padded, axis=0)  # (T + 1, 88): +1 where a note starts, -1 one past where it ends
     events = []
     for key in range(NUM_KEYS):
         starts, ends = np.flatnonzero(change[:, key] == 1), np.flatnonzero(change[:, key] == -1)

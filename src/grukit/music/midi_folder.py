@@ -79,7 +79,7 @@ def read_midi(path: str | Path, steps_per_beat: int = 1) -> tuple[np.ndarray, in
         raise DataError(f"{path} has no piano notes (MIDI 21-108 outside the drum channel); remove it from "
                         f"the folder or give a file with notes.")
     frames = max(math.ceil(end * steps_per_beat - 1e-9) for _, end, _ in notes)
-    roll = np.zeros((max(frames, 1), NUM_KEYS), dtype=np.uint8)  # (T, P)
+    roll = np.zeros((max(frames, 1), NUM_KEYS), dtype=np.uint8)  # (T, 88)
     for start, end, note in notes:
         first = math.floor(start * steps_per_beat + 1e-9)
         last = max(first + 1, math.ceil(end * steps_per_beat - 1e-9))

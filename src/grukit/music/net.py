@@ -1,6 +1,6 @@
 """``PianoRollNet``: a GRU over piano-roll frames with a sigmoid output per key for the next frame.
 
-Shape legend: B batch, T time, P = 88 piano keys, H hidden, L layers.
+Shapes use the legend of :mod:`grukit.nn.functional`; a frame has 88 units, one per piano key.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ def shift_right(rolls: Tensor) -> Tensor:
     so the model scores all T steps of a sequence, the first one from the zero frame alone (a
     learned "how pieces start" distribution), as a generative model of the whole sequence does.
 
-    Shapes: rolls (B, T, P) -> (B, T, P).
+    Shapes: rolls (B, T, 88) -> (B, T, 88).
 
     Example:
         >>> shift_right(torch.tensor([[[1.0], [2.0], [3.0]]])).flatten().tolist()
         [0.0, 1.0, 2.0]
     """
-    return torch.cat([torch.zeros_like(rolls[:, :1]), rolls[:, :-1]], dim=1)  # (B, T, P)
+    return torch.cat([torch.zeros_like(rolls[:, :1]), rolls[:, :-1]], dim=1)  # (B, T, 88)
 
 
 def step_mask(lengths: Tensor, steps: int) -> Tensor:
@@ -62,7 +62,7 @@ class PianoRollNet(nn.Module):
         reset, zoneout, recurrent_dropout: passed to :class:`grukit.nn.GRU`.
         input_size: units per frame (88 piano keys).
 
-    Shapes: inputs (B, T, P), lengths (B,) or None, hx (L, B, H) -> logits (B, T, P), h_n (L, B, H).
+    Shapes: inputs (B, T, 88), lengths (B,) or None, hx (L, B, H) -> logits (B, T, 88), h_n (L, B, H).
 
     Example:
         >>> net = PianoRollNet(hidden_size=32)
@@ -81,11 +81,11 @@ class PianoRollNet(nn.Module):
 
     def forward(self, inputs: Tensor, lengths: Tensor | None = None, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
         output, h_n = self.gru(self.input_drop(inputs), hx, lengths=lengths)  # (B, T, H), (L, B, H)
-        return self.head(self.drop(output)), h_n  # (B, T, P)
+        return self.head(self.drop(output)), h_n  # (B, T, 88)
 
     @torch.no_grad()
     def step(self, frame: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """One step in eval mode: frame (B, P), hx (L, B, H) or None -> next-frame logits (B, P), h (L, B, H)."""
+        """One step in eval mode: frame (B, 88), hx (L, B, H) or None -> next-frame logits (B, 88), h (L, B, H)."""
         h = self.gru.step(frame, hx)  # (L, B, H)
         return self.head(h[-1]), h
 
@@ -107,8 +107,8 @@ def init_output_bias(net: PianoRollNet, rolls, floor: float = 1e-4) -> None:
     """
     import numpy as np
 
-    frames = np.concatenate([np.asarray(r, dtype=np.float64) for r in rolls])  # (N, P)
-    freq = frames.mean(axis=0).clip(floor, 1 - floor)  # (P,)
+    frames = np.concatenate([np.asarray(r, dtype=np.float64) for r in rolls])  # (N, 88)
+    freq = frames.mean(axis=0).clip(floor, 1 - floor)  # (88,)
     net.head.bias.copy_(torch.as_tensor(np.log(freq / (1 - freq)), dtype=net.head.bias.dtype))
 
 

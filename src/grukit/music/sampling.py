@@ -1,6 +1,6 @@
 """Sampling new piano rolls from a trained :class:`~grukit.music.net.PianoRollNet`, one frame at a time.
 
-Shape legend: T steps, P = 88 piano keys, L layers, H hidden.
+Shapes use the legend of :mod:`grukit.nn.functional`; a frame has 88 units, one per piano key.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def sample_roll(net: torch.nn.Module, steps: int, temperature: float = 1.0, seed
 
     The first frame is drawn from the zero-frame input, as in training (see ``shift_right``).
     ``temperature`` tau < 1 sharpens the distribution, > 1 flattens it; 1 samples the model as trained.
-    The net is put in eval mode. Returns a (T, P) uint8 roll.
+    The net is put in eval mode. Returns a (T, 88) uint8 roll.
 
     Example:
         >>> roll = sample_roll(net, steps=64, temperature=1.0, seed=0)   # (64, 88)  # doctest: +SKIP
@@ -40,10 +40,10 @@ def sample_roll(net: torch.nn.Module, steps: int, temperature: float = 1.0, seed
     device = next(net.parameters()).device
     generator = torch.Generator(device=device).manual_seed(seed)
     size = net.head.out_features
-    frame, h = torch.zeros(1, size, device=device), None  # (1, P)
+    frame, h = torch.zeros(1, size, device=device), None  # (1, 88)
     frames = []
     for _ in range(steps):
-        logits, h = net.step(frame, h)  # (1, P), (L, 1, H)
-        frame = torch.bernoulli(torch.sigmoid(logits / temperature), generator=generator)  # (1, P)
+        logits, h = net.step(frame, h)  # (1, 88), (L, 1, H)
+        frame = torch.bernoulli(torch.sigmoid(logits / temperature), generator=generator)  # (1, 88)
         frames.append(frame)
-    return torch.cat(frames).to(torch.uint8).cpu().numpy()  # (T, P)
+    return torch.cat(frames).to(torch.uint8).cpu().numpy()  # (T, 88)

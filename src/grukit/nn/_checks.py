@@ -102,9 +102,9 @@ def initial_state(
     owner: str, hx: torch.Tensor | None, num_states: int, batch: int, hidden_size: int, unbatched: bool,
     like: torch.Tensor, states_legend: str,
 ) -> torch.Tensor:
-    """The (S, B, H) initial state of a stack of S recurrences: hx checked and batched, or zeros.
+    """The (L*D, B, H) initial state of a stack of L*D recurrences (L for a MinGRU): hx checked and batched, or zeros.
 
-    ``states_legend`` names S in messages, e.g. "num_layers * num_directions".
+    ``states_legend`` names L*D in messages, e.g. "num_layers * num_directions".
     """
     if hx is None:
         return torch.zeros(num_states, batch, hidden_size, dtype=like.dtype, device=like.device)

@@ -1,7 +1,15 @@
 """The GRU's math as small pure functions, each with its equation.
 
-Shape legend (used in every shape comment): B batch, T time, I input features, H hidden units,
-L layers, D directions (1 or 2).
+Shape legend for every shape comment in grukit: one capital, one meaning, package-wide (lowercase
+letters, such as k stacked gates or w segment length, are local to the formula that defines them)::
+
+    B batch           I input features     H hidden units      L layers         D directions (1 or 2)
+    T time steps (a window's lookback; T_i of sequence i, T_max the longest)
+    C channels        P past covariates    F known-future features              K horizon steps
+    Q quantiles       W windows            M ensemble members  J classes        V vocabulary
+    E embedding size  N rows of a whole series, or items of a set (sequences, clips, tokens)
+    S series, or the sequences a net reads: B, or B*C with independent channels
+    G = ceil(T / w) input and U = ceil(K / w) output segments of w steps
 
 Gate order follows PyTorch: reset r, update z, candidate n, stacked in blocks of H rows, so
 ``weight_ih`` is (3H, I), ``weight_hh`` is (3H, H) and the biases are (3H,).

@@ -53,7 +53,7 @@ class GRU(nn.Module):
             "reference" (the calibrated rule is in ``grukit.nn._auto``).
             ``backend_in_use`` says which runs.
 
-    Shapes (B batch, T time, I input_size, H hidden_size, L num_layers, D directions):
+    Shapes, in the legend of :mod:`grukit.nn.functional`:
         input (T, B, I), or (B, T, I) with batch_first, or (T, I) unbatched, or a PackedSequence;
         hx (L*D, B, H) or (L*D, H) unbatched; output (T, B, D*H); h_n (L*D, B, H).
         ``forward(input, hx, lengths=...)`` takes the valid length of each padded sequence:

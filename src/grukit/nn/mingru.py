@@ -215,7 +215,7 @@ class MinGRU(nn.Module):
         scan_chunk_size: steps per chunk of the scan (default 16); any value gives the same
             states to rounding, and only speed depends on it.
 
-    Shapes (B batch, T time, I input_size, H hidden_size, L num_layers):
+    Shapes, in the legend of :mod:`grukit.nn.functional`:
         input (T, B, I), or (B, T, I) with batch_first, or (T, I) unbatched;
         hx (L, B, H) or (L, H) unbatched, None for zeros; output (T, B, H); h_n (L, B, H).
 

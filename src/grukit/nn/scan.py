@@ -1,7 +1,7 @@
 """The minGRU's recurrence h_t = a_t h_{t-1} + b_t as parallel scans, in small pure functions.
 
-Shape legend (used in every shape comment): B batch, T time, I input features, H hidden units,
-L layers. Time is always dimension 0 here, so a sequence is (T, ...) and a state is (...).
+Shapes use the legend of :mod:`grukit.nn.functional`. Time is always dimension 0 here, so a
+sequence is (T, ...) and a state is (...).
 
 The minGRU (Feng et al. 2024, "Were RNNs All We Needed?") is the linear recurrence
 
@@ -206,10 +206,10 @@ def initial_state_term(log_a: Tensor, h0: Tensor) -> Tensor:
 def scan_log(log_a: Tensor, log_b: Tensor, h0: Tensor, chunk_size: int = SCAN_CHUNK_SIZE) -> Tensor:
     """Every h_t of h_t = a_t h_{t-1} + b_t from log a, log b and a real h0, chunk by chunk.
 
-    For each chunk C of ``chunk_size`` steps, with c the state before it (h0 for the first):
+    For each chunk u of ``chunk_size`` steps, with c the state before it (h0 for the first):
 
-        h_C = parallel_scan_log(log a_C, log b_C) + initial_state_term(log a_C, c)
-        c   = h_C[-1]
+        h_u = parallel_scan_log(log a_u, log b_u) + initial_state_term(log a_u, c)
+        c   = h_u[-1]
 
     One chunk as long as the sequence is the plain Heinsen scan; shorter chunks lose fewer
     digits in float32 (see the module docstring) at the cost of T / chunk_size sequential steps.
@@ -233,18 +233,18 @@ def scan_linear(a: Tensor, b: Tensor, h0: Tensor, chunk_size: int = SCAN_CHUNK_S
                 out: Tensor | None = None) -> Tensor:
     """Every h_t of h_t = a_t h_{t-1} + b_t for any real a, b, h0, in linear space, chunk by chunk.
 
-    Time is cut into chunks of C = ``chunk_size`` steps, and all chunks run at once:
+    Time is cut into chunks of n = ``chunk_size`` steps, and all chunks run at once:
 
-        1. each chunk's scan from zero, and its decay:   l_j = a_j l_{j-1} + b_j,  l_0 = 0;   P = prod_j a_j
-        2. the state entering chunk k:                   s_k = P_k s_{k-1} + l_C^(k),  s_0 = h0
-           (the same recurrence over the T / C chunks, scanned the same way)
+        1. each chunk's scan from zero, and its decay:   l_j = a_j l_{j-1} + b_j,  l_0 = 0;   q = prod_j a_j
+        2. the state entering chunk k:                   s_k = q_k s_{k-1} + l_n^(k),  s_0 = h0
+           (the same recurrence over the T / n chunks, scanned the same way)
         3. every state from its chunk's entering state:  h_j = a_j h_{j-1} + b_j,  h_0 = s_{k-1}
 
-    Step 1's l runs C steps over (T / C, ...) slices and P is one product per chunk; step 3 runs
-    C steps again, so a sequence costs about 2C + 2T / C tensor operations (step 2 recursing on
-    T / C steps) instead of the loop's T, for about twice the loop's memory traffic. The
+    Step 1's l runs n steps over (T / n, ...) slices and q is one product per chunk; step 3 runs
+    n steps again, so a sequence costs about 2n + 2T / n tensor operations (step 2 recursing on
+    T / n steps) instead of the loop's T, for about twice the loop's memory traffic. The
     arithmetic is the loop's, regrouped at chunk boundaries: nothing is divided and no log is
-    taken, so any sign of a, b and h0 is exact to rounding, and a decay P that underflows to 0
+    taken, so any sign of a, b and h0 is exact to rounding, and a decay q that underflows to 0
     only drops contributions below float32's 1.2e-38 times the state, as the loop's own products
     do. Steps left over after the last whole chunk run as a loop.
 
@@ -266,17 +266,17 @@ def scan_linear(a: Tensor, b: Tensor, h0: Tensor, chunk_size: int = SCAN_CHUNK_S
         return _loop(a, b, h0, reverse, out)
     span = chunks * chunk_size  # steps in whole chunks; the rest run as a loop afterwards
     start = steps - span if reverse else 0
-    a_c, b_c, out_c = (v[start:start + span].unflatten(0, (chunks, chunk_size)) for v in (a, b, out))  # (T / C, C, ...)
-    decay = a_c.prod(dim=1)  # (T / C, ...): step 1
-    a_c, b_c, out_c = a_c.unbind(1), b_c.unbind(1), out_c.unbind(1)  # C slices (T / C, ...) each
+    a_c, b_c, out_c = (v[start:start + span].unflatten(0, (chunks, chunk_size)) for v in (a, b, out))  # (T / n, n, ...)
+    decay = a_c.prod(dim=1)  # (T / n, ...): step 1
+    a_c, b_c, out_c = a_c.unbind(1), b_c.unbind(1), out_c.unbind(1)  # n slices (T / n, ...) each
     order = range(chunk_size - 1, -1, -1) if reverse else range(chunk_size)  # positions in a chunk, in scan order
     first, *rest = order
-    local = b_c[first].clone()  # (T / C, ...)
+    local = b_c[first].clone()  # (T / n, ...)
     for j in rest:
         torch.addcmul(b_c[j], a_c[j], local, out=local)
-    ends = scan_linear(decay, local, h0, chunk_size, reverse)  # (T / C, ...): step 2, each chunk's last state
+    ends = scan_linear(decay, local, h0, chunk_size, reverse)  # (T / n, ...): step 2, each chunk's last state
     initial = h0.expand_as(ends[0]).unsqueeze(0)
-    state = torch.cat([ends[1:], initial] if reverse else [initial, ends[:-1]])  # (T / C, ...) entering states
+    state = torch.cat([ends[1:], initial] if reverse else [initial, ends[:-1]])  # (T / n, ...) entering states
     for j in order:  # step 3
         torch.addcmul(b_c[j], a_c[j], state, out=out_c[j])
         state = out_c[j]

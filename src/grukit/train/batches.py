@@ -3,7 +3,7 @@
 With W processes, step j's global batch is the same list of sample indices as in one process
 (``batch_size`` samples, fewer in the last batch), and process r takes one contiguous block of it:
 
-    n_j        = min(B, M - j B)                              samples in global batch j (M samples, B = batch_size)
+    n_j        = min(B, N - j B)                              samples in global batch j (N samples, B = batch_size)
     [lo, hi)   = [floor(r n_j / W), floor((r + 1) n_j / W))   process r's block of that batch
     weight_r   = (hi - lo) W / n_j                            the factor on process r's mean loss
 
@@ -47,7 +47,7 @@ class PermutationSampler(Sampler[int]):
         return self.num_samples
 
     def __iter__(self) -> Iterator[int]:
-        order = torch.randperm(self.num_samples, generator=self.generator)  # (M,)
+        order = torch.randperm(self.num_samples, generator=self.generator)  # (N,)
         for chunk in order.split(self.CHUNK):
             yield from chunk.tolist()
         # RandomSampler draws a second permutation when asked for more and yields none of it; drawing it
