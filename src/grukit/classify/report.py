@@ -13,8 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grukit._io import atomic_write
-from grukit.evaluate.html import details_table, escape, page, png_data_uri
+from grukit.evaluate.html import escape, figures, png_data_uri, write_page
 from grukit.evaluate.plots import figure, save_png
 
 __all__ = ["plot_confusion", "write_classification_report"]
@@ -23,10 +22,10 @@ MAX_ANNOTATED = 20  # classes up to which every cell shows its count
 
 
 def plot_confusion(path: Path, matrix, classes: Sequence, title: str = "") -> Path:
-    """Draw the (K, K) confusion matrix as a heat map: true class in rows, predicted class in columns.
+    """Draw the (J, J) confusion matrix as a heat map: true class in rows, predicted class in columns.
 
     Each row is shaded by its share of the row's sequences (recall on the diagonal) and every
-    cell shows its count when K <= 20. Returns ``path``.
+    cell shows its count when J <= 20. Returns ``path``.
     """
     counts = np.asarray(matrix, dtype=np.int64)
     k = len(classes)
@@ -34,7 +33,7 @@ def plot_confusion(path: Path, matrix, classes: Sequence, title: str = "") -> Pa
         raise ValueError(f"plot_confusion: matrix must have shape ({k}, {k}), one row and column per class; "
                          f"got {counts.shape}.")
     totals = counts.sum(axis=1, keepdims=True)
-    shares = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)  # (K, K) row-normalised
+    shares = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)  # (J, J) row-normalised
     size = min(12.0, 3.0 + 0.45 * k)
     fig, (ax,) = figure(1, width=size + 1.2, height_each=size)
     image = ax.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
@@ -75,17 +74,9 @@ def write_classification_report(path: Path, metrics: Mapping, plots: Mapping[str
           for name, value in metrics.get("baselines", {}).items()),
         "</tbody></table>",
     ]
-    if images:  # the confusion matrix first: what a person looks at before the details
-        sections.append("<h2>Plots</h2>")
-        sections.extend(f'<figure><img alt="{escape(caption)}" src="{uri}"><figcaption>{escape(caption)}'
-                        f"</figcaption></figure>" for caption, uri in images.items())
+    sections += figures(images)  # the confusion matrix first: what a person looks at before the details
     sections += ["<h2>Per class</h2>", _per_class_table(metrics["per_class"])]
-    if details:
-        sections += ["<h2>Details</h2>", details_table(details)]
-    document = page(title, "\n".join(sections))
-    path = Path(path)
-    atomic_write(path, lambda tmp: Path(tmp).write_bytes(document.encode("utf-8")))
-    return path
+    return write_page(path, title, sections, details)
 
 
 def _per_class_table(per_class: Mapping) -> str:

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from grukit._io import atomic_write
 from grukit.detect.window_metrics import flagged_stretches
-from grukit.evaluate.html import details_table, escape, page, png_data_uri
+from grukit.evaluate.html import escape, figures, png_data_uri, write_page
 from grukit.evaluate.plots import figure, save_png
 from grukit.evaluate.report import format_number
 
@@ -99,16 +98,8 @@ def write_detect_report(path: Path, metrics: Mapping, plots: Mapping[str, Path],
             ("null detector / perfect detector", f"{format_number(nab['null'])} / {format_number(nab['perfect'])}"),
             ("unscored probationary rows", nab["probationary_rows"]),
         ])]
-    if plots:
-        sections.append("<h2>Plots</h2>")
-        sections += [f'<figure><img alt="{escape(caption)}" src="{png_data_uri(Path(file))}">'
-                     f"<figcaption>{escape(caption)}</figcaption></figure>" for caption, file in plots.items()]
-    if details:
-        sections += ["<h2>Details</h2>", details_table(details)]
-    document = page(title, "\n".join(sections))
-    path = Path(path)
-    atomic_write(path, lambda tmp: Path(tmp).write_bytes(document.encode("utf-8")))
-    return path
+    sections += figures({caption: png_data_uri(Path(file)) for caption, file in plots.items()})
+    return write_page(path, title, sections, details)
 
 
 def _summary(metrics: Mapping) -> list[tuple[str, object]]:

@@ -11,7 +11,9 @@ import html
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["CSS", "details_table", "escape", "page", "png_data_uri"]
+from grukit._io import atomic_write
+
+__all__ = ["CSS", "details_table", "escape", "figures", "page", "png_data_uri", "write_page"]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -45,6 +47,28 @@ def page(title: str, body: str) -> str:
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
+
+
+def write_page(path: str | Path, title: str, sections: list[str], details: Mapping | None = None) -> Path:
+    """Write a report: ``sections`` (HTML), then a "Details" table of ``details`` when there are any.
+
+    One self-contained page, written atomically (a temporary file renamed into place, never half
+    written). Returns the path.
+    """
+    if details:
+        sections = [*sections, "<h2>Details</h2>", details_table(details)]
+    document = page(title, "\n".join(sections))
+    path = Path(path)
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(document.encode("utf-8")))
+    return path
+
+
+def figures(images: Mapping[str, str]) -> list[str]:
+    """The "Plots" section: its heading and one figure per caption -> image URI (:func:`png_data_uri`)."""
+    if not images:
+        return []
+    return ["<h2>Plots</h2>", *(f'<figure><img alt="{escape(caption)}" src="{uri}"><figcaption>{escape(caption)}'
+                                 f"</figcaption></figure>" for caption, uri in images.items())]
 
 
 def details_table(facts: Mapping) -> str:

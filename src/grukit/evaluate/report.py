@@ -17,8 +17,7 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 
-from grukit._io import atomic_write
-from grukit.evaluate.html import details_table, escape, page, png_data_uri
+from grukit.evaluate.html import escape, figures, png_data_uri, write_page
 from grukit.evaluate.plots import plot_forecast, plot_loss
 
 __all__ = ["format_metrics_table", "interval_line", "write_report", "plot_forecast", "plot_loss"]
@@ -114,22 +113,11 @@ def write_report(
         sections.append(_sortable_table(frame))
     if tables:
         sections.append(SORT_SCRIPT)
-    if images:
-        sections.append("<h2>Plots</h2>")
-        sections.extend(
-            f'<figure><img alt="{escape(caption)}" src="{uri}"><figcaption>{escape(caption)}</figcaption></figure>'
-            for caption, uri in images.items()
-        )
+    sections += figures(images)
     facts = dict(details or {})
     if "split" in metrics and "split" not in facts:
         facts["split"] = metrics["split"]
-    if facts:
-        sections.append("<h2>Details</h2>")
-        sections.append(details_table(facts))
-    document = page(title, "\n".join(sections))
-    path = Path(path)
-    atomic_write(path, lambda tmp: Path(tmp).write_bytes(document.encode("utf-8")))
-    return path
+    return write_page(path, title, sections, facts)
 
 
 def format_number(value: object) -> str:
