@@ -79,6 +79,18 @@ def load_model(folder: Path, kind: str) -> tuple[dict, dict]:
     return state, config
 
 
+def saved_configs(document: dict, section: str, config: type, since: dict | None = None) -> tuple:
+    """The (task config, TrainConfig) of a saved model: ``document[section]`` and ``document["train"]``.
+
+    ``since`` gives the options added after older models were saved the values those models had.
+    Call it inside :func:`rebuilding_from`, so that a bad key or value names config.json.
+    """
+    from grukit.train import TrainConfig, config_from_dict
+
+    return (config_from_dict(config, {**(since or {}), **document[section]}),
+            config_from_dict(TrainConfig, document["train"]))
+
+
 @contextlib.contextmanager
 def rebuilding_from(folder: Path) -> Iterator[None]:
     """Around the code that rebuilds a model from ``load_model``'s document: a missing key, a wrong

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from grukit._io import atomic_write_text
-from grukit.artifacts import load_model, rebuilding_from, save_model
+from grukit.artifacts import load_model, rebuilding_from, save_model, saved_configs
 from grukit.classify.config import ClassifyConfig
 from grukit.classify.network import build_net
 from grukit.errors import GrukitError, ModelFileError
@@ -57,12 +57,10 @@ def feature_config(folder: Path):
 def load_estimator(cls, folder: Path):
     """Rebuild the estimator from ``folder``; a ModelFileError says what does not fit."""
     from grukit.data import StandardScaler
-    from grukit.train import TrainConfig, config_from_dict
 
     state, document = load_model(folder, KIND)
     with rebuilding_from(folder):
-        config = config_from_dict(ClassifyConfig, document["classify"])
-        train_config = config_from_dict(TrainConfig, document["train"])
+        config, train_config = saved_configs(document, KIND, ClassifyConfig)
         classes = document["classes"]
         net = build_net(config, document["input_size"], len(classes))
         net.load_state_dict(state)

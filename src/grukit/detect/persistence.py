@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from grukit.artifacts import load_model, rebuilding_from, save_model
+from grukit.artifacts import load_model, rebuilding_from, save_model, saved_configs
 from grukit.data import StandardScaler
 from grukit.detect.config import DetectConfig
 
@@ -34,13 +34,11 @@ def save_estimator(model, folder: Path) -> None:
 def load_estimator(cls, folder: Path):
     """Rebuild the estimator: configs, scaler, threshold, columns, and the network with its weights."""
     from grukit.detect.methods import build_net
-    from grukit.train import TrainConfig, config_from_dict
 
     state, document = load_model(folder, KIND)
     with rebuilding_from(folder):
         # detectors saved before the z-score existed scored the error itself
-        config = config_from_dict(DetectConfig, {"score": "error", **document["detect"]})
-        train_config = config_from_dict(TrainConfig, document["train"])
+        config, train_config = saved_configs(document, KIND, DetectConfig, since={"score": "error"})
         net = build_net(config, int(document["net"]["channels"]))
         net.load_state_dict(state)
         model = cls(config.method, config.lookback)

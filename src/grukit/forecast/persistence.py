@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from grukit.artifacts import load_model, rebuilding_from, save_model
+from grukit.artifacts import load_model, rebuilding_from, save_model, saved_configs
 from grukit.data import StandardScaler, scaler_from_dict
 from grukit.forecast.config import ForecastConfig
 from grukit.forecast.network import build_net
@@ -36,13 +36,10 @@ def save_estimator(model, folder: Path) -> None:
 
 def load_estimator(cls, folder: Path):
     """Rebuild the estimator: configs, schema, scalers, and the network with its weights."""
-    from grukit.train import TrainConfig, config_from_dict
-
     state, document = load_model(folder, KIND)
     with rebuilding_from(folder):
         # a model saved before ``combine`` existed forecasts with its network alone
-        config = config_from_dict(ForecastConfig, {"combine": "none", **document["forecast"]})
-        train_config = config_from_dict(TrainConfig, document["train"])
+        config, train_config = saved_configs(document, KIND, ForecastConfig, since={"combine": "none"})
         net = build_net(config, document["net"]["input_size"], document["net"]["target_size"],
                         document["net"]["future_size"])
         net.load_state_dict(state)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from grukit.artifacts import load_model, rebuilding_from, save_model
+from grukit.artifacts import load_model, rebuilding_from, save_model, saved_configs
 from grukit.music.config import MusicConfig
 from grukit.music.net import build_net
 
@@ -22,12 +22,9 @@ def save_estimator(model, folder: Path) -> None:
 
 def load_estimator(cls, folder: Path):
     """Rebuild the estimator from ``folder``; a ModelFileError says what does not fit."""
-    from grukit.train import TrainConfig, config_from_dict
-
     state, document = load_model(folder, KIND)
     with rebuilding_from(folder):
-        config = config_from_dict(MusicConfig, document["music"])
-        train_config = config_from_dict(TrainConfig, document["train"])
+        config, train_config = saved_configs(document, KIND, MusicConfig)
         net = build_net(config)
         net.load_state_dict(state)
         model = cls(**{**document["music"], **document["train"]})
