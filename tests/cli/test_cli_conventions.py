@@ -367,3 +367,35 @@ def test_help_shows_every_default_a_run_on_the_user_s_data_uses(task):
             continue
         text = ", ".join(map(str, value)) if isinstance(value, list) else value
         assert shown[name] == (str(text) if text not in ("", None) else "none"), (task, name, shown[name], value)
+
+
+TRAIN_COMMANDS = ["forecast train", "classify train", "detect train", "lm train", "music train"]
+
+
+@pytest.mark.parametrize("name", TRAIN_COMMANDS)
+def test_every_train_command_writes_out_all_or_nothing_and_resumes_to_the_same_run(tmp_path, capsys, monkeypatch,
+                                                                                   name):
+    """The same --out behaviour in every task (one shared run): a run that fails after training leaves no --out
+    and no staging folder; --resume on a finished run gives the same results and files."""
+    import grukit.artifacts
+
+    argv = [*_train_commands(tmp_path)[name], "--quiet"]
+    out = tmp_path / "run"
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(grukit.artifacts, "atomic_write", disk_full)
+        code, _, err = run(capsys, [*argv, "--out", out])
+    assert code == 1 and "No space left on device" in one_line_error(err), err
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".run.")]
+
+    code, stdout, err = run(capsys, [*argv, "--out", out])
+    assert code == 0, err
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    config = (out / "config.json").read_text()  # with the weights' SHA-256
+    code, resumed, err = run(capsys, [*argv, "--out", out, "--resume"])
+    assert code == 0, err
+    assert resumed == stdout and (out / "config.json").read_text() == config
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == files
