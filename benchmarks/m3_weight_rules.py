@@ -13,6 +13,8 @@ with ``forecast_m3.py``'s sMAPE and MASE (the median over the seeds given):
     equal thirds      (network + Theta + damped) / 3
     inverse errors    weights 1/e (and 1/e^2) over the three, e from the backtest
     T against both    T's rule between the network and the mean of Theta and damped
+    T, theta c        T with Theta's coefficient c (1.5 or 3; the default is 2) for every series
+    T, theta chosen   T with each series' coefficient (1, 1.5, 2 or 3) chosen by its Theta backtest error
 
 The damped trend runs on the same seasonally adjusted rows as grukit's Theta
 (:mod:`grukit.evaluate.theta`), per series: l_t = l + phi b + alpha e, b_t = phi b + alpha beta e,
@@ -125,6 +127,31 @@ def rules(path: Path, train_df: pd.DataFrame, season: int) -> dict[str, np.ndarr
         inverse /= inverse.sum(-1, keepdims=True)
         out[f"weights 1/e^{power} over network, Theta, damped"] = (
             inverse[:, :1] * net + inverse[:, 1:2] * th + inverse[:, 2:] * dp)
+    out.update(theta_coefficient_rules(ys, backs, actual, usable, net, net_back, rows, k, season))
+    return out
+
+
+COEFFICIENTS = (1.0, 1.5, 2.0, 3.0)  # Theta's theta: SES alone, a third, half (the default), two thirds of the slope
+
+
+def theta_coefficient_rules(ys, backs, actual, usable, net, net_back, rows, k, season) -> dict[str, np.ndarray]:
+    """T's rule with other Theta coefficients (the sixth round): one for every series, or each series' own,
+    the one whose backtest forecast of its last horizon was closest (mean absolute error)."""
+    after = np.stack([theta(last_rows(ys, rows), k, season, c)[..., 0] for c in COEFFICIENTS])  # (4, S, K)
+    back = np.stack([theta(last_rows(backs, rows), k, season, c)[..., 0] for c in COEFFICIENTS])
+    errors = np.abs(back - actual).mean(-1)  # (4, S)
+    chosen = np.where(usable, errors.argmin(0), COEFFICIENTS.index(2.0))  # (S,)
+    series = np.arange(len(chosen))
+
+    def t_rule(th, th_back):
+        e_net, e_th = (np.where(usable, np.abs(f - actual).mean(1), 1.0) for f in (net_back, th_back))
+        w = np.divide(e_th, e_net + e_th, out=np.full_like(e_th, 0.5), where=e_net + e_th > 0)
+        return w[:, None] * net + (1 - w[:, None]) * th
+
+    out = {f"T, theta {c:g} for every series": t_rule(after[i], back[i])
+           for i, c in enumerate(COEFFICIENTS) if c != 2.0}
+    out["T, theta chosen per series by its backtest (1, 1.5, 2, 3)"] = t_rule(after[chosen, series],
+                                                                                back[chosen, series])
     return out
 
 

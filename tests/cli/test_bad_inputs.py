@@ -341,9 +341,9 @@ CASES: list[tuple[str, str | list[str], int, str]] = [
      "id_col, value_col, missing, freq, date_format, season_length, lookback, horizon, stride, split, "
      "val_size, test_size, scaler, transform, calendar, pad, min_history, preset, hidden_size, "
      "num_layers, dropout, reset, layer_norm, zoneout, recurrent_dropout, strategy, revin, "
-     "channel_independent, quantiles, segment_length, loss, ensemble, combine, epochs, batch_size, lr, "
-     "weight_decay, schedule, warmup_fraction, clip, clip_value, patience, min_delta, seed, device, "
-     "progress, num_threads."),
+     "channel_independent, quantiles, segment_length, loss, ensemble, combine, theta_coefficients, epochs, "
+     "batch_size, lr, weight_decay, schedule, warmup_fraction, clip, clip_value, patience, min_delta, seed, "
+     "device, progress, num_threads."),
     ("forecast: wrong type in config", F + " --config {w}/wrongtype.toml", 2,
      "TrainConfig: epochs must be int; got 'many' (str)."),
     ("forecast: --out is a file", "forecast train {w}/good.csv --out {w}/afile.txt", 2,

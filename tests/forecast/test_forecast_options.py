@@ -94,6 +94,12 @@ def test_the_loss_option_is_the_named_loss_of_the_point_forecast(loss, reference
      "strategy='recursive'. Use strategy='direct' or segment_length=0."),
     (dict(transform="sqrt"), "ForecastConfig: transform must be one of 'none', 'log'; got 'sqrt'."),
     (dict(loss="huber"), "ForecastConfig: loss must be one of 'mse', 'mae', 'mix'; got 'huber'."),
+    (dict(theta_coefficients=[0.5, 2]),
+     "ForecastConfig: theta_coefficients must be a non-empty list of numbers >= 1 (2: the classic Theta method); "
+     "got [0.5, 2.0]."),
+    (dict(theta_coefficients=[]),
+     "ForecastConfig: theta_coefficients must be a non-empty list of numbers >= 1 (2: the classic Theta method); "
+     "got []."),
 ])
 def test_bad_model_options_are_one_line_config_errors(options, message):
     with pytest.raises(ConfigError) as err:

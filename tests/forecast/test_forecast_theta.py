@@ -92,6 +92,17 @@ def test_theta_of_a_line_is_its_level_plus_half_its_slope_as_drift():
     np.testing.assert_allclose(theta(y[None, :, None], 4)[0, :, 0], want, rtol=1e-12)
 
 
+@pytest.mark.parametrize("coefficient, share", [(1.0, 0.0), (1.5, 1 / 3), (3.0, 2 / 3)])
+def test_the_theta_coefficient_sets_the_share_of_the_slope(coefficient, share):
+    y = 3.0 + 2.0 * np.arange(20)  # slope 2; theta = 1 is SES alone, theta = 2 the classic half slope
+    level = _ses(y)[0]
+    want = level + share * 2.0 * (np.arange(4) + (1 - 0.01**20) / 0.99)
+    np.testing.assert_allclose(theta(y[None, :, None], 4, coefficient=coefficient)[0, :, 0], want, rtol=1e-12)
+    seasonal = 10 + np.sin(np.arange(48) * 2 * np.pi / 12) + 0.1 * np.arange(48)
+    f1, f2, f = (theta(seasonal[None, :, None], 6, 12, c)[0, :, 0] for c in (1.0, 2.0, coefficient))
+    np.testing.assert_allclose(f, f1 + 2 * share * (f2 - f1), rtol=1e-12)  # linear in the share, season and all
+
+
 def test_theta_handles_channels_and_rejects_a_history_ending_in_nan():
     series = _panel([50, 50], 12)
     both = theta(np.stack(series, axis=1)[None], 5, 12)  # one row, two channels
@@ -150,11 +161,18 @@ def test_predict_weights_network_and_theta_by_their_backtest_and_quantiles_move_
     network_back = model.predict(cut)["y"].to_numpy().reshape(3, 6)  # the forecast of each series' last 6 rows
     model.config_.combine = "theta"
     rows = 2 * model.config_.lookback
-    theta_back = theta(last_rows(_by_series(data, 6), rows), 6, 12)[..., 0]
     actual = np.stack([y[-6:, 0] for y in _by_series(data)])
+    # each series' Theta coefficient: the one whose forecast of its last 6 rows, made 6 rows earlier, was closest
+    coefficients = model.config_.theta_coefficients
+    assert coefficients == [1.0, 1.5, 2.0, 3.0]
+    backs = [theta(last_rows(_by_series(data, 6), rows), 6, 12, c)[..., 0] for c in coefficients]
+    best = [int(np.argmin([np.abs(b[i] - actual[i]).mean() for b in backs])) for i in range(3)]
+    theta_back = np.stack([backs[best[i]][i] for i in range(3)])
+    theta_after = np.stack([theta(last_rows(_by_series(data), rows), 6, 12, coefficients[best[i]])[i, :, 0]
+                            for i in range(3)])
     e_net, e_theta = np.abs(network_back - actual).mean(axis=1), np.abs(theta_back - actual).mean(axis=1)
     w = (e_theta / (e_net + e_theta))[:, None]  # all three series have 2 rows before the backtest's cutoff
-    want = w * network + (1 - w) * theta(last_rows(_by_series(data), rows), 6, 12)[..., 0]
+    want = w * network + (1 - w) * theta_after
     # predict runs both windows of a series in one float32 batch, this test in two: rounding differs
     np.testing.assert_allclose(combined["y"].to_numpy().reshape(3, 6), want, rtol=1e-6)
     model.config_.combine = "none"
@@ -203,6 +221,20 @@ def test_a_model_saved_before_combine_existed_loads_as_the_network_alone(tmp_pat
     del document["forecast"]["combine"]
     (tmp_path / "run" / "config.json").write_text(json.dumps(document))
     assert GRUForecaster.load(tmp_path / "run").config_.combine == "none"
+
+
+def test_a_model_saved_before_theta_coefficients_existed_loads_with_the_classic_theta(tmp_path):
+    model = GRUForecaster(horizon=6, **FAST).fit(_frame())
+    model.save(tmp_path / "run")
+    document = json.loads((tmp_path / "run" / "config.json").read_text())
+    del document["forecast"]["theta_coefficients"]
+    (tmp_path / "run" / "config.json").write_text(json.dumps(document))
+    old = GRUForecaster.load(tmp_path / "run")
+    assert old.config_.theta_coefficients == [2.0]
+    model.config_.theta_coefficients = [2.0]
+    pd.testing.assert_frame_equal(old.predict(_frame()), model.predict())
+    model.config_.theta_coefficients = [1.0, 1.5, 2.0, 3.0]
+    assert not model.predict()["y"].equals(old.predict(_frame())["y"])  # the series here choose other coefficients
 
 
 def test_combine_must_be_theta_or_none():

@@ -40,7 +40,8 @@ def as_predicted(values: np.ndarray, back: np.ndarray, sidecar, frame, point: in
 
     ``back``: the same (S, K, C, Q) from each series' window ending K rows before its end. With
     combine 'theta', every quantile moves by (1 - w) (Theta - the point forecast), Theta from each
-    series' last 2 x lookback rows, w from both methods' errors on the last K rows.
+    series' last 2 x lookback rows with the coefficient that forecast its last K rows best, w from
+    both methods' errors on those rows.
     """
     if sidecar["combine"] != "theta":
         return values
@@ -57,10 +58,17 @@ def as_predicted(values: np.ndarray, back: np.ndarray, sidecar, frame, point: in
         return out
 
     actual = np.stack([t[-k:] for t in targets])  # (S, K, C); every series here is long enough to backtest
+    coefficients = sidecar["theta_coefficients"]
+    backs = np.stack([theta(last([t[:-k] for t in targets]), k, season, c) for c in coefficients])  # (F, S, K, C)
+    errors = np.abs(backs - actual).mean(axis=2)  # (F, S, C)
+    best = errors.argmin(axis=0)  # (S, C): np.argmin takes the first on a tie, as predict does
+    afters = np.stack([theta(last(targets), k, season, c) for c in coefficients])
+    theta_back = np.take_along_axis(backs, best[None, :, None, :], axis=0)[0]  # (S, K, C)
+    theta_after = np.take_along_axis(afters, best[None, :, None, :], axis=0)[0]
     e_net = np.abs(back[..., point] - actual).mean(axis=1)
-    e_theta = np.abs(theta(last([t[:-k] for t in targets]), k, season) - actual).mean(axis=1)
+    e_theta = np.abs(theta_back - actual).mean(axis=1)
     w = e_theta / (e_net + e_theta)  # (S, C)
-    shift = (1 - w[:, None, :]) * (theta(last(targets), k, season) - values[..., point])  # (S, K, C)
+    shift = (1 - w[:, None, :]) * (theta_after - values[..., point])  # (S, K, C)
     return values + shift[..., None]
 
 

@@ -10,9 +10,10 @@ Per series and channel, with y_1 .. y_n its real values:
        them, additively, when a value is <= 0);
     2. simple exponential smoothing of the adjusted series, l_t = l_{t-1} + alpha (y_t - l_{t-1}),
        l_1 = y_1, alpha on a grid of 0.01 .. 0.99 minimising the one-step squared error;
-    3. half the slope b of the least-squares line through the adjusted series added as a drift:
+    3. a share (1 - 1/theta) of the slope b of the least-squares line through the adjusted series
+       added as a drift (theta = 2, half the slope, is the classic method; theta = 1 is SES alone):
 
-           yhat_{n+h} = l_n + b / 2 * (h - 1 + (1 - (1 - alpha)^n) / alpha)      h = 1 .. K
+           yhat_{n+h} = l_n + (1 - 1/theta) b * (h - 1 + (1 - (1 - alpha)^n) / alpha)      h = 1 .. K
 
     4. the seasonal indices put back.
 
@@ -26,21 +27,27 @@ import numpy as np
 
 from grukit.data.season import seasonal_test
 
-__all__ = ["theta"]
+__all__ = ["theta", "theta_family"]
 
 ALPHAS = np.linspace(0.01, 0.99, 99)  # the smoothing weights tried
 SES_ROWS = 512  # rows smoothed together (see ses)
 
 
-def theta(history: np.ndarray, horizon: int, season_length: int = 1) -> np.ndarray:
+def theta(history: np.ndarray, horizon: int, season_length: int = 1, coefficient: float = 2.0) -> np.ndarray:
     """Theta forecasts (B, K, C) from histories (B, T, C) in original units, NaN before each start.
 
-    Each series needs at least one real value. See the module docstring for the method.
+    Each series needs at least one real value. ``coefficient`` is the method's theta (>= 1; see the
+    module docstring).
 
     Example:
         >>> theta(np.array([[[1.0], [2.0], [3.0], [4.0]]]), 2)[0, :, 0].round(2)   # a line: level 3.99, drift 1/2
         array([4.49, 4.99])
     """
+    return theta_family(history, horizon, season_length, (coefficient,))[0]
+
+
+def theta_family(history: np.ndarray, horizon: int, season_length: int, coefficients) -> np.ndarray:
+    """Theta forecasts (F, B, K, C) for each of the F ``coefficients``, the fits shared (see :func:`theta`)."""
     x = np.asarray(history, dtype=np.float64)
     b, t, c = x.shape
     rows = x.transpose(0, 2, 1).reshape(b * c, t)  # (B*C, T)
@@ -55,10 +62,14 @@ def theta(history: np.ndarray, horizon: int, season_length: int = 1) -> np.ndarr
     n = (~np.isnan(rows)).sum(axis=1)  # (B*C,)
     steps = np.arange(horizon, dtype=np.float64)  # h - 1 = 0 .. K-1
     drift = (1 - (1 - alpha) ** n) / alpha  # (B*C,)
-    forecast = level[:, None] + slope[:, None] / 2 * (steps[None, :] + drift[:, None])  # (B*C, K)
-    if index is not None:
-        forecast = _seasonal(forecast, index[:, (t + np.arange(horizon)) % m], additive, remove=False)
-    return forecast.reshape(b, c, horizon).transpose(0, 2, 1)  # (B, K, C)
+    out = []
+    for coefficient in coefficients:
+        share = 1.0 - 1.0 / coefficient  # of the slope: 1/2 for the classic theta = 2
+        forecast = level[:, None] + share * slope[:, None] * (steps[None, :] + drift[:, None])  # (B*C, K)
+        if index is not None:
+            forecast = _seasonal(forecast, index[:, (t + np.arange(horizon)) % m], additive, remove=False)
+        out.append(forecast.reshape(b, c, horizon).transpose(0, 2, 1))  # (B, K, C)
+    return np.stack(out)
 
 
 def ses(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -23,10 +23,12 @@ _WINDOW_USAGE = ("feed the last lookback rows of a series in one call from h = 0
                  "zero rows whose observed value is 0.")
 _THETA_USAGE = (" combine is 'theta': predict's forecast is y + (1 - w) * (Theta - y_point) on every quantile (y "
                 "unscaled, y_point its 0.5 quantile), where Theta = grukit.evaluate.theta.theta(the series' last "
-                "2 x lookback rows in original units, horizon, season_length) and w = e_theta / (e_net + e_theta): "
-                "e_net and e_theta are the mean absolute errors on the series' last horizon rows of y_point and "
-                "Theta made the same way horizon rows before its end (w = 1/2 when both are 0, or when fewer than "
-                "lookback rows, 2 with an 'observed' column, come before that cutoff).")
+                "2 x lookback rows in original units, horizon, season_length, c) and w = e_theta / (e_net + "
+                "e_theta): e_net and e_theta are the mean absolute errors on the series' last horizon rows of "
+                "y_point and Theta made the same way horizon rows before its end (w = 1/2 when both are 0, or when "
+                "fewer than lookback rows, 2 with an 'observed' column, come before that cutoff); c is the "
+                "theta_coefficients entry whose Theta made there had the lowest such error (the first on a tie; 2, "
+                "or the first entry, for a series too short for that backtest).")
 
 
 def export_gru(gru: nn.Module, path: str | Path, format: str = "onnx", *, batch_first: bool | None = None) -> Path:
@@ -131,6 +133,7 @@ def export_forecaster(model, path: str | Path, format: str = "onnx") -> Path:
         "state": _state_description(graph.state_shape(1)[0], per_row, encoder.hidden_size, None),
         "ensemble": getattr(graph, "count", 1),
         "combine": config.combine,
+        "theta_coefficients": list(config.theta_coefficients),
         "season_length": model.season_length_,
         "streamable": not window,
         "scaled": ("x and y are in the model's scaled space: scale each row of a series with its scaler below "

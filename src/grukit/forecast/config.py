@@ -65,6 +65,7 @@ class ForecastConfig:
     loss: Loss = "mix"  # point-forecast loss: mae | mse on the scaled data | mix: members in turn MAE, sMAPE, MASE-scaled MAE
     ensemble: int = 3  # members (seeds seed, seed+1, ...; reading 1, 1/2, 1/4 of the lookback); forecast = their median
     combine: Combine = "theta"  # theta: network and Theta method, weighted by their errors on each series' end | none
+    theta_coefficients: list[float] = field(default_factory=lambda: [1.0, 1.5, 2.0, 3.0])  # Theta's theta: each series the best on its backtest
 
     def __post_init__(self) -> None:
         check_field_types(self)  # types and the Literal choices
@@ -80,6 +81,8 @@ class ForecastConfig:
             self._check_freq()
         self._check_segments()
         require(self, all(0.0 < q < 1.0 for q in self.quantiles), "quantiles", "levels strictly between 0 and 1")
+        require(self, bool(self.theta_coefficients) and all(c >= 1.0 for c in self.theta_coefficients),
+                "theta_coefficients", "a non-empty list of numbers >= 1 (2: the classic Theta method)")
         if self.quantiles and 0.5 not in self.quantiles:
             self.quantiles = sorted([*self.quantiles, 0.5])
 

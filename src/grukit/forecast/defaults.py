@@ -23,8 +23,9 @@ numbers are in BENCHMARKS.md ("Forecasting on data the defaults never saw: M3") 
     combine    ``combine="theta"``: the forecast is a weighted mean of the network's (the members'
                median) and the Theta method's (:func:`grukit.evaluate.theta.theta`), fitted per
                series on its last THETA_LOOKBACKS * lookback rows at the season length; each weight
-               comes from both methods' errors on the series' last horizon (:mod:`grukit.forecast.combine`);
-               quantiles move with the point forecast. A panel without a frequency (integer steps)
+               comes from both methods' errors on the series' last horizon (:mod:`grukit.forecast.combine`),
+               which also picks the Theta coefficient of each series among theta_coefficients (1, 1.5,
+               2, 3); quantiles move with the point forecast. A panel without a frequency (integer steps)
                takes its season length from the data (:func:`grukit.data.season.detect_season`).
     training   batches of min(256, max(16, windows // 8)) windows and about TRAIN_STEPS optimizer
                steps (epochs = steps / batches per epoch, between 1 and MAX_EPOCHS, so that small

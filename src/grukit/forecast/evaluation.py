@@ -94,8 +94,7 @@ def _theta_shift(net, prepared: PreparedData, part: str, config: ForecastConfig,
     if config.combine != "theta":
         return np.zeros_like(prediction)
     from grukit.data import WindowDataset
-    from grukit.evaluate.theta import theta
-    from grukit.forecast.combine import network_weight, with_theta
+    from grukit.forecast.combine import chosen_theta, network_weight, with_theta
     from grukit.forecast.defaults import theta_rows
 
     k, rows, a = config.horizon, theta_rows(config), prepared.arrays
@@ -108,9 +107,12 @@ def _theta_shift(net, prepared: PreparedData, part: str, config: ForecastConfig,
     point = predict_windows(net, dataset)[..., median_index(config.quantiles)]  # (W, K, C), scaled
     net_back = _per_series(prepared, part, point, inverse=True)
     history_back, actual_back = original_windows(prepared, part, config, rows, fill=np.nan, index=back)
-    weight = network_weight(net_back, theta(history_back, k, prepared.season_length), actual_back, usable)  # (W, C)
     history, _ = original_windows(prepared, part, config, rows, fill=np.nan)  # (W, T, C)
-    combined = with_theta(prediction[..., None], theta(history, k, prepared.season_length), weight)[..., 0]
+    thetas = chosen_theta(np.concatenate([history, history_back]), actual_back, usable, k, prepared.season_length,
+                          config.theta_coefficients)  # (2W, K, C): after each window's end, then its backtest
+    w = len(history)
+    weight = network_weight(net_back, thetas[w:], actual_back, usable)  # (W, C)
+    combined = with_theta(prediction[..., None], thetas[:w], weight)[..., 0]
     return combined - prediction
 
 

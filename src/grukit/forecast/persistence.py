@@ -38,8 +38,10 @@ def load_estimator(cls, folder: Path):
     """Rebuild the estimator: configs, schema, scalers, and the network with its weights."""
     state, document = load_model(folder, KIND)
     with rebuilding_from(folder):
-        # a model saved before ``combine`` existed forecasts with its network alone
-        config, train_config = saved_configs(document, KIND, ForecastConfig, since={"combine": "none"})
+        # a model saved before ``combine`` existed forecasts with its network alone, one saved before
+        # ``theta_coefficients`` with the classic Theta method
+        config, train_config = saved_configs(document, KIND, ForecastConfig,
+                                             since={"combine": "none", "theta_coefficients": [2.0]})
         net = build_net(config, document["net"]["input_size"], document["net"]["target_size"],
                         document["net"]["future_size"])
         net.load_state_dict(state)
