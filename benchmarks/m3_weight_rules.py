@@ -14,7 +14,8 @@ with ``forecast_m3.py``'s sMAPE and MASE (the median over the seeds given):
     inverse errors    weights 1/e (and 1/e^2) over the three, e from the backtest
     T against both    T's rule between the network and the mean of Theta and damped
     T, theta c        T with Theta's coefficient c (1.5 or 3; the default is 2) for every series
-    T, theta chosen   T with each series' coefficient (1, 1.5, 2 or 3) chosen by its Theta backtest error
+    T, theta chosen   T with each series' coefficient (1, 1.5, 2 or 3, or another set) chosen by its Theta
+                      backtest error
 
 The damped trend runs on the same seasonally adjusted rows as grukit's Theta
 (:mod:`grukit.evaluate.theta`), per series: l_t = l + phi b + alpha e, b_t = phi b + alpha beta e,
@@ -34,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 import forecast_m3 as m3
-from grukit.evaluate.theta import _additive, _seasonal, seasonal_indices, theta
+from grukit.evaluate.theta import _additive, _seasonal, seasonal_indices, theta, theta_family
 from grukit.forecast.pipeline import last_rows
 
 ALPHA = np.array([0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9])
@@ -131,17 +132,22 @@ def rules(path: Path, train_df: pd.DataFrame, season: int) -> dict[str, np.ndarr
     return out
 
 
-COEFFICIENTS = (1.0, 1.5, 2.0, 3.0)  # Theta's theta: SES alone, a third, half (the default), two thirds of the slope
+COEFFICIENTS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0)  # Theta's theta: 1 is SES alone, 2 the classic half slope
+CHOICES = {  # the sets a series' coefficient is chosen from; the first is the default C
+    "T, theta chosen per series by its backtest (1, 1.5, 2, 3)": (1.0, 1.5, 2.0, 3.0),
+    "T, theta chosen from (1, 1.5, 2, 3, 4)": (1.0, 1.5, 2.0, 3.0, 4.0),
+    "T, theta chosen from (1, 1.25, 1.5, 1.75, 2, 2.5, 3)": (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0),
+    "T, theta chosen from (1, 2, 3)": (1.0, 2.0, 3.0),
+}
 
 
 def theta_coefficient_rules(ys, backs, actual, usable, net, net_back, rows, k, season) -> dict[str, np.ndarray]:
     """T's rule with other Theta coefficients (the sixth round): one for every series, or each series' own,
-    the one whose backtest forecast of its last horizon was closest (mean absolute error)."""
-    after = np.stack([theta(last_rows(ys, rows), k, season, c)[..., 0] for c in COEFFICIENTS])  # (4, S, K)
-    back = np.stack([theta(last_rows(backs, rows), k, season, c)[..., 0] for c in COEFFICIENTS])
-    errors = np.abs(back - actual).mean(-1)  # (4, S)
-    chosen = np.where(usable, errors.argmin(0), COEFFICIENTS.index(2.0))  # (S,)
-    series = np.arange(len(chosen))
+    the one of a set whose backtest forecast of its last horizon was closest (mean absolute error)."""
+    after = theta_family(last_rows(ys, rows), k, season, COEFFICIENTS)[..., 0]  # (F, S, K)
+    back = theta_family(last_rows(backs, rows), k, season, COEFFICIENTS)[..., 0]
+    errors = np.abs(back - actual).mean(-1)  # (F, S)
+    series = np.arange(len(actual))
 
     def t_rule(th, th_back):
         e_net, e_th = (np.where(usable, np.abs(f - actual).mean(1), 1.0) for f in (net_back, th_back))
@@ -149,9 +155,11 @@ def theta_coefficient_rules(ys, backs, actual, usable, net, net_back, rows, k, s
         return w[:, None] * net + (1 - w[:, None]) * th
 
     out = {f"T, theta {c:g} for every series": t_rule(after[i], back[i])
-           for i, c in enumerate(COEFFICIENTS) if c != 2.0}
-    out["T, theta chosen per series by its backtest (1, 1.5, 2, 3)"] = t_rule(after[chosen, series],
-                                                                                back[chosen, series])
+           for i, c in enumerate(COEFFICIENTS) if c in (1.0, 1.5, 3.0)}
+    for name, choice in CHOICES.items():
+        index = np.array([COEFFICIENTS.index(c) for c in choice])
+        chosen = np.where(usable, index[errors[index].argmin(0)], COEFFICIENTS.index(2.0))  # (S,)
+        out[name] = t_rule(after[chosen, series], back[chosen, series])
     return out
 
 
