@@ -36,7 +36,8 @@ def test_save_before_fit_says_how_to_fit(cls, tmp_path):
 
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
 def test_an_unknown_option_lists_the_valid_ones_in_one_form(cls):
-    with pytest.raises(ConfigError, match=r"^unknown option 'hiden_size'; valid options: .*\bhidden_size\b.*\bepochs\b"):
+    with pytest.raises(ConfigError, match=r"^unknown option 'hiden_size' \(did you mean 'hidden_size'\?\); "
+                                          r"valid options: .*\bhidden_size\b.*\bepochs\b"):
         cls(hiden_size=8).configs()
 
 

@@ -27,6 +27,7 @@ network.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import importlib
 from pathlib import Path
 
@@ -48,7 +49,9 @@ def split_options(options: dict, *configs: type) -> tuple[dict, ...]:
     valid = [name for names in fields for name in names]
     unknown = [key for key in options if key not in valid]
     if unknown:
-        raise ConfigError(f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+        close = difflib.get_close_matches(str(unknown[0]), valid, n=1) if len(unknown) == 1 else []
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}{hint}; "
                           f"valid options: {', '.join(valid)}.")
     return tuple({key: value for key, value in options.items() if key in names} for names in fields)
 

@@ -75,9 +75,11 @@ def test_unknown_label_at_score_lists_the_known_classes():
 def test_options_are_checked_at_fit_and_listed_when_unknown():
     X, y = _toy()
     GRUClassifier(hiden_size=3)  # __init__ only stores
-    with pytest.raises(ConfigError, match=r"^unknown option 'hiden_size'; valid options: dataset, label_col, "):
+    with pytest.raises(ConfigError, match=r"^unknown option 'hiden_size' \(did you mean 'hidden_size'\?\); "
+                                          r"valid options: dataset, label_col, "):
         GRUClassifier(hiden_size=3).fit(X, y)
-    with pytest.raises(ConfigError, match=r"^ClassifyConfig: pooling must be one of 'last', 'mean', 'attention'; got 'max'\.$"):
+    with pytest.raises(ConfigError,
+                       match=r"^ClassifyConfig: pooling must be one of 'last', 'mean', 'attention'; got 'max'\.$"):
         GRUClassifier(pooling="max").fit(X, y)
     with pytest.raises(DataError, match=r"^the arrays holds a single class \('down'\); a classifier needs at least"):
         GRUClassifier(**FAST).fit(X[:1] + X[2:3], ["down", "down"])

@@ -66,7 +66,8 @@ def test_config_file_and_unknown_key(tmp_path, capsys):
     assert code == 0 and "validation accuracy" in stdout
     config.write_text("poolng = 'mean'\n")
     code, _, err = _run(capsys, ["classify", "train", data, "--config", config])
-    assert code == 2 and _one_line_error(err).startswith("unknown option 'poolng'; valid options: dataset, ")
+    assert code == 2 and _one_line_error(err).startswith("unknown option 'poolng' (did you mean 'pooling'?); "
+                                                         "valid options: dataset, ")
 
 
 BAD_TRAIN = {

@@ -57,7 +57,8 @@ def test_unknown_config_key_lists_the_valid_ones(tmp_path, capsys):
     config.write_text("lookbak = 24\n")
     code, _, err = _run(capsys, ["forecast", "train", _csv(tmp_path), "--config", config])
     assert code == 2
-    assert _one_line_error(err).startswith("unknown option 'lookbak'; valid options: dataset, time_col, target, ")
+    assert _one_line_error(err).startswith("unknown option 'lookbak' (did you mean 'lookback'?); "
+                                           "valid options: dataset, time_col, target, ")
 
 
 BAD_DATA = {

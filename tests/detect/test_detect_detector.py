@@ -87,7 +87,8 @@ def test_errors_are_one_line_and_actionable():
     with pytest.raises(ConfigError, match=r"^this GRUAnomalyDetector is not fitted yet; call fit\(data\) or "
                                           r"GRUAnomalyDetector\.load\(folder\) first\.$"):
         GRUAnomalyDetector().score_samples(series())
-    with pytest.raises(ConfigError, match=r"^unknown option 'lookbak'; valid options: dataset, time_col, value_col, "):
+    with pytest.raises(ConfigError, match=r"^unknown option 'lookbak' \(did you mean 'lookback'\?\); "
+                                          r"valid options: dataset, time_col, value_col, "):
         GRUAnomalyDetector(lookbak=3).fit(series())
     with pytest.raises(ConfigError, match=r"^DetectConfig: method must be one of 'forecast', 'autoencoder'; "
                                           r"got 'lstm'\.$"):

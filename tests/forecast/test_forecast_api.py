@@ -55,7 +55,8 @@ def test_save_load_round_trip_predicts_the_same(tmp_path):
 
 
 def test_unknown_option_lists_the_valid_ones():
-    with pytest.raises(ConfigError, match=r"^unknown option 'hiden_size'; valid options: dataset, time_col, "):
+    with pytest.raises(ConfigError, match=r"^unknown option 'hiden_size' \(did you mean 'hidden_size'\?\); "
+                                          r"valid options: dataset, time_col, "):
         GRUForecaster(hiden_size=3).fit(_frame())
 
 

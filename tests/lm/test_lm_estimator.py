@@ -66,7 +66,8 @@ def test_save_and_load_round_trip(text_file, tmp_path):
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda: LanguageModel(hiden_size=8).configs(), "unknown option 'hiden_size'; valid options: "),
+    (lambda: LanguageModel(hiden_size=8).configs(), "unknown option 'hiden_size' (did you mean 'hidden_size'?); "
+                                                    "valid options: "),
     (lambda: LanguageModel().score(), "this LanguageModel is not fitted yet; call fit(text_file) or "
                                       "LanguageModel.load(folder) first."),
     (lambda: LanguageModel(**FAST).fit(["text"]), "language-model data must be the path of a UTF-8 text file, "

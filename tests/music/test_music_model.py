@@ -107,7 +107,8 @@ def test_arrays_are_checked_like_files_and_the_public_names_exist():
 def test_options_are_checked_and_an_unfitted_model_says_so():
     _, train = MusicModel(epochs=3).configs()
     assert (train.lr, train.batch_size, train.epochs, train.patience) == (1e-2, 4, 3, 20)  # music's defaults, then ours
-    with pytest.raises(ConfigError, match=r"^unknown option 'hiden_size'; valid options: hidden_size, num_layers"):
+    with pytest.raises(ConfigError, match=r"^unknown option 'hiden_size' \(did you mean 'hidden_size'\?\); "
+                                          r"valid options: hidden_size, num_layers"):
         MusicModel(hiden_size=8).fit(_data())
     with pytest.raises(ConfigError, match=r"^MusicConfig: dropout must be in \[0, 1\); got 1.5\.$"):
         MusicModel(dropout=1.5).fit(_data())
