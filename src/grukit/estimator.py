@@ -51,7 +51,8 @@ def split_options(options: dict, *configs: type) -> tuple[dict, ...]:
     if unknown:
         close = difflib.get_close_matches(str(unknown[0]), valid, n=1) if len(unknown) == 1 else []
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ConfigError(f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}{hint}; "
+        names = ", ".join(map(repr, unknown))
+        raise ConfigError(f"unknown option{'s' if len(unknown) > 1 else ''} {names}{hint}; "
                           f"valid options: {', '.join(valid)}.")
     return tuple({key: value for key, value in options.items() if key in names} for names in fields)
 
