@@ -164,7 +164,8 @@ def theta_coefficient_rules(ys, backs, actual, usable, net, net_back, rows, k, s
     index = np.array([COEFFICIENTS.index(c) for c in CHOICES[next(iter(CHOICES))]])
     dp, dp_back = (damped_trend(last_rows(v, rows), k, season) for v in (ys, backs))
     five, five_back = np.concatenate([after[index], dp[None]]), np.concatenate([back[index], dp_back[None]])
-    chosen = np.where(usable, np.abs(five_back - actual).mean(-1).argmin(0), list(index).index(COEFFICIENTS.index(2.0)))
+    classic = list(index).index(COEFFICIENTS.index(2.0))  # a series too short to backtest: theta 2
+    chosen = np.where(usable, np.abs(five_back - actual).mean(-1).argmin(0), classic)  # (S,)
     out["T, theta (1, 1.5, 2, 3) or the damped trend chosen per series"] = t_rule(five[chosen, series],
                                                                                   five_back[chosen, series])
     return out
