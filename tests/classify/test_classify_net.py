@@ -85,3 +85,12 @@ def test_constructor_errors():
 
 def test_docstring_examples_run():
     assert doctest.testmod(net_module, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
+
+
+def test_the_config_offers_exactly_the_network_s_poolings():
+    import typing
+
+    from grukit.classify.config import Pooling
+    from grukit.models.classifier_net import POOLINGS
+
+    assert typing.get_args(Pooling) == POOLINGS
