@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -50,7 +51,7 @@ def config_from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
     unknown = [key for key in data if key not in names]
     if unknown:
         raise ConfigError(_unknown_keys_message(cls.__name__, unknown, names))
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     values = {key: check_value(cls.__name__, key, hints[key], value) for key, value in data.items()}
     return cls(**values)
 
@@ -60,7 +61,7 @@ def check_field_types(instance: Any) -> None:
 
     Call it first thing in ``__post_init__`` so that direct construction is checked like a file.
     """
-    hints = typing.get_type_hints(type(instance))
+    hints = _type_hints(type(instance))
     owner = type(instance).__name__
     for field in dataclasses.fields(instance):
         value = check_value(owner, field.name, hints[field.name], getattr(instance, field.name))
@@ -94,6 +95,13 @@ def check_value(owner: str, name: str, hint: Any, value: Any) -> Any:
                 return [float(v) for v in value] if typing.get_args(option) == (float,) else list(value)
             return float(value) if option is float else value
     raise ConfigError(f"{owner}: {name} must be {_type_text(hint)}; got {value!r} ({type(value).__name__}).")
+
+
+@functools.lru_cache(maxsize=None)
+def _type_hints(cls: type) -> dict[str, Any]:
+    """``typing.get_type_hints(cls)``, once per class: it evaluates every annotation (about 0.8 ms for
+    ForecastConfig), and a config is checked whenever one is built, ``dataclasses.replace`` included."""
+    return typing.get_type_hints(cls)
 
 
 def _union_members(hint: Any) -> tuple[Any, ...]:
