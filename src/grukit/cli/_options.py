@@ -166,7 +166,13 @@ def progress_options(command):
     return click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP)(run)
 
 
+CONFIG_HELP = "A TOML file of options (flat `key = value` lines); the command line wins."
 FORCE_HELP = "Replace the run already in --out; without it an --out folder that holds files is refused."
+
+
+def config_option(command):
+    """``--config FILE``: a TOML file of the command's options, read by :func:`read_toml`."""
+    return click.option("--config", "config_file", type=FILE, default=None, help=CONFIG_HELP)(command)
 
 
 def force_option(command):

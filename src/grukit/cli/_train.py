@@ -10,9 +10,8 @@ from pathlib import Path
 import click
 
 from grukit.cli._options import (
-    FILE, check_out, dataclass_options, force_option, merge_options, progress_options, read_toml)
+    check_out, config_option, dataclass_options, force_option, merge_options, progress_options, read_toml)
 
-CONFIG_HELP = "A TOML file of options (flat `key = value` lines); the command line wins."
 RESUME_HELP = "Continue the run in --out from its last checkpoint."
 
 
@@ -38,7 +37,7 @@ def train_options(*configs: type, writes: str, defaults: dict | None = None, ext
 
         run = dataclass_options(*configs, defaults=defaults)(run)
         run = progress_options(run)
-        run = click.option("--config", "config_file", type=FILE, default=None, help=CONFIG_HELP)(run)
+        run = config_option(run)
         for option in reversed(extra):
             run = option(run)
         run = force_option(run)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from grukit.cli._options import data_argument, dataclass_options, merge_options, progress_options, read_toml
+from grukit.cli._options import (
+    config_option, data_argument, dataclass_options, merge_options, progress_options, read_toml)
 from grukit.cli._train import train_options, train_run
 from grukit.cli.tune import tune_command
 from grukit.forecast.config import ForecastConfig
@@ -21,8 +22,6 @@ HELP_DEFAULTS = {**GENERIC_TRAIN, "epochs": "from the data: about 1,500 steps, a
                  "batch_size": "from the data: windows / 8, from 16 to 256"}
 
 DATA = click.argument("data", required=False, type=click.Path(dir_okay=False, path_type=Path))
-CONFIG = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                      help="A TOML file of options (flat `key = value` lines); the command line wins.")
 
 
 @click.group()
@@ -140,7 +139,7 @@ def predict(model_dir: Path, data: Path, out: Path | None, h: int | None, future
               help="Forecast origins, each one horizon apart at the end of the data.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for backtest.json and cross_validation.csv; nothing is written without it.")
-@CONFIG
+@config_option
 @progress_options
 @dataclass_options(ForecastConfig, TrainConfig, skip=("split", "val_size", "test_size"), defaults=HELP_DEFAULTS)
 def backtest(data: Path | None, folds: int, out: Path | None, config_file: Path | None, **options) -> None:
